@@ -1,0 +1,63 @@
+// CONTRACT (types are final; the functions below are stubs to be implemented by the collector work).
+// The change object of schema ingress-ledger.change/v1 (DESIGN 3.2): one audited write of an
+// Ingress-family object, as the collector observed it. It is the text of each leaf's signed note.
+
+export const CHANGE_SCHEMA = 'ingress-ledger.change/v1';
+/** A leaf (the whole signed note) is at most this many bytes: it must fit a tlog-tiles entry bundle. */
+export const MAX_LEAF_BYTES = 65_535;
+
+export type Action = 'create' | 'update' | 'delete';
+export type Verb = 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+export type ChangeSource = 'audit-webhook' | 'audit-log';
+
+export interface ObjectRef {
+  group: string;
+  version: string;
+  resource: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  subresource?: string;
+}
+
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
+
+/** A body moved out of the leaf because of MAX_LEAF_BYTES: digest and size of its canonical JSON. */
+export interface BodyRef {
+  sha256: string;
+  size: number;
+}
+
+export interface Change {
+  schema: typeof CHANGE_SCHEMA;
+  cluster: string;
+  auditID: string;
+  verb: Verb;
+  action: Action;
+  object: ObjectRef;
+  user: UserInfo;
+  impersonatedUser?: UserInfo;
+  sourceIPs: string[];
+  userAgent: string;
+  requestReceivedTimestamp: string;
+  stageTimestamp: string;
+  responseCode: number;
+  reason: string | null;
+  /** The audited requestObject (managedFields removed), a BodyRef when moved out, or null. */
+  request: unknown;
+  /** The audited responseObject (managedFields removed), a BodyRef when moved out, or null. */
+  response: unknown;
+  source: ChangeSource;
+  observedAt: string;
+}
+
+/** The identity of a change in the log: `<cluster>/<auditID>`. */
+export function changeIdentity(c: Pick<Change, 'cluster' | 'auditID'>): string {
+  return `${c.cluster}/${c.auditID}`;
+}

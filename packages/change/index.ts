@@ -1,0 +1,3 @@
+// packages/change: the change object (schema ingress-ledger.change/v1), its canonical JSON form
+// and its signed-note leaf.
+export * from './change.js';
