@@ -31,7 +31,9 @@ export function natsConnectionOptions(c: NatsConfig): NodeConnectionOptions {
   if (c.user !== undefined) opts.user = c.user;
   if (c.password !== undefined) opts.pass = c.password;
   if (c.nkeySeedFile !== undefined) {
-    opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(readFileSync(c.nkeySeedFile, 'utf8').trim()));
+    opts.authenticator = nkeyAuthenticator(
+      new TextEncoder().encode(readFileSync(c.nkeySeedFile, 'utf8').trim()),
+    );
   }
   if (c.credsFile !== undefined) opts.authenticator = credsAuthenticator(readFileSync(c.credsFile));
   if (c.tlsCaFile !== undefined || c.tlsCertFile !== undefined) {

@@ -95,6 +95,9 @@ export function signNote(_text: string, ..._signers: Signer[]): string {
  * Unknown keys are ignored; a known key with a bad signature is BAD_SIGNATURE; no verified
  * signature at all is NO_SIGNATURE. Returns the note and the verifiers that verified.
  */
-export function openNote(_note: string | Uint8Array, _known: readonly Verifier[]): { note: Note; verified: Verifier[] } {
+export function openNote(
+  _note: string | Uint8Array,
+  _known: readonly Verifier[],
+): { note: Note; verified: Verifier[] } {
   throw new TlogError('MALFORMED', 'not implemented');
 }

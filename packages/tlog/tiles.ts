@@ -29,6 +29,11 @@ export function parseEntryBundle(_bundle: Uint8Array): Uint8Array[] {
  * The hashes of tile (level, index) of a tree of `size`: up to 256 hashes of tree level
  * level*8, concatenated. Width is min(256, what the tree has); 0 width is BAD_RANGE.
  */
-export function readTile(_level: number, _index: bigint, _size: bigint, _read: (level: number, index: bigint) => Uint8Array): Uint8Array {
+export function readTile(
+  _level: number,
+  _index: bigint,
+  _size: bigint,
+  _read: (level: number, index: bigint) => Uint8Array,
+): Uint8Array {
   throw new TlogError('MALFORMED', 'not implemented');
 }

@@ -3,7 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { haveNatsServer, type NatsServer, startNatsServer } from './nats-server.js';
 
-describe('the nats-server test harness', { skip: haveNatsServer() ? false : 'nats-server is not installed' }, () => {
+describe('the nats-server test harness', {
+  skip: haveNatsServer() ? false : 'nats-server is not installed',
+}, () => {
   let server: NatsServer;
   before(async () => {
     server = await startNatsServer();

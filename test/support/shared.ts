@@ -12,7 +12,8 @@ export function sharedTestdata(rel = ''): string | undefined {
 }
 
 /** The skip reason for tests that need shared test data. */
-export const SHARED_MISSING = 'skipped: ../shared/testdata is not present (it exists in CI and development checkouts)';
+export const SHARED_MISSING =
+  'skipped: ../shared/testdata is not present (it exists in CI and development checkouts)';
 
 /** The repository root (for fixtures under the source tree). */
 export const REPO_ROOT = repoRoot;
