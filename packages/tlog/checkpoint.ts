@@ -1,6 +1,22 @@
-// CONTRACT STUB: to be implemented (keep these signatures). C2SP tlog-checkpoint and cosignature/v1.
+// C2SP tlog-checkpoint (the signed tree head body) and cosignature/v1 signers and verifiers.
+import { cosignedMessage, signCosignature, verifyCosignature } from './cosignature.js';
+import { decodeBase64, encodeBase64, parseDecimal } from './encoding.js';
 import { TlogError } from './errors.js';
-import type { Note, PrivateKey, Signer, Verifier } from './note.js';
+import { HASH_SIZE } from './hash.js';
+import {
+  formatNote,
+  KEY_TYPE_COSIGNATURE_V1,
+  keyId,
+  type Note,
+  type NoteSignature,
+  type PrivateKey,
+  parseSignatureLines,
+  parseVkey,
+  type Signer,
+  type Verifier,
+} from './note.js';
+
+export { cosignedMessage, MAX_COSIGNATURE_TIME } from './cosignature.js';
 
 export interface Checkpoint {
   origin: string;
@@ -10,31 +26,105 @@ export interface Checkpoint {
   extensions: string[];
 }
 
-/** `<origin>\n<size>\n<base64 root>\n` plus extension lines. */
-export function formatCheckpoint(_c: Checkpoint): string {
-  throw new TlogError('MALFORMED', 'not implemented');
+/** Tree sizes are below 2^63 (tlog-checkpoint). */
+const MAX_TREE_SIZE = (1n << 63n) - 1n;
+/** A checkpoint body is a few short lines; larger text is refused before it is split. */
+export const MAX_CHECKPOINT_BYTES = 64 * 1024;
+/** Extension lines a checkpoint may carry before it is MALFORMED. */
+export const MAX_CHECKPOINT_EXTENSIONS = 100;
+
+const encoder = new TextEncoder();
+const CONTROL_RE = /[\u0000-\u001f]/;
+
+function checkLine(line: string, what: string): void {
+  if (line.length === 0) throw new TlogError('MALFORMED', `empty ${what}`);
+  if (CONTROL_RE.test(line)) throw new TlogError('MALFORMED', `control character in ${what}`);
+  if (line.endsWith(' ')) throw new TlogError('MALFORMED', `${what} ends in a space`);
 }
-/** Parses checkpoint body text strictly (decimal without leading zeroes, < 2^63; 32-byte root). */
-export function parseCheckpoint(_text: string): Checkpoint {
-  throw new TlogError('MALFORMED', 'not implemented');
+
+export function formatCheckpoint(c: Checkpoint): string {
+  checkLine(c.origin, 'origin');
+  if (c.size < 0n || c.size > MAX_TREE_SIZE) throw new TlogError('BAD_RANGE', 'tree size out of range');
+  if (c.rootHash.length !== HASH_SIZE) throw new TlogError('BAD_HASH_SIZE', 'root hash is not 32 bytes');
+  if (c.extensions.length > MAX_CHECKPOINT_EXTENSIONS)
+    throw new TlogError('MALFORMED', 'too many extension lines');
+  for (const e of c.extensions) checkLine(e, 'extension line');
+  const lines = [c.origin, c.size.toString(10), encodeBase64(c.rootHash), ...c.extensions];
+  return `${lines.join('\n')}\n`;
 }
-/** The message a cosignature/v1 signs: `cosignature/v1\ntime <t>\n` followed by the checkpoint text. */
-export function cosignatureMessage(_checkpointText: string, _time: bigint): Uint8Array {
-  throw new TlogError('MALFORMED', 'not implemented');
+
+export function parseCheckpoint(text: string): Checkpoint {
+  if (text.length > MAX_CHECKPOINT_BYTES) throw new TlogError('MALFORMED', 'checkpoint too large');
+  if (!text.endsWith('\n')) throw new TlogError('MALFORMED', 'checkpoint does not end in newline');
+  const lines = text.slice(0, -1).split('\n');
+  if (lines.length < 3) throw new TlogError('MALFORMED', 'checkpoint has fewer than 3 lines');
+  if (lines.length > 3 + MAX_CHECKPOINT_EXTENSIONS)
+    throw new TlogError('MALFORMED', 'too many extension lines');
+  const [origin = '', sizeText = '', rootText = '', ...extensions] = lines;
+  checkLine(origin, 'origin');
+  const size = parseDecimal(sizeText);
+  const rootHash = decodeBase64(rootText);
+  if (rootHash.length !== HASH_SIZE) throw new TlogError('BAD_HASH_SIZE', 'root hash is not 32 bytes');
+  for (const e of extensions) checkLine(e, 'extension line');
+  return { origin, size, rootHash, extensions };
 }
-/** A Signer that produces cosignature/v1 signatures (time || sig) under the witness's 0x04 key id. */
-export function cosigner(_key: PrivateKey, _now?: () => bigint): Signer {
-  throw new TlogError('MALFORMED', 'not implemented');
+
+export function cosignatureMessage(checkpointText: string, time: bigint): Uint8Array {
+  return cosignedMessage(encoder.encode(checkpointText), time);
 }
-/** Signs the checkpoint text (body) as cosignature/v1; returns the signature line `— name base64\n`. */
-export function cosignCheckpoint(_checkpointText: string, _key: PrivateKey, _time: bigint): string {
-  throw new TlogError('MALFORMED', 'not implemented');
+
+function unixNow(): bigint {
+  return BigInt(Math.floor(Date.now() / 1000));
 }
-/** A Verifier for cosignature/v1 signatures from a type-0x04 vkey (or a type-0x01 key's public key). */
-export function cosignatureVerifier(_vkey: string): Verifier & { lastTime?: bigint } {
-  throw new TlogError('BAD_KEY', 'not implemented');
+
+export function cosigner(key: PrivateKey, now: () => bigint = unixNow): Signer {
+  return {
+    name: key.name,
+    keyId: keyId(key.name, KEY_TYPE_COSIGNATURE_V1, key.publicKey),
+    sign: (message) => signCosignature(key.seed, message, now()),
+  };
 }
-/** Adds signature lines to a note, keeping existing ones and skipping exact duplicates. */
-export function mergeSignatures(_note: Note, _lines: readonly string[]): Note {
-  throw new TlogError('MALFORMED', 'not implemented');
+
+export function cosignCheckpoint(checkpointText: string, key: PrivateKey, time: bigint): string {
+  parseCheckpoint(checkpointText);
+  const signer = cosigner(key, () => time);
+  const signature = signer.sign(encoder.encode(checkpointText));
+  // formatNote checks the text and renders the line exactly as a note would carry it.
+  const note = formatNote({
+    text: checkpointText,
+    signatures: [{ name: signer.name, keyId: signer.keyId, signature }],
+  });
+  return note.slice(checkpointText.length + 1);
+}
+
+export function cosignatureVerifier(vkey: string): Verifier & { lastTime?: bigint } {
+  const key = parseVkey(vkey);
+  const verifier: Verifier & { lastTime?: bigint } = {
+    name: key.name,
+    keyId: keyId(key.name, KEY_TYPE_COSIGNATURE_V1, key.publicKey),
+    verify(message, signature) {
+      const time = verifyCosignature(key.publicKey, message, signature);
+      if (time === undefined) return false;
+      verifier.lastTime = time;
+      return true;
+    },
+  };
+  return verifier;
+}
+
+function sameSignature(a: NoteSignature, b: NoteSignature): boolean {
+  if (a.name !== b.name || a.keyId !== b.keyId || a.signature.length !== b.signature.length) return false;
+  return a.signature.every((byte, i) => byte === b.signature[i]);
+}
+
+export function mergeSignatures(note: Note, lines: readonly string[]): Note {
+  const signatures = [...note.signatures];
+  for (const line of lines) {
+    for (const sig of parseSignatureLines(line)) {
+      if (!signatures.some((s) => sameSignature(s, sig))) signatures.push(sig);
+    }
+  }
+  const merged = { text: note.text, signatures };
+  formatNote(merged); // enforces the signature limit and text rules on the result
+  return merged;
 }

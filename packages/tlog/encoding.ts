@@ -3,17 +3,43 @@ import { TlogError } from './errors.js';
 
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+// Node's Buffer is the fast path; browsers (no Buffer) use atob/btoa. Both are strict here because
+// the regular expression and the re-encoding check run first.
+type BufferLike = {
+  toString(enc: 'base64'): string;
+  buffer: ArrayBufferLike;
+  byteOffset: number;
+  byteLength: number;
+};
+type BufferStatic = {
+  from(text: string, enc: 'base64'): BufferLike;
+  from(buf: ArrayBufferLike, offset: number, length: number): BufferLike;
+};
+const NodeBuffer = (globalThis as { Buffer?: BufferStatic }).Buffer;
+
 /** Decodes standard padded base64, rejecting anything else (whitespace, URL alphabet, bad padding). */
 export function decodeBase64(text: string): Uint8Array {
   if (!BASE64_RE.test(text)) throw new TlogError('MALFORMED', 'invalid base64');
-  const bytes = Buffer.from(text, 'base64');
+  let bytes: Uint8Array;
+  if (NodeBuffer !== undefined) {
+    const b = NodeBuffer.from(text, 'base64');
+    bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } else {
+    const bin = atob(text);
+    bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  }
   // Non-canonical trailing bits (e.g. "AB==") decode leniently; re-encode to reject them.
-  if (bytes.toString('base64') !== text) throw new TlogError('MALFORMED', 'non-canonical base64');
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (encodeBase64(bytes) !== text) throw new TlogError('MALFORMED', 'non-canonical base64');
+  return bytes;
 }
 
 export function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  if (NodeBuffer !== undefined)
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let bin = '';
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i] as number);
+  return btoa(bin);
 }
 
 const MAX_UINT63 = (1n << 63n) - 1n;
@@ -25,4 +51,11 @@ export function parseDecimal(text: string): bigint {
   const n = BigInt(text);
   if (n > MAX_UINT63) throw new TlogError('MALFORMED', 'number too large');
   return n;
+}
+
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a JS string has a lone surrogate, i.e. cannot be encoded as UTF-8 without loss. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE_RE.test(text);
 }

@@ -1,5 +1,30 @@
-// CONTRACT STUB: to be implemented (keep these signatures). RFC 6962 / RFC 9162 Merkle tree math.
-import { TlogError } from './errors.js';
+// RFC 6962 / RFC 9162 Merkle tree math over stored complete subtrees.
+//
+// Storage model: a log stores the hash of every *complete* (perfect) subtree once it exists, leaf
+// level 0 included; `CompactRange.append` reports exactly those nodes to its visitor, and nothing
+// else is ever stored. A complete subtree's hash never changes as the log grows, so stored rows are
+// immutable. Any hash that covers a partial right edge (the root of a tree whose size is not a
+// power of two, or a proof sibling that reaches the end of the tree) is *ephemeral*: it is
+// recomputed on demand from the O(log n) stored subtrees that tile it. Hence a root, inclusion
+// proof or consistency proof for any past or present size reads O(log n) stored hashes and
+// hashes O(log n) more, and the `*Nodes` functions name the exact NodeIds up front so a store can
+// fetch them in one query. This is the same node layout as C2SP tlog-tiles (tiles hold complete
+// subtrees only), so tiles are a view over the same rows.
+//
+// All sizes and indexes are bigint; trees are limited to MAX_TREE_SIZE leaves (sizes arrive as
+// decimal text limited to 2^63-1, and u64 arithmetic stays exact below that).
+
+export { CompactRange } from './compact-range.js';
+export { MAX_TREE_SIZE } from './merkle-bounds.js';
+export {
+  consistencyProof,
+  consistencyProofNodes,
+  inclusionProof,
+  inclusionProofNodes,
+  rootAt,
+  rootNodes,
+} from './merkle-proof.js';
+export { verifyConsistency, verifyInclusion } from './merkle-verify.js';
 
 /** A complete subtree: `level` 0 is a leaf; node (level, index) covers leaves [index<<level, (index+1)<<level). */
 export interface NodeId {
@@ -15,77 +40,3 @@ export type NodeReader = (level: number, index: bigint) => Uint8Array;
 
 /** Called for every complete subtree an append creates, leaf (level 0) included, bottom up. */
 export type NodeVisitor = (level: number, index: bigint, hash: Uint8Array) => void;
-
-/**
- * A compact range [0, size): the roots of the perfect subtrees that make up the tree (its
- * "peaks", largest first). Enough to append and to compute the root without any other node.
- */
-export class CompactRange {
-  private constructor(
-    readonly size: bigint,
-    readonly peaks: readonly Uint8Array[],
-  ) {}
-  static empty(): CompactRange {
-    throw new TlogError('MALFORMED', 'not implemented');
-  }
-  /** Rebuilds a range from stored state; checks that peaks.length == popcount(size). */
-  static fromState(_size: bigint, _peaks: readonly Uint8Array[]): CompactRange {
-    throw new TlogError('MALFORMED', 'not implemented');
-  }
-  /** Appends one leaf hash; reports every new complete subtree to visit. Returns the new range. */
-  append(_leafHash: Uint8Array, _visit?: NodeVisitor): CompactRange {
-    throw new TlogError('MALFORMED', 'not implemented');
-  }
-  /** The RFC 6962 root hash of the tree of this size. */
-  root(): Uint8Array {
-    throw new TlogError('MALFORMED', 'not implemented');
-  }
-  /** Serialized state (size and peaks) for storage; inverse of CompactRange.decode. */
-  encode(): Uint8Array {
-    throw new TlogError('MALFORMED', 'not implemented');
-  }
-  static decode(_bytes: Uint8Array): CompactRange {
-    throw new TlogError('MALFORMED', 'not implemented');
-  }
-}
-
-/** The NodeIds an inclusion proof for (index, size) reads, so a store can fetch them in one go. */
-export function inclusionProofNodes(_index: bigint, _size: bigint): NodeId[] {
-  throw new TlogError('MALFORMED', 'not implemented');
-}
-/** RFC 9162 2.1.3 inclusion proof of leaf `index` in the tree of `size`, from stored complete subtrees. */
-export function inclusionProof(_index: bigint, _size: bigint, _read: NodeReader): Uint8Array[] {
-  throw new TlogError('MALFORMED', 'not implemented');
-}
-/** The NodeIds a consistency proof from m to n reads. */
-export function consistencyProofNodes(_m: bigint, _n: bigint): NodeId[] {
-  throw new TlogError('MALFORMED', 'not implemented');
-}
-/** RFC 9162 2.1.4 consistency proof from size m (>= 1) to size n (>= m). */
-export function consistencyProof(_m: bigint, _n: bigint, _read: NodeReader): Uint8Array[] {
-  throw new TlogError('MALFORMED', 'not implemented');
-}
-/** The root hash of the tree of `size` from stored complete subtrees (O(log n) reads). */
-export function rootAt(_size: bigint, _read: NodeReader): Uint8Array {
-  throw new TlogError('MALFORMED', 'not implemented');
-}
-/** Verifies an inclusion proof (RFC 9162 2.1.3.2). Throws TlogError (PROOF_INVALID, BAD_RANGE, BAD_HASH_SIZE). */
-export function verifyInclusion(
-  _index: bigint,
-  _size: bigint,
-  _leafHash: Uint8Array,
-  _proof: readonly Uint8Array[],
-  _root: Uint8Array,
-): void {
-  throw new TlogError('MALFORMED', 'not implemented');
-}
-/** Verifies a consistency proof (RFC 9162 2.1.4.2). m = n with empty proof and equal roots is valid; m = 0 is BAD_RANGE. */
-export function verifyConsistency(
-  _m: bigint,
-  _n: bigint,
-  _root1: Uint8Array,
-  _root2: Uint8Array,
-  _proof: readonly Uint8Array[],
-): void {
-  throw new TlogError('MALFORMED', 'not implemented');
-}

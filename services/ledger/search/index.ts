@@ -1,54 +1,20 @@
-// CONTRACT STUB (search engineer implements): the search index, history and risk findings beside the log.
-import type Database from 'better-sqlite3';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import type { Change } from '../../../packages/change/index.js';
-import type { GetObjectHistoryRequest, SearchEntriesRequest } from '../../../packages/proto/index.js';
+// The search index, history and risk findings beside the log (DESIGN 5.1, issue 7).
+//
+// Contract with the ledger:
+// - `new SearchIndex(db, opts)` once, on the ledger's database (safeIntegers on, WAL); it creates
+//   its `search_*` tables when missing. A bad rules file throws RiskError('BAD_CONFIG').
+// - `add(entries)` inside each append transaction, in index order; it returns each entry's
+//   findings for the ledger to publish on `ledger.alerts.<cluster>` after commit. It never throws
+//   for a rule's error or an odd change shape: those are logged and counted.
+// - `search(req, publishedSize)` / `history(req, publishedSize)` see only indexes < publishedSize
+//   and throw an INVALID_ARGUMENT error (grpc `code` 3, `details` naming the field) for bad input.
+// - `reindex(db, opts)` drops and rebuilds the tables from `entries` + `bodies`;
+//   `reindexCommand()` is the `ingress-ledger reindex --data-dir DIR` command.
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-export interface Finding {
-  rule: string;
-  severity: Severity;
-  message: string;
-  path: string;
-}
-export interface IndexInput {
-  index: bigint;
-  change: Change;
-  /** Out-of-leaf bodies by lower-case hex sha256. */
-  bodies: ReadonlyMap<string, Uint8Array>;
-}
-export interface DiffOp {
-  op: 'add' | 'remove' | 'replace';
-  path: string;
-  from?: string;
-  to?: string;
-}
-export interface SearchIndexOptions {
-  logger: Logger;
-  registry?: Registry;
-  /** A YAML file with per-rule settings (on/off, severity, allow-lists). */
-  rulesFile?: string;
-}
-
-export class SearchIndex {
-  /** Creates its tables in db if missing. db is the ledger's database (safeIntegers on). */
-  constructor(_db: Database.Database, _opts: SearchIndexOptions) {}
-  /** Called inside the ledger's append transaction, in index order. Rule errors are caught and counted. */
-  add(_entries: readonly IndexInput[]): { index: bigint; cluster: string; findings: Finding[] }[] {
-    return [];
-  }
-  /** Throws RpcError(INVALID_ARGUMENT) for bad filters or tokens. Only indexes < publishedSize. */
-  search(
-    _req: SearchEntriesRequest,
-    _publishedSize: bigint,
-  ): { results: { index: bigint; findings: Finding[] }[]; nextPageToken: string } {
-    return { results: [], nextPageToken: '' };
-  }
-  history(
-    _req: GetObjectHistoryRequest,
-    _publishedSize: bigint,
-  ): { versions: { index: bigint; findings: Finding[]; diff: DiffOp[] }[] } {
-    return { versions: [] };
-  }
-}
+export { SearchRequestError } from './errors.js';
+export { DEFAULT_PAGE_SIZE, MAX_FILTER_CHARS, MAX_PAGE_SIZE } from './filters.js';
+export type { HistoryVersion } from './history.js';
+export { type ReindexOptions, reindex } from './reindex.js';
+export { reindexCommand } from './reindex-command.js';
+export { loadRiskConfig, SearchIndex } from './search-index.js';
+export type { DiffOp, Finding, IndexInput, SearchIndexOptions, Severity } from './types.js';

@@ -1,0 +1,162 @@
+import type { DescMethod, DescService } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { RpcError, toWireStatus, type WireStatus } from './rpc-error.js';
+import { serializer, serviceDefinition, UndecodableRequest } from './service-definition.js';
+import type { CallContext, ServiceImpl } from './types.js';
+
+export interface AddServiceOptions {
+  /** Receives the real error behind every INTERNAL status. */
+  logger?: import('pino').Logger;
+  /** called with (method, status code, seconds) after each call */
+  observe?: (method: string, code: grpc.status, seconds: number) => void;
+}
+
+type AnyUnary = (req: unknown, ctx: CallContext) => Promise<unknown>;
+type AnyStreaming = (req: unknown, ctx: CallContext) => AsyncIterable<unknown>;
+
+interface ServerCall {
+  readonly metadata: grpc.Metadata;
+  readonly cancelled: boolean;
+  getPeer(): string;
+  on(event: 'cancelled', listener: () => void): unknown;
+}
+
+function callContext(call: ServerCall, method: DescMethod): { ctx: CallContext; abort: AbortController } {
+  const abort = new AbortController();
+  // grpc-js emits 'cancelled' for client cancellation, a passed deadline and a dropped connection.
+  call.on('cancelled', () => abort.abort(new RpcError(grpc.status.CANCELLED, 'call cancelled')));
+  if (call.cancelled) abort.abort(new RpcError(grpc.status.CANCELLED, 'call cancelled'));
+  const ctx: CallContext = { signal: abort.signal, metadata: call.metadata, peer: call.getPeer(), method: method.name };
+  return { ctx, abort };
+}
+
+/** Decodes or rejects: a request that did not decode is the client's fault. */
+function decoded(request: unknown): unknown {
+  if (request instanceof UndecodableRequest) {
+    throw new RpcError(grpc.status.INVALID_ARGUMENT, 'request message does not decode');
+  }
+  return request;
+}
+
+function report(
+  opts: AddServiceOptions,
+  method: DescMethod,
+  started: bigint,
+  err: unknown,
+  aborted: boolean,
+): WireStatus | undefined {
+  let wire: WireStatus | undefined;
+  let code = grpc.status.OK;
+  if (aborted) {
+    code = grpc.status.CANCELLED;
+  } else if (err !== undefined) {
+    wire = toWireStatus(err);
+    code = wire.code;
+    if (!(err instanceof RpcError)) opts.logger?.error({ err, method: method.name }, 'rpc handler failed');
+  }
+  opts.observe?.(method.name, code, Number(process.hrtime.bigint() - started) / 1e9);
+  return wire;
+}
+
+function unaryHandler(method: DescMethod, fn: AnyUnary, opts: AddServiceOptions): grpc.handleUnaryCall<unknown, unknown> {
+  const serialize = serializer(method.output);
+  return (call, callback) => {
+    const started = process.hrtime.bigint();
+    const { ctx } = callContext(call, method);
+    void (async () => {
+      try {
+        const response = await fn(decoded(call.request), ctx);
+        // Serialize here so a malformed response is reported as this handler's failure.
+        const bytes = serialize(create(method.output, response as never));
+        report(opts, method, started, undefined, ctx.signal.aborted);
+        callback(null, bytes);
+      } catch (err) {
+        const wire = report(opts, method, started, err, ctx.signal.aborted);
+        callback(wire ?? { code: grpc.status.CANCELLED, details: 'call cancelled' });
+      }
+    })();
+  };
+}
+
+function waitDrain(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.on('drain', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
+function streamingHandler(
+  method: DescMethod,
+  fn: AnyStreaming,
+  opts: AddServiceOptions,
+): grpc.handleServerStreamingCall<unknown, unknown> {
+  const serialize = serializer(method.output);
+  return (call) => {
+    const started = process.hrtime.bigint();
+    const { ctx } = callContext(call, method);
+    void (async () => {
+      let iterator: AsyncIterator<unknown> | undefined;
+      let closed = false;
+      const close = () => {
+        if (closed || iterator === undefined) return;
+        closed = true;
+        // return() tells a generator to run its finally blocks and stop producing.
+        iterator.return?.()?.catch(() => {});
+      };
+      ctx.signal.addEventListener('abort', close);
+      try {
+        iterator = fn(decoded(call.request), ctx)[Symbol.asyncIterator]();
+        if (ctx.signal.aborted) close();
+        while (!ctx.signal.aborted) {
+          const next = await iterator.next();
+          if (next.done === true) {
+            closed = true;
+            break;
+          }
+          if (ctx.signal.aborted) break;
+          const bytes = serialize(create(method.output, next.value as never));
+          if (!call.write(bytes)) await waitDrain(call, ctx.signal);
+        }
+        report(opts, method, started, undefined, ctx.signal.aborted);
+        if (!ctx.signal.aborted) call.end();
+      } catch (err) {
+        const wire = report(opts, method, started, err, ctx.signal.aborted);
+        if (wire !== undefined) call.emit('error', wire);
+      } finally {
+        ctx.signal.removeEventListener('abort', close);
+        close();
+      }
+    })();
+  };
+}
+
+/**
+ * Serves `impl` for `service` on `server`. Every failure maps to a status here and only here: an
+ * RpcError keeps its code and message, anything else is logged and sent as INTERNAL.
+ */
+export function addService<S extends DescService>(
+  server: grpc.Server,
+  service: S,
+  impl: ServiceImpl<S>,
+  opts: AddServiceOptions = {},
+): void {
+  const handlers: grpc.UntypedServiceImplementation = {};
+  const table = impl as unknown as Record<string, AnyUnary | AnyStreaming | undefined>;
+  for (const method of service.methods) {
+    const fn = table[method.localName];
+    if (typeof fn !== 'function') {
+      throw new RpcError(grpc.status.UNIMPLEMENTED, `no implementation for ${method.name}`);
+    }
+    const bound = fn.bind(impl);
+    if (method.methodKind === 'unary') handlers[method.localName] = unaryHandler(method, bound as AnyUnary, opts);
+    else if (method.methodKind === 'server_streaming')
+      handlers[method.localName] = streamingHandler(method, bound as AnyStreaming, opts);
+  }
+  server.addService(serviceDefinition(service), handlers);
+}

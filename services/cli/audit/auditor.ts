@@ -1,0 +1,247 @@
+// One audit pass over a log: verify its latest checkpoint against the policy, check that it extends
+// the trusted one, download the entries, re-derive the tree, and check every leaf's collector
+// signature (in the worker pool). Failures are collected with their location rather than thrown,
+// so one pass reports everything it found, up to a cap.
+import {
+  CompactRange,
+  type Policy,
+  TlogError,
+  verifyConsistency,
+} from '../../../packages/tlog/index.js';
+import { getCrypto } from '../../../packages/tlog/index.js';
+import { checkCheckpoint, type VerifiedCheckpoint } from '../verification/checkpoint-check.js';
+import { VerificationError } from '../verification/errors.js';
+import { locateDifference } from '../verification/locate.js';
+import type { LogSource, SourceEntry } from './log-source.js';
+import type { SignaturePool } from './signature-pool.js';
+import type { AuditState } from './state.js';
+
+/** Entries asked for per GetEntries call (the server may answer with fewer). */
+export const DEFAULT_BATCH_SIZE = 1000;
+/** GetEntries calls in flight at once, so the network and the workers overlap. */
+export const DEFAULT_FETCH_CONCURRENCY = 4;
+/** A pass stops collecting failures after this many (an attacker can make every leaf fail). */
+export const DEFAULT_MAX_FAILURES = 100;
+/** Leaf hashes kept to locate a differing leaf: 4 Mi leaves = 128 MiB. Larger logs report sizes only. */
+export const MAX_LOCATE_LEAVES = 4n * 1024n * 1024n;
+
+export interface AuditOptions {
+  policy: Policy;
+  /** The trusted checkpoint from --state, if any. */
+  trusted?: AuditState;
+  /** Start from the trusted compact range instead of index 0. */
+  resume?: boolean;
+  batchSize?: number;
+  fetchConcurrency?: number;
+  maxFailures?: number;
+  onProgress?: (done: bigint, total: bigint) => void;
+}
+
+export interface AuditReport {
+  checkpoint?: VerifiedCheckpoint;
+  /** First index whose leaf was checked in this pass. */
+  from: bigint;
+  /** Number of leaves downloaded and checked. */
+  checked: bigint;
+  range?: CompactRange;
+  failures: VerificationError[];
+  /** Whether failures were dropped because of maxFailures. */
+  truncated: boolean;
+}
+
+const equal = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+
+export async function auditOnce(source: LogSource, pool: SignaturePool, opts: AuditOptions): Promise<AuditReport> {
+  const failures: VerificationError[] = [];
+  const maxFailures = opts.maxFailures ?? DEFAULT_MAX_FAILURES;
+  let truncated = false;
+  const fail = (e: VerificationError) => {
+    if (failures.length < maxFailures) failures.push(e);
+    else truncated = true;
+  };
+  const report = (extra: Partial<AuditReport> = {}): AuditReport => ({
+    from: 0n,
+    checked: 0n,
+    ...extra,
+    failures: failures.sort((a, b) => (a.index ?? a.size ?? 0n) < (b.index ?? b.size ?? 0n) ? -1 : 1),
+    truncated,
+  });
+
+  let vc: VerifiedCheckpoint;
+  try {
+    vc = checkCheckpoint(await source.checkpoint(), opts.policy);
+  } catch (err) {
+    if (!(err instanceof VerificationError)) throw err;
+    fail(err);
+    return report();
+  }
+  const { size, rootHash, origin } = vc.checkpoint;
+  const trusted = opts.trusted;
+  if (trusted !== undefined && !checkTrusted(source, trusted, vc, fail)) return report({ checkpoint: vc });
+  if (trusted !== undefined && trusted.size < size && trusted.size > 0n) {
+    try {
+      const proof = await source.consistencyProof(trusted.size, size);
+      verifyConsistency(trusted.size, size, trusted.rootHash, rootHash, proof);
+    } catch (err) {
+      if (err instanceof VerificationError) fail(err);
+      else if (!(err instanceof TlogError)) throw err;
+      else fail(
+        new VerificationError(
+          'CONSISTENCY',
+          `${origin}: no valid consistency proof from trusted size ${trusted.size} to ${size}: ${err.code}`,
+          undefined,
+          trusted.size,
+        ),
+      );
+      if (opts.resume === true) return report({ checkpoint: vc });
+    }
+  }
+
+  const resume = opts.resume === true && trusted !== undefined;
+  const from = resume ? trusted.size : 0n;
+  let range = resume ? trusted.range : CompactRange.empty();
+  const keep = from === 0n && size <= MAX_LOCATE_LEAVES ? new Uint8Array(Number(size) * 32) : undefined;
+
+  const batchSize = BigInt(opts.batchSize ?? DEFAULT_BATCH_SIZE);
+  const fetchAhead = opts.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY;
+  const inFlight: { start: bigint; entries: SourceEntry[]; check: ReturnType<SignaturePool['check']> }[] = [];
+  const fetches: Promise<SourceEntry[]>[] = [];
+  let nextFetch = from;
+  const startFetch = () => {
+    if (nextFetch >= size) return false;
+    const end = nextFetch + batchSize < size ? nextFetch + batchSize : size;
+    fetches.push(fetchRange(source, nextFetch, end));
+    nextFetch = end;
+    return true;
+  };
+  for (let i = 0; i < fetchAhead && startFetch(); i++);
+
+  // Drains the oldest checked batch: appends its hashes in order and compares them with the server's.
+  const drain = async () => {
+    const b = inFlight.shift();
+    if (b === undefined) return;
+    const result = await b.check;
+    const hashes = new Uint8Array(result.hashes);
+    for (const f of result.failures) fail(new VerificationError(f.code, f.message, f.index));
+    b.entries.forEach((e, i) => {
+      const h = hashes.subarray(i * 32, i * 32 + 32);
+      if (!equal(h, e.leafHash)) {
+        fail(new VerificationError('ENTRY', `entry ${e.index}: the server's leaf hash is not the hash of its leaf`, e.index));
+      }
+      keep?.set(h, Number(e.index) * 32);
+      range = range.append(h);
+      if (trusted !== undefined && range.size === trusted.size && !equal(range.root(), trusted.rootHash)) {
+        fail(
+          new VerificationError(
+            'ROLLBACK',
+            `${origin}: the entries up to size ${trusted.size} do not form the trusted tree: history was rewritten`,
+            undefined,
+            trusted.size,
+          ),
+        );
+      }
+    });
+    opts.onProgress?.(range.size - from, size - from);
+  };
+
+  try {
+    while (fetches.length > 0) {
+      const entries = await (fetches.shift() as Promise<SourceEntry[]>);
+      startFetch();
+      const start = entries[0]?.index ?? 0n;
+      for (const e of entries) checkBodies(e, fail);
+      inFlight.push({ start, entries, check: pool.check(start, entries.map((e) => e.leaf)) });
+      while (inFlight.length > pool.size * 2) await drain();
+    }
+    while (inFlight.length > 0) await drain();
+  } catch (err) {
+    if (!(err instanceof VerificationError)) throw err;
+    fail(err);
+    return report({ checkpoint: vc, from, checked: range.size - from });
+  } finally {
+    // Let failed fetches settle quietly once we stop consuming them.
+    for (const f of fetches) f.catch(() => {});
+  }
+
+  if (!equal(range.root(), rootHash)) {
+    const at =
+      keep === undefined
+        ? undefined
+        : await locateDifference((i) => keep.subarray(Number(i) * 32, Number(i) * 32 + 32), size, rootHash, (i, n) =>
+            source.inclusionProof(i, n),
+          );
+    fail(
+      new VerificationError(
+        'TREE',
+        at === undefined
+          ? `${origin}: the entries do not hash to the checkpoint's root at tree size ${size}`
+          : `${origin}: entry ${at} is not the leaf the checkpoint of size ${size} commits to`,
+        at,
+        size,
+      ),
+    );
+  }
+  return report({ checkpoint: vc, from, checked: range.size - from, range });
+}
+
+/** Origin, no shrinking, no fork at the same size. False when the pass cannot go on. */
+function checkTrusted(
+  _source: LogSource,
+  trusted: AuditState,
+  vc: VerifiedCheckpoint,
+  fail: (e: VerificationError) => void,
+): boolean {
+  const { origin, size, rootHash } = vc.checkpoint;
+  if (origin !== trusted.origin) {
+    fail(new VerificationError('ORIGIN', `checkpoint origin ${origin} is not the trusted log ${trusted.origin}`));
+    return false;
+  }
+  if (size < trusted.size) {
+    fail(
+      new VerificationError(
+        'ROLLBACK',
+        `${origin}: the log shrank from trusted size ${trusted.size} to ${size}`,
+        undefined,
+        size,
+      ),
+    );
+    return false;
+  }
+  if (size === trusted.size && !equal(rootHash, trusted.rootHash)) {
+    fail(
+      new VerificationError('ROLLBACK', `${origin}: another root at the trusted size ${size}: the log forked`, undefined, size),
+    );
+    return false;
+  }
+  return true;
+}
+
+/** Fetches [start, end) completely, following short answers; checks the indexes are the ones asked. */
+async function fetchRange(source: LogSource, start: bigint, end: bigint): Promise<SourceEntry[]> {
+  const out: SourceEntry[] = [];
+  let next = start;
+  while (next < end) {
+    const got = await source.entries(next, end);
+    if (got.length === 0) {
+      throw new VerificationError('ENTRY', `the server returned no entries at index ${next}`, next);
+    }
+    for (const e of got) {
+      if (e.index !== next || next >= end) {
+        throw new VerificationError('ENTRY', `asked for entry ${next}, the server answered with ${e.index}`, next);
+      }
+      out.push(e);
+      next++;
+    }
+  }
+  return out;
+}
+
+/** A body kept outside its leaf must hash to the digest it is filed under. */
+function checkBodies(e: SourceEntry, fail: (err: VerificationError) => void): void {
+  for (const b of e.bodies) {
+    const digest = Buffer.from(getCrypto().sha256(b.data)).toString('hex');
+    if (digest !== b.sha256) {
+      fail(new VerificationError('ENTRY', `entry ${e.index}: body ${b.sha256.slice(0, 16)}… does not match its digest`, e.index));
+    }
+  }
+}

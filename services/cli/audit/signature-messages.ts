@@ -1,0 +1,28 @@
+// Messages between the signature pool and its workers (structured-clone shapes).
+import type { VerificationErrorCode } from '../verification/errors.js';
+
+export interface WorkerInit {
+  collectorVkeys: string[];
+}
+
+export interface BatchRequest {
+  id: number;
+  /** Index of the first leaf. */
+  start: bigint;
+  /** Leaves back to back; leaf i is data[offsets[i], offsets[i+1]). */
+  data: ArrayBuffer;
+  offsets: Uint32Array;
+}
+
+export interface LeafFailure {
+  index: bigint;
+  code: VerificationErrorCode;
+  message: string;
+}
+
+export interface BatchResult {
+  id: number;
+  /** 32-byte leaf hashes, in order. */
+  hashes: ArrayBuffer;
+  failures: LeafFailure[];
+}

@@ -1,0 +1,204 @@
+// `ingress-ledger prove`: an entry's leaf and .tlog-proof against the latest cosigned checkpoint, or
+// an evidence bundle for an auditor (several entries, by index or by search, with policy and README).
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import type { Entry } from '../../../packages/proto/index.js';
+import {
+  formatTlogProof,
+  leafHash,
+  parseCheckpoint,
+  parseNote,
+  type Policy,
+  type PublicKey,
+} from '../../../packages/tlog/index.js';
+import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
+import { CliError } from '../errors.js';
+import { evidenceReadme } from '../evidence-readme.js';
+import { collect, collectIndexes } from '../flags.js';
+import { collectorKeys, readPolicy } from '../inputs.js';
+import { callFailed, type LedgerApi } from '../ledger-client.js';
+import { b64, fields, green, printJson, println } from '../output.js';
+import { checkCheckpoint } from '../verification/checkpoint-check.js';
+import { VerificationError } from '../verification/errors.js';
+import { verifyEvidence } from '../verification/evidence.js';
+import { type SearchFilters, searchAll, withSearchFilters } from './search.js';
+
+interface ProveOptions extends ClientOptions, SearchFilters {
+  index?: bigint[];
+  out?: string;
+  bundle?: string;
+  policy?: string;
+  collectorVkey?: string[];
+  collectorVkeys?: string[];
+}
+
+export function proveCommand(): Command {
+  return withSearchFilters(withClientOptions(new Command('prove')))
+    .description(
+      'write an entry\'s leaf (FILE.leaf) and proof (FILE.tlog-proof), or an evidence bundle folder (--bundle)',
+    )
+    .option('--index <n>', 'entry index (repeatable, or comma-separated)', collectIndexes)
+    .option('--out <file>', 'path prefix for one entry: writes FILE.leaf and FILE.tlog-proof')
+    .option('--bundle <dir>', 'write an evidence bundle for the --index entries or the search results')
+    .option('--policy <file>', 'tlog-policy to check the evidence with before writing it (required for --bundle)')
+    .option('--collector-vkey <vkey>', 'a trusted collector vkey (repeatable)', collect)
+    .option('--collector-vkeys <file>', 'a file of trusted collector vkeys (repeatable)', collect)
+    .action((o: ProveOptions) => prove(o));
+}
+
+const SEARCH_KEYS = ['cluster', 'namespace', 'name', 'user', 'action', 'verb', 'resource', 'host', 'responseCode', 'risk', 'since', 'until', 'text'] as const;
+
+async function prove(o: ProveOptions): Promise<void> {
+  const bySearch = SEARCH_KEYS.some((k) => o[k] !== undefined);
+  if ((o.out === undefined) === (o.bundle === undefined)) throw new CliError('USAGE', 'give exactly one of --out and --bundle');
+  if (o.out !== undefined && (o.index?.length !== 1 || bySearch)) {
+    throw new CliError('USAGE', '--out writes one entry: give exactly one --index');
+  }
+  if (o.bundle !== undefined && o.index === undefined && !bySearch) {
+    throw new CliError('USAGE', '--bundle needs --index or search filters');
+  }
+  if (o.bundle !== undefined && o.policy === undefined) throw new CliError('USAGE', '--bundle needs --policy');
+  const policy = o.policy === undefined ? undefined : readPolicy(o.policy).policy;
+  const keys = collectorKeys(o.collectorVkey ?? [], o.collectorVkeys ?? []);
+
+  const api = openLedger(o);
+  try {
+    const note = await call(o, () => api.getCheckpoint()).then((c) => c.note);
+    if (policy !== undefined) checkCheckpoint(note, policy);
+    const cp = parseServedCheckpoint(note, o.grpc);
+    const indexes = [...(o.index ?? [])];
+    if (bySearch) {
+      await call(o, async () => {
+        for await (const r of searchAll(api, o)) if (r.entry !== undefined) indexes.push(r.entry.index);
+      });
+    }
+    const unique = [...new Set(indexes)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const i of unique) {
+      if (i >= cp.size) {
+        throw new VerificationError('INCLUSION', `entry ${i} is beyond the checkpoint's tree size ${cp.size}`, i, cp.size);
+      }
+    }
+    const items: Evidence[] = [];
+    for (const i of unique) items.push(await evidenceOf(api, o, i, note, cp.size, policy, keys));
+    if (o.out !== undefined) writeOne(o.out, items[0] as Evidence, o.json === true);
+    else writeBundle(o.bundle as string, items, cp, o, policy !== undefined, keys);
+  } finally {
+    api.close();
+  }
+}
+
+interface Evidence {
+  index: bigint;
+  leaf: Uint8Array;
+  proof: string;
+  bodies: { sha256: string; data: Uint8Array }[];
+}
+
+async function call<T>(o: ClientOptions, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof VerificationError || err instanceof CliError) throw err;
+    throw callFailed(o.grpc, err);
+  }
+}
+
+function parseServedCheckpoint(note: string, address: string) {
+  try {
+    return parseCheckpoint(parseNote(note).text);
+  } catch (err) {
+    throw new VerificationError('CHECKPOINT', `ledger ${address} served a malformed checkpoint: ${(err as Error).message}`);
+  }
+}
+
+async function evidenceOf(
+  api: LedgerApi,
+  o: ClientOptions,
+  index: bigint,
+  note: string,
+  size: bigint,
+  policy: Policy | undefined,
+  keys: readonly PublicKey[],
+): Promise<Evidence> {
+  const entries: Entry[] = await call(o, () => api.getEntries(index, index + 1n));
+  const entry = entries[0];
+  if (entry === undefined || entry.index !== index) {
+    throw new VerificationError('ENTRY', `the ledger did not return entry ${index}`, index);
+  }
+  const proof = await call(o, () => api.getInclusionProof(index, size));
+  if (proof.treeSize !== size || proof.index !== index) {
+    throw new VerificationError('INCLUSION', `the ledger proved entry ${proof.index} in size ${proof.treeSize}`, index, size);
+  }
+  const text = formatTlogProof({ index, hashes: proof.hashes, checkpoint: note });
+  if (policy !== undefined) {
+    verifyEvidence({ index, hashes: proof.hashes, checkpoint: note }, entry.leaf, policy, keys);
+  }
+  return { index, leaf: entry.leaf, proof: text, bodies: entry.bodies.map((b) => ({ sha256: b.sha256, data: b.data })) };
+}
+
+function writeFile(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (err) {
+    throw new CliError('CONFIG', `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+function writeOne(out: string, e: Evidence, json: boolean): void {
+  writeFile(`${out}.leaf`, e.leaf);
+  writeFile(`${out}.tlog-proof`, e.proof);
+  for (const b of e.bodies) writeFile(`${out}.body-${b.sha256}.json`, b.data);
+  if (json) printJson({ index: e.index, leaf: `${out}.leaf`, proof: `${out}.tlog-proof`, leafHash: b64(leafHash(e.leaf)) });
+  else println(fields([['leaf', `${out}.leaf`], ['proof', `${out}.tlog-proof`], ['index', e.index.toString()]]));
+}
+
+function writeBundle(
+  dir: string,
+  items: Evidence[],
+  cp: { origin: string; size: bigint; rootHash: Uint8Array },
+  o: ProveOptions,
+  verified: boolean,
+  keys: readonly PublicKey[],
+): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (o.policy !== undefined) copyFileSync(o.policy, join(dir, 'policy'));
+  } catch (err) {
+    throw new CliError('CONFIG', `--bundle ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'cannot write'}`);
+  }
+  const files: { index: bigint; leaf: string; proof: string; bodies: string[] }[] = [];
+  for (const e of items) {
+    const base = `entry-${e.index}`;
+    writeFile(join(dir, `${base}.leaf`), e.leaf);
+    writeFile(join(dir, `${base}.tlog-proof`), e.proof);
+    const bodies = e.bodies.map((b) => `${base}.body-${b.sha256}.json`);
+    e.bodies.forEach((b, i) => writeFile(join(dir, bodies[i] as string), b.data));
+    files.push({ index: e.index, leaf: `${base}.leaf`, proof: `${base}.tlog-proof`, bodies });
+  }
+  if (keys.length > 0) writeFile(join(dir, 'collector.vkeys'), `${keys.map((k) => k.vkey).join('\n')}\n`);
+  const createdAt = new Date().toISOString();
+  const manifest = {
+    origin: cp.origin,
+    treeSize: cp.size.toString(),
+    rootHash: b64(cp.rootHash),
+    createdAt,
+    verifiedWithPolicy: verified,
+    entries: files.map((f) => ({ ...f, index: f.index.toString() })),
+  };
+  writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFile(
+    join(dir, 'README.md'),
+    evidenceReadme({
+      origin: cp.origin,
+      size: cp.size,
+      rootHash: b64(cp.rootHash),
+      indexes: items.map((e) => e.index),
+      createdAt,
+      hasCollectorKeys: keys.length > 0,
+      hasPolicy: o.policy !== undefined,
+    }),
+  );
+  if (o.json === true) printJson({ bundle: dir, entries: items.map((e) => e.index), treeSize: cp.size });
+  else println(`${green('✓')} wrote evidence for ${items.length} entries to ${dir} (tree size ${cp.size}, checked with the policy)`);
+}

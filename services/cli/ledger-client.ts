@@ -1,0 +1,107 @@
+// The read side of the Ledger gRPC API as the CLI uses it (through packages/rpc). Everything it
+// returns is data for the verification code to check; nothing here decides whether the log is honest.
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { status } from '@grpc/grpc-js';
+import {
+  type Checkpoint,
+  type ConsistencyProof,
+  type Entry,
+  type GetObjectHistoryRequestSchema,
+  type GetObjectHistoryResponse,
+  type InclusionProof,
+  Ledger,
+  type SearchEntriesRequestSchema,
+  type SearchEntriesResponse,
+} from '../../packages/proto/index.js';
+import { channelCredentials, createClient, RpcError, type TlsFiles } from '../../packages/rpc/index.js';
+import { CliError } from './errors.js';
+import { readCapped } from './inputs.js';
+
+export type { TlsFiles };
+export type SearchInit = MessageInitShape<typeof SearchEntriesRequestSchema>;
+export type HistoryInit = MessageInitShape<typeof GetObjectHistoryRequestSchema>;
+
+/** How long one call may take before the command gives up. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+/** Largest answer accepted: a page of 1,000 entries of up to 64 KiB leaves, with room to spare. */
+export const MAX_RECEIVE_BYTES = 128 * 1024 * 1024;
+const MAX_PEM_BYTES = 1024 * 1024;
+
+/** A failed call: the gRPC status name and the server's message. */
+export class LedgerCallError extends Error {
+  override readonly name = 'LedgerCallError';
+  constructor(
+    readonly status: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LedgerApi {
+  getCheckpoint(): Promise<Checkpoint>;
+  getEntries(start: bigint, end: bigint): Promise<Entry[]>;
+  getInclusionProof(index: bigint, treeSize: bigint): Promise<InclusionProof>;
+  getConsistencyProof(fromSize: bigint, toSize: bigint): Promise<ConsistencyProof>;
+  searchEntries(req: SearchInit): Promise<SearchEntriesResponse>;
+  getObjectHistory(req: HistoryInit): Promise<GetObjectHistoryResponse>;
+  watchEntries(fromIndex: bigint): AsyncIterable<Entry>;
+  close(): void;
+}
+
+const statusName = (code: number): string => (status as unknown as Record<number, string>)[code] ?? 'UNKNOWN';
+
+function wrap(err: unknown): LedgerCallError {
+  if (err instanceof RpcError) return new LedgerCallError(statusName(err.code), err.message);
+  return new LedgerCallError('UNKNOWN', (err as Error).message);
+}
+
+async function guarded<T>(p: () => Promise<T>): Promise<T> {
+  try {
+    return await p();
+  } catch (err) {
+    throw wrap(err);
+  }
+}
+
+export function connectLedger(address: string, tls: TlsFiles = {}, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): LedgerApi {
+  // Check the PEM files here so a wrong path is a one-line usage error naming the flag.
+  for (const [file, flag] of [
+    [tls.caFile, '--tls-ca'],
+    [tls.certFile, '--tls-cert'],
+    [tls.keyFile, '--tls-key'],
+  ] as const) {
+    if (file !== undefined) readCapped(file, MAX_PEM_BYTES, flag);
+  }
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    throw new CliError('USAGE', '--tls-cert and --tls-key go together');
+  }
+  const client = createClient(Ledger, address, channelCredentials(tls), {
+    'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+  });
+  const opts = () => ({ deadline: timeoutMs });
+  return {
+    getCheckpoint: () => guarded(() => client.getCheckpoint({}, opts())),
+    getEntries: (start, end) => guarded(async () => (await client.getEntries({ start, end }, opts())).entries),
+    getInclusionProof: (index, treeSize) =>
+      guarded(() => client.getInclusionProof({ leaf: { case: 'index', value: index }, treeSize }, opts())),
+    getConsistencyProof: (fromSize, toSize) => guarded(() => client.getConsistencyProof({ fromSize, toSize }, opts())),
+    searchEntries: (req) => guarded(() => client.searchEntries(req, opts())),
+    getObjectHistory: (req) => guarded(() => client.getObjectHistory(req, opts())),
+    watchEntries: (fromIndex) =>
+      (async function* () {
+        try {
+          for await (const e of client.watchEntries({ fromIndex })) yield e;
+        } catch (err) {
+          throw wrap(err);
+        }
+      })(),
+    close: () => client.close(),
+  };
+}
+
+/** A call failure as a CLI error (exit 2): the server could not be asked, or refused. */
+export function callFailed(address: string, err: unknown): CliError {
+  if (err instanceof LedgerCallError) return new CliError('UNAVAILABLE', `ledger ${address}: ${err.status}: ${err.message}`);
+  return new CliError('UNAVAILABLE', `ledger ${address}: ${(err as Error).message}`);
+}

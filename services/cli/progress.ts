@@ -1,0 +1,45 @@
+// A progress bar with rate and ETA, drawn on stderr only when it is a terminal.
+
+/** Redraws at most this often. */
+const REDRAW_MS = 100;
+const BAR_WIDTH = 30;
+
+export class Progress {
+  private readonly started = Date.now();
+  private last = 0;
+  private readonly enabled: boolean;
+
+  constructor(
+    private readonly label: string,
+    stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.enabled = stream.isTTY === true;
+  }
+
+  update(done: bigint, total: bigint, force = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.last < REDRAW_MS) return;
+    this.last = now;
+    const frac = total === 0n ? 1 : Number((done * 10_000n) / total) / 10_000;
+    const filled = Math.round(frac * BAR_WIDTH);
+    const secs = (now - this.started) / 1000;
+    const rate = secs > 0 ? Number(done) / secs : 0;
+    const eta = rate > 0 ? Number(total - done) / rate : Number.NaN;
+    const line =
+      `${this.label} [${'#'.repeat(filled)}${' '.repeat(BAR_WIDTH - filled)}] ${(frac * 100).toFixed(1)}% ` +
+      `${done.toLocaleString()}/${total.toLocaleString()}  ${Math.round(rate).toLocaleString()}/s  ETA ${formatSecs(eta)}`;
+    process.stderr.write(`\r\u001b[2K${line}`);
+  }
+
+  done(): void {
+    if (this.enabled) process.stderr.write('\r\u001b[2K');
+  }
+}
+
+function formatSecs(s: number): string {
+  if (!Number.isFinite(s)) return '--';
+  if (s < 60) return `${Math.ceil(s)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

@@ -1,0 +1,86 @@
+// The nats-server child process of `up`: JetStream on loopback, its store inside the data dir.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { CliError } from '../errors.js';
+
+/** How long nats-server may take to accept connections. */
+export const NATS_START_TIMEOUT_MS = 15_000;
+/** How long it may take to stop after SIGTERM before it is killed. */
+const NATS_STOP_TIMEOUT_MS = 5_000;
+
+export const NATS_INSTALL_HINT =
+  'nats-server is not on PATH: install it (Debian/Ubuntu: `apt-get install -y nats-server`, or the release ' +
+  'binary from https://github.com/nats-io/nats-server/releases), or pass --nats-url of a running server';
+
+export interface NatsChild {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function haveNatsServer(): boolean {
+  return spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** A free loopback port (for nats-server, which cannot report the port it picked for -p 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startNatsChild(storeDir: string, requestedPort: number): Promise<NatsChild> {
+  if (!haveNatsServer()) throw new CliError('CONFIG', NATS_INSTALL_HINT);
+  mkdirSync(storeDir, { recursive: true });
+  const port = requestedPort === 0 ? await freePort() : requestedPort;
+  if (await canConnect(port)) throw new CliError('CONFIG', `--nats-port ${port}: something already listens there`);
+  const child: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + NATS_START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new CliError('CONFIG', `nats-server exited (${child.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`);
+    }
+    if (await canConnect(port)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new CliError('CONFIG', `nats-server did not listen on port ${port} within ${NATS_START_TIMEOUT_MS} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), NATS_STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,154 @@
+// `ingress-ledger up` (DESIGN 6): the whole system on one machine. nats-server (unless --nats-url),
+// a witness, a ledger that requires that witness's cosignature, and a collector, with keys kept in
+// the data dir so a second run resumes the same log. Stops everything, in reverse, on SIGINT/SIGTERM.
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { parsePort } from '../flags.js';
+import { bold, fields, println } from '../output.js';
+import {
+  ensureDataDir,
+  loadOrCreateKeys,
+  loadOrCreateToken,
+  removeEndpoints,
+  writeEndpoints,
+  writePolicy,
+} from './data-dir.js';
+import { type NatsChild, startNatsChild } from './nats-child.js';
+import { type Running, startCollectorService, startLedgerService, startWitnessService } from './services.js';
+
+/** Default ports: fixed so that a second terminal knows where to look; 0 picks free ones. */
+export const DEFAULT_GRPC_PORT = 7700;
+export const DEFAULT_WEBHOOK_PORT = 7701;
+export const DEFAULT_WITNESS_PORT = 7702;
+export const DEFAULT_NATS_PORT = 7703;
+/** The cluster name of the local collector. */
+export const DEFAULT_CLUSTER = 'local';
+/** The witness's name in the local policy. */
+const WITNESS_LABEL = 'local-witness';
+
+interface UpOptions {
+  dataDir: string;
+  grpcPort: number;
+  webhookPort: number;
+  witnessPort: number;
+  natsPort: number;
+  natsUrl?: string;
+  origin?: string;
+  cluster: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('run the whole system on this machine: nats-server, witness, ledger and collector')
+    .option('--data-dir <dir>', 'where keys, the log and the witness state live', './.ingress-ledger')
+    .option('--grpc-port <port>', 'ledger gRPC port (0 = free port)', parsePort, DEFAULT_GRPC_PORT)
+    .option('--webhook-port <port>', 'audit webhook port (0 = free port)', parsePort, DEFAULT_WEBHOOK_PORT)
+    .option('--witness-port <port>', 'witness port (0 = free port)', parsePort, DEFAULT_WITNESS_PORT)
+    .option('--nats-port <port>', 'nats-server port (0 = free port)', parsePort, DEFAULT_NATS_PORT)
+    .option('--nats-url <url>', 'use this NATS server instead of starting one')
+    .option('--origin <origin>', 'the log\'s origin (default ingress-ledger.local/<hostname>)')
+    .option('--cluster <name>', 'the cluster name of the local collector', DEFAULT_CLUSTER)
+    .option('--tls-cert <file>', 'serve the webhook over TLS with this certificate (PEM)')
+    .option('--tls-key <file>', 'the webhook certificate\'s key (PEM)')
+    .action((o: UpOptions) => up(o));
+}
+
+async function up(o: UpOptions): Promise<void> {
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+    throw new CliError('USAGE', '--tls-cert and --tls-key go together');
+  }
+  const dir = resolve(o.dataDir);
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost';
+  const origin = o.origin ?? `ingress-ledger.local/${host}`;
+  ensureDataDir(dir);
+  removeEndpoints(dir);
+  const keys = loadOrCreateKeys(dir, origin, `witness.local/${host}`, o.cluster);
+  const token = loadOrCreateToken(dir);
+
+  const running: Running[] = [];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      removeEndpoints(dir);
+      for (const r of running.reverse()) await r.close().catch(() => {});
+    })();
+    return stopping;
+  };
+  const stopped = new Promise<string>((res) => {
+    process.once('SIGINT', () => res('SIGINT'));
+    process.once('SIGTERM', () => res('SIGTERM'));
+  });
+
+  try {
+    let natsUrl = o.natsUrl;
+    if (natsUrl === undefined) {
+      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), o.natsPort);
+      running.push({ close: () => nats.stop() });
+      natsUrl = nats.url;
+    }
+    const witness = await startWitnessService({
+      dataDir: join(dir, 'witness'),
+      listen: `127.0.0.1:${o.witnessPort}`,
+      key: keys.witness,
+      logVkeys: [keys.log.vkey],
+    });
+    running.push(witness);
+    const policy = writePolicy(dir, keys.log.vkey, WITNESS_LABEL, keys.witnessVkey, witness.url);
+    const ledger = await startLedgerService({
+      dataDir: join(dir, 'ledger'),
+      origin,
+      key: keys.log,
+      natsUrl,
+      grpcListen: `127.0.0.1:${o.grpcPort}`,
+      policyFile: policy.path,
+      collectorVkeys: [keys.collector.vkey],
+    });
+    running.push(ledger);
+    const collector = await startCollectorService({
+      cluster: o.cluster,
+      key: keys.collector,
+      natsUrl,
+      webhookListen: `127.0.0.1:${o.webhookPort}`,
+      webhookToken: token,
+      ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),
+    });
+    running.push(collector);
+
+    writeEndpoints(dir, {
+      grpc: ledger.grpc,
+      webhook: collector.webhookUrl,
+      webhookToken: token,
+      witness: witness.url,
+      nats: natsUrl,
+      origin,
+      logVkey: keys.log.vkey,
+      witnessVkeys: [keys.witnessVkey],
+      collectorVkeys: [keys.collector.vkey],
+      policy: policy.path,
+      dataDir: dir,
+      pid: process.pid,
+    });
+    println(bold(`ingress-ledger is up: ${origin}`));
+    println(
+      fields([
+        ['gRPC', ledger.grpc],
+        ['webhook', `${collector.webhookUrl} (bearer token in ${join(dir, 'webhook-token')})`],
+        ['witness', witness.url],
+        ['NATS', natsUrl],
+        ['policy', policy.path],
+        ['endpoints', join(dir, 'endpoints.json')],
+        ['try', `ingress-ledger audit --grpc ${ledger.grpc} --policy ${policy.path} --collector-vkeys ${join(dir, 'keys', 'collector.vkey')}`],
+      ]),
+    );
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const signal = await stopped;
+  process.stderr.write(`${signal}: stopping collector, ledger, witness${o.natsUrl === undefined ? ', nats-server' : ''}\n`);
+  await stopAll();
+}

@@ -1,0 +1,128 @@
+// The collector service: webhook and audit-log tail in, signed changes onto JetStream out. It keeps
+// no state of its own beyond the tail's read position: JetStream is its buffer.
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { ChangeError, DEFAULT_RESOURCES, ResourceFilter } from '../../packages/change/index.js';
+import {
+  connectNats,
+  createLogger,
+  createRegistry,
+  ensureStreams,
+  type Logger,
+  type Registry,
+  serveMetrics,
+} from '../../packages/runtime/index.js';
+import {
+  type CollectorConfig,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_PUBLISH_DEADLINE_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_TAIL_BATCH_LINES,
+  parseHostPort,
+  validateConfig,
+} from './config.js';
+import { CollectorError } from './errors.js';
+import { type RunningTail, startLogTail } from './log-tail.js';
+import { collectorMetrics } from './metrics.js';
+import { ChangePublisher } from './publisher.js';
+import { startWebhook } from './webhook.js';
+
+export interface RunningCollector {
+  /** The webhook's URL (http:// only on loopback). */
+  webhookUrl: string;
+  /** The bearer token the webhook accepts (generated when none was configured), if any. */
+  webhookToken: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface CollectorDeps {
+  logger?: Logger;
+  registry?: Registry;
+}
+
+/** Bytes of a generated webhook token (before base64url). */
+const GENERATED_TOKEN_BYTES = 32;
+
+export async function startCollector(
+  config: CollectorConfig,
+  deps: CollectorDeps = {},
+): Promise<RunningCollector> {
+  validateConfig(config);
+  let resources: ResourceFilter;
+  try {
+    resources = new ResourceFilter(config.resources ?? DEFAULT_RESOURCES);
+  } catch (err) {
+    if (err instanceof ChangeError) throw new CollectorError('CONFIG', `--resources: ${err.message}`);
+    throw err;
+  }
+  const logger = deps.logger ?? createLogger('collector');
+  const registry = deps.registry ?? createRegistry('collector');
+  const metrics = collectorMetrics(registry);
+  const token =
+    config.webhookToken ??
+    (config.tls?.clientCaFile === undefined
+      ? randomBytes(GENERATED_TOKEN_BYTES).toString('base64url')
+      : undefined);
+  const publishDeadlineMs = config.publishDeadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS;
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  const nc = await connectNats({ name: `collector/${config.cluster}`, ...config.nats });
+  const closers: (() => Promise<unknown>)[] = [() => nc.drain().catch(() => nc.close())];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+  };
+  try {
+    await ensureStreams(await jetstreamManager(nc));
+    const publisher = new ChangePublisher(jetstream(nc), {
+      cluster: config.cluster,
+      key: config.key,
+      resources,
+      metrics,
+      logger,
+    });
+    const webhook = await startWebhook({
+      listen: parseHostPort(config.webhookListen, '--webhook-listen'),
+      token,
+      tls: config.tls,
+      maxBodyBytes,
+      headersTimeoutMs: config.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      publishDeadlineMs,
+      publisher,
+      metrics,
+      logger,
+    });
+    closers.push(webhook.close);
+    let tail: RunningTail | undefined;
+    if (config.auditLogPath !== undefined && config.positionFile !== undefined) {
+      tail = startLogTail({
+        path: config.auditLogPath,
+        positionFile: config.positionFile,
+        publisher,
+        metrics,
+        logger,
+        pollIntervalMs: config.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+        batchLines: DEFAULT_TAIL_BATCH_LINES,
+        maxLineBytes: maxBodyBytes,
+        publishDeadlineMs,
+      });
+      closers.push(tail.close);
+    }
+    if (config.metricsListen !== undefined) {
+      const { host, port } = parseHostPort(config.metricsListen, '--metrics-listen');
+      const server: Server = await serveMetrics(registry, host, port);
+      closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    }
+    logger.info(
+      { cluster: config.cluster, webhook: webhook.url, auditLog: config.auditLogPath, vkey: config.key.vkey },
+      'collector started',
+    );
+    return { webhookUrl: webhook.url, webhookToken: token, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

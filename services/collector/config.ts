@@ -1,0 +1,117 @@
+// Collector configuration: parsed and validated once at start; a bad value names its flag.
+import { isIP } from 'node:net';
+import type { NatsConfig } from '../../packages/runtime/index.js';
+import type { PrivateKey } from '../../packages/tlog/index.js';
+import { CollectorError } from './errors.js';
+
+/** Largest accepted webhook body (after gzip): 3 MiB, above the apiserver's default batch of 400 events at the usual sizes. */
+export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** The webhook answers within this long (the kube-apiserver gives up after 30 s and retries). */
+export const DEFAULT_PUBLISH_DEADLINE_MS = 25_000;
+/** A client must finish sending its headers within this long (slow-loris defence). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** A client must finish sending its whole request within this long. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/** How often the audit-log tail looks for new lines, rotation and truncation. */
+export const DEFAULT_POLL_INTERVAL_MS = 250;
+/** Most log lines published as one batch before the position is saved. */
+export const DEFAULT_TAIL_BATCH_LINES = 400;
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** When set, client certificates signed by this CA authenticate (as an alternative to the token). */
+  clientCaFile?: string;
+}
+
+export interface CollectorConfig {
+  /** The cluster this collector serves: names the key (`collector/<cluster>`) and the NATS subject. */
+  cluster: string;
+  /** The collector's signer key; its name must be `collector/<cluster>`. */
+  key: PrivateKey;
+  nats: NatsConfig;
+  /** HOST:PORT of the webhook (port 0 picks a free one). */
+  webhookListen: string;
+  /** The bearer token; when absent and no client CA is set, a random token is generated. */
+  webhookToken?: string;
+  tls?: TlsFiles;
+  /** Follow this kube-apiserver audit log (JSON lines); needs positionFile. */
+  auditLogPath?: string;
+  positionFile?: string;
+  /** `<resource>.<group>` names to record; default DEFAULT_RESOURCES. */
+  resources?: readonly string[];
+  maxBodyBytes?: number;
+  /** HOST:PORT for GET /metrics. */
+  metricsListen?: string;
+  publishDeadlineMs?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+/** Cluster names become a NATS subject token and a key-name suffix: no dots, spaces, '+', wildcards. */
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,63}$/;
+
+export function validateCluster(cluster: string): void {
+  if (!CLUSTER_NAME.test(cluster)) {
+    throw new CollectorError('CONFIG', '--cluster: 1-63 characters of A-Z, a-z, 0-9, "_" and "-"');
+  }
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Parses HOST:PORT (IPv6 as [::1]:PORT); `flag` names the option in the error. */
+export function parseHostPort(text: string, flag: string): HostPort {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text);
+  const port = m === null ? Number.NaN : Number(m[3]);
+  if (
+    m === null ||
+    !Number.isInteger(port) ||
+    port > 65535 ||
+    ((m[3]?.length ?? 0) > 1 && m[3]?.startsWith('0'))
+  ) {
+    throw new CollectorError('CONFIG', `${flag}: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  }
+  const host = m[1] ?? m[2] ?? '';
+  if (m[1] !== undefined && isIP(host) !== 6) throw new CollectorError('CONFIG', `${flag}: bad IPv6 address`);
+  return { host, port };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export function validateConfig(c: CollectorConfig): void {
+  validateCluster(c.cluster);
+  if (c.key.name !== `collector/${c.cluster}`) {
+    throw new CollectorError('CONFIG', `--key: key is named ${c.key.name}, expected collector/${c.cluster}`);
+  }
+  const listen = parseHostPort(c.webhookListen, '--webhook-listen');
+  if (c.tls === undefined && !isLoopback(listen.host)) {
+    throw new CollectorError(
+      'CONFIG',
+      '--webhook-listen: plain HTTP only on loopback; give --tls-cert and --tls-key',
+    );
+  }
+  if (c.webhookToken !== undefined && !/^[\x21-\x7e]{16,4096}$/.test(c.webhookToken)) {
+    throw new CollectorError('CONFIG', '--webhook-token-file: token must be 16-4096 printable characters');
+  }
+  if ((c.auditLogPath === undefined) !== (c.positionFile === undefined)) {
+    throw new CollectorError('CONFIG', '--position-file: needed with --audit-log-path (and only with it)');
+  }
+  positive(c.maxBodyBytes, '--max-body-bytes');
+  positive(c.publishDeadlineMs, 'publishDeadlineMs');
+  positive(c.headersTimeoutMs, 'headersTimeoutMs');
+  positive(c.requestTimeoutMs, 'requestTimeoutMs');
+  positive(c.pollIntervalMs, 'pollIntervalMs');
+  if (c.metricsListen !== undefined) parseHostPort(c.metricsListen, '--metrics-listen');
+}
+
+function positive(v: number | undefined, flag: string): void {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0)) {
+    throw new CollectorError('CONFIG', `${flag}: must be a positive integer`);
+  }
+}

@@ -1,0 +1,14 @@
+// services/collector: kube-apiserver audit events in (webhook, audit-log tail), signed changes out
+// onto JetStream. The CLI wires `collectorCommand()` and `ingress-ledger up` uses `startCollector`.
+export { type CollectorDeps, type RunningCollector, startCollector } from './collector.js';
+export { collectorCommand, configFromFlags } from './command.js';
+export {
+  type CollectorConfig,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PUBLISH_DEADLINE_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type TlsFiles,
+} from './config.js';
+export { CollectorError, type CollectorErrorCode } from './errors.js';
+export { REJECTION_HEADER } from './publisher.js';

@@ -1,0 +1,220 @@
+// The kube-apiserver audit webhook: POST of an audit Event or EventList (batch mode sends up to 400
+// events). Answers (DESIGN 3.2): 400 not audit data, 401 no valid credentials, 413 too large, 415 wrong
+// content type or encoding, 503 could not store in time, 200 once every change is durably published.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { createGunzip } from 'node:zlib';
+import type { Logger } from '../../packages/runtime/index.js';
+import { webhookItems } from './audit-input.js';
+import type { HostPort, TlsFiles } from './config.js';
+import { CollectorError, type CollectorErrorCode } from './errors.js';
+import type { CollectorMetrics } from './metrics.js';
+import type { ChangePublisher } from './publisher.js';
+
+export interface WebhookOptions {
+  listen: HostPort;
+  /** Accepted bearer token, if any. */
+  token: string | undefined;
+  tls: TlsFiles | undefined;
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  publishDeadlineMs: number;
+  publisher: ChangePublisher;
+  metrics: CollectorMetrics;
+  logger: Logger;
+}
+
+export interface RunningWebhook {
+  url: string;
+  close(): Promise<void>;
+}
+
+const STATUS: Record<CollectorErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  METHOD: 405,
+  TIMEOUT: 408,
+  TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA: 415,
+  UNAVAILABLE: 503,
+  CONFIG: 500,
+};
+
+/** Node checks header and request timeouts this often (its default, 30 s, is too coarse). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
+  const tokenDigest = o.token === undefined ? undefined : digest(o.token);
+  const authorized = (req: IncomingMessage): boolean => {
+    if (o.tls?.clientCaFile !== undefined && (req.socket as TLSSocket).authorized === true) return true;
+    const auth = req.headers.authorization;
+    if (tokenDigest === undefined || auth === undefined || !auth.startsWith('Bearer ')) return false;
+    return timingSafeEqual(digest(auth.slice('Bearer '.length).trim()), tokenDigest);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    const deadline = Date.now() + o.publishDeadlineMs;
+    const answer = (status: number, body: object) => {
+      const labels = { code: String(status) };
+      o.metrics.webhookRequests.inc(labels);
+      o.metrics.webhookLatency.observe(labels, (performance.now() - started) / 1000);
+      if (res.headersSent) return;
+      // Unread request bytes cannot be left on a kept-alive connection.
+      if (!req.complete) res.setHeader('connection', 'close');
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      if (req.method === 'GET' && req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return;
+      }
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        throw new CollectorError('METHOD', 'only POST');
+      }
+      if (!authorized(req)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        throw new CollectorError('UNAUTHORIZED', 'no valid bearer token or client certificate');
+      }
+      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/json')
+        throw new CollectorError('UNSUPPORTED_MEDIA', 'content-type must be application/json');
+      const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      if (encoding !== 'identity' && encoding !== 'gzip') {
+        throw new CollectorError('UNSUPPORTED_MEDIA', 'content-encoding must be gzip or identity');
+      }
+      const declared = req.headers['content-length'];
+      if (declared !== undefined && Number(declared) > o.maxBodyBytes) {
+        throw new CollectorError('TOO_LARGE', 'body over the limit');
+      }
+      const body = await readBody(req, encoding === 'gzip', o.maxBodyBytes);
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+      } catch {
+        throw new CollectorError('BAD_REQUEST', 'body is not UTF-8');
+      }
+      let doc: unknown;
+      try {
+        // A leading byte-order mark is allowed by RFC 8259 and written by some Windows tools.
+        doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      } catch {
+        throw new CollectorError('BAD_REQUEST', 'body is not JSON');
+      }
+      const result = await o.publisher.publishBatch(webhookItems(doc), 'audit-webhook', deadline);
+      answer(200, result);
+    } catch (err) {
+      if (err instanceof CollectorError) {
+        answer(STATUS[err.code], { error: err.code });
+      } else {
+        o.logger.error({ err: (err as Error).message }, 'webhook request failed');
+        answer(500, { error: 'INTERNAL' });
+      }
+    }
+  };
+
+  const serverOptions = {
+    headersTimeout: o.headersTimeoutMs,
+    requestTimeout: o.requestTimeoutMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res);
+  };
+  const server: Server =
+    o.tls === undefined
+      ? createHttpServer(serverOptions, listener)
+      : createHttpsServer(
+          {
+            ...serverOptions,
+            cert: readFileSync(o.tls.certFile),
+            key: readFileSync(o.tls.keyFile),
+            ...(o.tls.clientCaFile !== undefined
+              ? { ca: readFileSync(o.tls.clientCaFile), requestCert: true, rejectUnauthorized: false }
+              : {}),
+          },
+          listener,
+        );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Node reports a client too slow with its headers or body (slow loris) as a client error too.
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
+    o.metrics.webhookRequests.inc({ code: status.slice(0, 3) });
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.listen.port, o.listen.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = o.listen.host.includes(':') ? `[${o.listen.host}]` : o.listen.host;
+  return {
+    url: `${o.tls === undefined ? 'http' : 'https'}://${host}:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Reads the body, gunzipping when asked; stops at limit bytes (before and after decompression). */
+function readBody(req: IncomingMessage, gzip: boolean, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let raw = 0;
+    let size = 0;
+    let done = false;
+    const fail = (err: CollectorError) => {
+      if (done) return;
+      done = true;
+      req.pause();
+      reject(err);
+    };
+    const source = gzip ? createGunzip() : undefined;
+    const sink = source ?? req;
+    req.on('data', (c: Buffer) => {
+      raw += c.length;
+      if (raw > limit) fail(new CollectorError('TOO_LARGE', 'body over the limit'));
+    });
+    req.on('error', () => fail(new CollectorError('BAD_REQUEST', 'request aborted')));
+    if (source !== undefined) {
+      req.pipe(source);
+      source.on('error', () => fail(new CollectorError('BAD_REQUEST', 'body is not valid gzip')));
+    }
+    sink.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > limit) {
+        source?.destroy();
+        fail(new CollectorError('TOO_LARGE', 'body over the limit'));
+        return;
+      }
+      chunks.push(c);
+    });
+    sink.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks));
+    });
+  });
+}

@@ -1,0 +1,48 @@
+// `ingress-ledger reindex --data-dir DIR`: rebuilds the search index from the log. The CLI
+// registers this command; the ledger must not be writing to the database meanwhile.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { reindex } from './reindex.js';
+
+/** The ledger's database file inside its data dir. */
+export const LEDGER_DB_FILE = 'ledger.sqlite';
+
+export function reindexCommand(): Command {
+  return new Command('reindex')
+    .description('rebuild the search index and risk findings from the log (stop the ledger first)')
+    .requiredOption('--data-dir <dir>', 'the ledger data directory')
+    .option('--db <file>', `the ledger database (default <data-dir>/${LEDGER_DB_FILE})`)
+    .addOption(new Option('--rules <file>', 'risk rules YAML file (docs/risk-rules.md)'))
+    .action((opts: { dataDir: string; db?: string; rules?: string }) => {
+      const file = opts.db ?? join(opts.dataDir, LEDGER_DB_FILE);
+      if (!existsSync(file)) {
+        process.stderr.write(`reindex: no ledger database at ${file}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const db = new Database(file, { fileMustExist: true });
+      try {
+        db.defaultSafeIntegers(true);
+        db.pragma('journal_mode = WAL');
+        db.pragma('busy_timeout = 5000');
+        const started = Date.now();
+        const logger = pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true }));
+        const n = reindex(db, {
+          logger,
+          ...(opts.rules === undefined ? {} : { rulesFile: opts.rules }),
+          onProgress: (done, total) => process.stderr.write(`\rreindex: ${done}/${total} entries`),
+        });
+        process.stderr.write(
+          `\nreindex: ${n} entries indexed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+        );
+      } catch (error) {
+        process.stderr.write(`\nreindex: ${(error as Error).message}\n`);
+        process.exitCode = 2;
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,71 @@
+// The search tables: derived data beside the log (DESIGN 7), created when missing and dropped by
+// reindex. Every name starts with `search_` so they never collide with the log's own tables.
+import type Database from 'better-sqlite3';
+
+/** Bump when the layout changes: a database with another version is reindexed by the operator. */
+export const SEARCH_SCHEMA_VERSION = 1n;
+
+const TABLES = ['search_fts', 'search_findings', 'search_attrs', 'search_entries', 'search_meta'] as const;
+
+export function createSearchTables(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT OR IGNORE INTO search_meta (key, value) VALUES ('schema', ${SEARCH_SCHEMA_VERSION});
+    -- One row per log entry. obj is the object key (cluster, resource, namespace, name): the same
+    -- object whatever API group or subresource the write went through.
+    CREATE TABLE IF NOT EXISTS search_entries (
+      idx INTEGER PRIMARY KEY,
+      cluster TEXT NOT NULL,
+      namespace TEXT NOT NULL,
+      name TEXT NOT NULL,
+      uid TEXT NOT NULL,
+      api_group TEXT NOT NULL,
+      resource TEXT NOT NULL,
+      subresource TEXT NOT NULL,
+      action TEXT NOT NULL,
+      verb TEXT NOT NULL,
+      username TEXT NOT NULL,
+      user_agent TEXT NOT NULL,
+      response_code INTEGER NOT NULL,
+      stage_us INTEGER NOT NULL,
+      received_us INTEGER NOT NULL,
+      reason TEXT,
+      obj TEXT NOT NULL,
+      -- 1 when the entry changed the stored object (history diffs are taken between these).
+      stored INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS search_entries_cluster ON search_entries (cluster, idx);
+    CREATE INDEX IF NOT EXISTS search_entries_namespace ON search_entries (namespace, idx);
+    CREATE INDEX IF NOT EXISTS search_entries_name ON search_entries (name, idx);
+    CREATE INDEX IF NOT EXISTS search_entries_user ON search_entries (username, idx);
+    CREATE INDEX IF NOT EXISTS search_entries_uid ON search_entries (uid, idx);
+    CREATE INDEX IF NOT EXISTS search_entries_obj ON search_entries (obj, idx);
+    CREATE INDEX IF NOT EXISTS search_entries_stage ON search_entries (stage_us);
+    CREATE INDEX IF NOT EXISTS search_entries_code ON search_entries (response_code, idx);
+    -- Multi-valued attributes: host, group, source-ip, tls-secret, annotation-key.
+    CREATE TABLE IF NOT EXISTS search_attrs (
+      kind TEXT NOT NULL,
+      value TEXT NOT NULL,
+      idx INTEGER NOT NULL,
+      PRIMARY KEY (kind, value, idx)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS search_findings (
+      idx INTEGER NOT NULL,
+      seq INTEGER NOT NULL,
+      rule TEXT NOT NULL,
+      severity TEXT NOT NULL,
+      message TEXT NOT NULL,
+      path TEXT NOT NULL,
+      PRIMARY KEY (idx, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS search_findings_rule ON search_findings (rule, idx);
+    -- Contentless: the text lives in the leaves; rowid is the log index.
+    CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5 (
+      reason, username, names, hosts, annotations, content='', tokenize='unicode61'
+    );
+  `);
+}
+
+export function dropSearchTables(db: Database.Database): void {
+  for (const t of TABLES) db.exec(`DROP TABLE IF EXISTS ${t}`);
+}

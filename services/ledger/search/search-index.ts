@@ -1,0 +1,204 @@
+// The search index beside the log: derived rows, attributes, full text and risk findings for each
+// entry, written inside the ledger's append transaction and read by SearchEntries/GetObjectHistory.
+import { readFileSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Change } from '../../../packages/change/index.js';
+import type { GetObjectHistoryRequest, SearchEntriesRequest } from '../../../packages/proto/index.js';
+import {
+  defaultRiskConfig,
+  type Finding,
+  parseRiskConfig,
+  type RiskConfig,
+  RiskEngine,
+  type Severity,
+  storedAfter,
+} from '../../../packages/risk/index.js';
+import { type Derived, deriveRow, describedObject, objectKey, setsStoredObject } from './entry-row.js';
+import { buildQuery, encodePageToken } from './filters.js';
+import { type HistoryVersion, objectHistory, previousState } from './history.js';
+import { LeafReader, resolveBodies } from './leaf-reader.js';
+import { createSearchTables } from './schema.js';
+import type { IndexInput, SearchIndexOptions } from './types.js';
+
+interface Metrics {
+  findings: Counter<'rule'>;
+  ruleFailures: Counter<'rule'>;
+  indexFailures: Counter;
+  queries: Histogram<'method'>;
+}
+
+function metrics(registry: Registry | undefined): Metrics | undefined {
+  if (registry === undefined) return undefined;
+  const registers = [registry];
+  return {
+    findings: new Counter({
+      name: 'ingress_ledger_risk_findings_total',
+      help: 'Risk findings by rule',
+      labelNames: ['rule'],
+      registers,
+    }),
+    ruleFailures: new Counter({
+      name: 'ingress_ledger_risk_rule_failures_total',
+      help: 'Risk rule evaluations that threw (the entry was still logged)',
+      labelNames: ['rule'],
+      registers,
+    }),
+    indexFailures: new Counter({
+      name: 'ingress_ledger_search_index_failures_total',
+      help: 'Entries whose search rows could not be derived (the entry was still logged)',
+      registers,
+    }),
+    queries: new Histogram({
+      name: 'ingress_ledger_search_query_seconds',
+      help: 'SearchEntries and GetObjectHistory latency',
+      labelNames: ['method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+  };
+}
+
+/** Reads the rules file once; a bad file stops start-up (RiskError BAD_CONFIG). */
+export function loadRiskConfig(rulesFile: string | undefined): RiskConfig {
+  return rulesFile === undefined ? defaultRiskConfig() : parseRiskConfig(readFileSync(rulesFile, 'utf8'));
+}
+
+/** The index of the ledger database: see index.ts for the contract. */
+export class SearchIndex {
+  readonly #db: Database.Database;
+  readonly #log: Logger;
+  readonly #metrics: Metrics | undefined;
+  readonly #engine: RiskEngine;
+  readonly #reader: LeafReader;
+  readonly #insertEntry: Database.Statement;
+  readonly #insertAttr: Database.Statement;
+  readonly #insertFinding: Database.Statement;
+  readonly #insertFts: Database.Statement;
+  readonly #findings: Database.Statement<
+    [bigint],
+    { rule: string; severity: string; message: string; path: string }
+  >;
+  readonly #queries = new Map<string, Database.Statement<unknown[], { idx: bigint }>>();
+
+  constructor(db: Database.Database, opts: SearchIndexOptions) {
+    this.#db = db;
+    this.#log = opts.logger;
+    this.#metrics = metrics(opts.registry);
+    this.#engine = new RiskEngine(loadRiskConfig(opts.rulesFile));
+    createSearchTables(db);
+    this.#reader = new LeafReader(db);
+    this.#insertEntry = db.prepare(
+      `INSERT OR REPLACE INTO search_entries (idx, cluster, namespace, name, uid, api_group, resource, subresource,
+         action, verb, username, user_agent, response_code, stage_us, received_us, reason, obj, stored)
+       VALUES (@idx, @cluster, @namespace, @name, @uid, @api_group, @resource, @subresource, @action, @verb,
+         @username, @user_agent, @response_code, @stage_us, @received_us, @reason, @obj, @stored)`,
+    );
+    this.#insertAttr = db.prepare('INSERT OR IGNORE INTO search_attrs (kind, value, idx) VALUES (?, ?, ?)');
+    this.#insertFinding = db.prepare(
+      'INSERT OR REPLACE INTO search_findings (idx, seq, rule, severity, message, path) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#insertFts = db.prepare(
+      'INSERT INTO search_fts (rowid, reason, username, names, hosts, annotations) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#findings = db.prepare(
+      'SELECT rule, severity, message, path FROM search_findings WHERE idx = ? ORDER BY seq',
+    );
+  }
+
+  add(entries: readonly IndexInput[]): { index: bigint; cluster: string; findings: Finding[] }[] {
+    const out: { index: bigint; cluster: string; findings: Finding[] }[] = [];
+    // Objects changed earlier in this batch: their leaves may not be readable from entries yet.
+    const batchState = new Map<string, unknown>();
+    for (const input of entries) {
+      let change: Change;
+      try {
+        change = resolveBodies(input.change, (h) => input.bodies.get(h) ?? this.#reader.body(h));
+      } catch (error) {
+        change = input.change;
+        this.#log.warn({ index: String(input.index), err: error }, 'search: out-of-leaf body unreadable');
+      }
+      const obj = objectKey(change);
+      const before = batchState.has(obj) ? batchState.get(obj) : this.#previous(obj, input.index);
+      const after = storedAfter(change, before);
+      if (setsStoredObject(change)) batchState.set(obj, after);
+      const { findings, failures } = this.#engine.evaluate({ change, before, after });
+      for (const f of failures) {
+        this.#metrics?.ruleFailures.inc({ rule: f.rule });
+        this.#log.error({ rule: f.rule, index: String(input.index), err: f.error }, 'risk rule failed');
+      }
+      let derived: Derived | undefined;
+      try {
+        derived = deriveRow(input.index, change, describedObject(change, before, after));
+      } catch (error) {
+        this.#metrics?.indexFailures.inc();
+        this.#log.error({ index: String(input.index), err: error }, 'search: entry not indexed');
+      }
+      if (derived !== undefined) this.#write(derived, findings);
+      for (const f of findings) this.#metrics?.findings.inc({ rule: f.rule });
+      out.push({ index: input.index, cluster: change.cluster, findings });
+    }
+    return out;
+  }
+
+  #previous(obj: string, idx: bigint): unknown {
+    try {
+      return previousState(this.#db, this.#reader, obj, idx);
+    } catch (error) {
+      this.#log.warn({ index: String(idx), err: error }, 'search: previous version unreadable');
+      return null;
+    }
+  }
+
+  #write(d: Derived, findings: readonly Finding[]): void {
+    const idx = d.row.idx;
+    this.#insertEntry.run(d.row);
+    for (const [kind, value] of d.attrs) this.#insertAttr.run(kind, value, idx);
+    findings.forEach((f, seq) => {
+      this.#insertFinding.run(idx, BigInt(seq), f.rule, f.severity, f.message, f.path);
+    });
+    const t = d.fts;
+    this.#insertFts.run(idx, t.reason, t.username, t.names, t.hosts, t.annotations);
+  }
+
+  findingsOf(idx: bigint): Finding[] {
+    return this.#findings.all(idx).map((r) => ({ ...r, severity: r.severity as Severity }));
+  }
+
+  search(req: SearchEntriesRequest, publishedSize: bigint) {
+    const end = this.#metrics?.queries.startTimer({ method: 'SearchEntries' });
+    try {
+      const q = buildQuery(req);
+      const bound = q.before !== undefined && q.before < publishedSize ? q.before : publishedSize;
+      const sql = `SELECT e.idx FROM search_entries e WHERE ${['e.idx < ?', ...q.where].join(' AND ')} ORDER BY e.idx DESC LIMIT ?`;
+      let stmt = this.#queries.get(sql);
+      if (stmt === undefined) {
+        stmt = this.#db.prepare(sql);
+        this.#queries.set(sql, stmt);
+      }
+      const rows = stmt.all(bound, ...q.params, BigInt(q.pageSize + 1));
+      const page = rows.slice(0, q.pageSize);
+      const last = page.at(-1);
+      const nextPageToken =
+        rows.length > q.pageSize && last !== undefined ? encodePageToken(last.idx, q.fingerprint) : '';
+      return {
+        results: page.map((r) => ({ index: r.idx, findings: this.findingsOf(r.idx) })),
+        nextPageToken,
+      };
+    } finally {
+      end?.();
+    }
+  }
+
+  history(req: GetObjectHistoryRequest, publishedSize: bigint): { versions: HistoryVersion[] } {
+    const end = this.#metrics?.queries.startTimer({ method: 'GetObjectHistory' });
+    try {
+      return {
+        versions: objectHistory(this.#db, this.#reader, (i) => this.findingsOf(i), req, publishedSize),
+      };
+    } finally {
+      end?.();
+    }
+  }
+}

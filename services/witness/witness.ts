@@ -1,0 +1,129 @@
+// The tlog-witness v1.0.0 decision: verify the log's signature, check the old size against the
+// stored state, verify the consistency proof, then cosign and persist, in that order. Pure apart
+// from the state store; the HTTP shell maps WitnessError codes to statuses.
+import { createHash } from 'node:crypto';
+import {
+  type Checkpoint,
+  cosignCheckpoint,
+  cosignatureVkey,
+  type Note,
+  openNote,
+  type PrivateKey,
+  type PublicKey,
+  parseCheckpoint,
+  parseNote,
+  TlogError,
+  verifyConsistency,
+} from '../../packages/tlog/index.js';
+import { WitnessError } from './errors.js';
+import { parseAddCheckpoint } from './request.js';
+import type { LogState, WitnessState } from './state.js';
+
+export interface AddCheckpointResult {
+  checkpoint: Checkpoint;
+  old: bigint;
+  /** The cosignature line(s), each ending in a newline: the 200 body. */
+  cosignatures: string;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Lowercase hex SHA-256 of the origin line: the path segment of the monitoring endpoint. */
+export function originHash(origin: string): string {
+  return createHash('sha256').update(origin, 'utf8').digest('hex');
+}
+
+export class Witness {
+  readonly name: string;
+  readonly vkey: string;
+  readonly #key: PrivateKey;
+  readonly #logs = new Map<string, PublicKey[]>();
+  readonly #byHash = new Map<string, string>();
+  readonly #state: WitnessState;
+  readonly #now: () => bigint;
+
+  constructor(key: PrivateKey, logs: readonly PublicKey[], state: WitnessState, now?: () => bigint) {
+    this.#key = key;
+    this.name = key.name;
+    this.vkey = cosignatureVkey(key);
+    this.#state = state;
+    this.#now = now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+    // A log's origin is its key name (tlog-checkpoint); several keys may serve one origin.
+    for (const k of logs) {
+      const list = this.#logs.get(k.name) ?? [];
+      if (!list.some((x) => x.vkey === k.vkey)) list.push(k);
+      this.#logs.set(k.name, list);
+      this.#byHash.set(originHash(k.name), k.name);
+    }
+  }
+
+  /** The origins this witness trusts. */
+  origins(): string[] {
+    return [...this.#logs.keys()];
+  }
+
+  addCheckpoint(body: Uint8Array): AddCheckpointResult {
+    const req = parseAddCheckpoint(body);
+    let note: Note;
+    let checkpoint: Checkpoint;
+    try {
+      note = parseNote(req.note);
+      checkpoint = parseCheckpoint(note.text);
+    } catch (err) {
+      if (err instanceof TlogError) throw new WitnessError('MALFORMED', `checkpoint: ${err.message}`);
+      throw err;
+    }
+    const keys = this.#logs.get(checkpoint.origin);
+    if (keys === undefined) throw new WitnessError('UNKNOWN_ORIGIN', 'unknown origin');
+    try {
+      openNote(req.note, keys);
+    } catch (err) {
+      if (err instanceof TlogError) throw new WitnessError('FORBIDDEN', `log signature: ${err.code}`);
+      throw err;
+    }
+    if (req.old > checkpoint.size) {
+      throw new WitnessError('BAD_OLD_SIZE', `old size ${req.old} > checkpoint size ${checkpoint.size}`);
+    }
+    let cosignatures = '';
+    this.#state.update(checkpoint.origin, (current) => {
+      this.#check(req.old, req.proof, checkpoint, current);
+      cosignatures = cosignCheckpoint(note.text, this.#key, this.#now());
+      return { size: checkpoint.size, rootHash: checkpoint.rootHash, note: req.note + cosignatures };
+    });
+    return { checkpoint, old: req.old, cosignatures };
+  }
+
+  #check(old: bigint, proof: Uint8Array[], c: Checkpoint, current: LogState | undefined): void {
+    const latest = current?.size ?? 0n;
+    if (old !== latest) {
+      throw new WitnessError('CONFLICT', `old size ${old} is not the latest cosigned size ${latest}`, latest);
+    }
+    if (current === undefined) {
+      if (proof.length !== 0) throw new WitnessError('BAD_PROOF', 'proof from size 0 must be empty');
+      return;
+    }
+    if (old === c.size) {
+      if (!sameBytes(current.rootHash, c.rootHash)) {
+        throw new WitnessError('CONFLICT', `size ${old} was cosigned with another root hash`, latest);
+      }
+      if (proof.length !== 0) throw new WitnessError('BAD_PROOF', 'proof between equal sizes must be empty');
+      return;
+    }
+    if (old === 0n) {
+      if (proof.length !== 0) throw new WitnessError('BAD_PROOF', 'proof from size 0 must be empty');
+      return;
+    }
+    try {
+      verifyConsistency(old, c.size, current.rootHash, c.rootHash, proof);
+    } catch (err) {
+      if (err instanceof TlogError) throw new WitnessError('BAD_PROOF', `consistency ${old}->${c.size}: ${err.code}`);
+      throw err;
+    }
+  }
+
+  /** The latest cosigned note of the origin whose hex SHA-256 is given, if any. */
+  latest(hexOriginHash: string): string | undefined {
+    const origin = this.#byHash.get(hexOriginHash);
+    return origin === undefined ? undefined : this.#state.get(origin)?.note;
+  }
+}
