@@ -39,7 +39,9 @@ export const nodeCrypto: CryptoProvider = {
   sha256(...parts) {
     const h = createHash('sha256');
     for (const p of parts) h.update(p);
-    return new Uint8Array(h.digest().buffer.slice(0));
+    // A view, not a copy: each digest gets its own buffer, which nothing else shares.
+    const d = h.digest();
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   },
   ed25519PublicKey(seed) {
     if (seed.length !== 32) throw new RangeError('Ed25519 seed must be 32 bytes');
