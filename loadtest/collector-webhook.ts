@@ -37,7 +37,10 @@ export function ingressEvent(auditID: string, i: number): Record<string, unknown
     metadata: {
       name: `app-${i % 500}`,
       namespace: `team-${i % 20}`,
-      annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/', 'ingress-ledger.dev/reason': `load ${i}` },
+      annotations: {
+        'nginx.ingress.kubernetes.io/rewrite-target': '/',
+        'ingress-ledger.dev/reason': `load ${i}`,
+      },
     },
     spec: {
       ingressClassName: 'nginx',
@@ -47,7 +50,11 @@ export function ingressEvent(auditID: string, i: number): Record<string, unknown
           host: `app-${i % 500}.example.com`,
           http: {
             paths: [
-              { path: '/', pathType: 'Prefix', backend: { service: { name: `app-${i % 500}`, port: { number: 80 } } } },
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: `app-${i % 500}`, port: { number: 80 } } },
+              },
             ],
           },
         },
@@ -56,7 +63,12 @@ export function ingressEvent(auditID: string, i: number): Record<string, unknown
   };
   const stored = {
     ...ing,
-    metadata: { ...ing.metadata, uid: `00000000-0000-4000-8000-${String(i % 500).padStart(12, '0')}`, resourceVersion: String(1000 + i), generation: 2 },
+    metadata: {
+      ...ing.metadata,
+      uid: `00000000-0000-4000-8000-${String(i % 500).padStart(12, '0')}`,
+      resourceVersion: String(1000 + i),
+      generation: 2,
+    },
     status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } },
   };
   return {
@@ -70,7 +82,13 @@ export function ingressEvent(auditID: string, i: number): Record<string, unknown
     user: { username: 'ci-deployer', groups: ['system:authenticated'] },
     sourceIPs: ['10.0.0.7'],
     userAgent: 'kubectl/v1.30.2 (linux/amd64) kubernetes/3968350',
-    objectRef: { resource: 'ingresses', namespace: `team-${i % 20}`, name: `app-${i % 500}`, apiGroup: 'networking.k8s.io', apiVersion: 'v1' },
+    objectRef: {
+      resource: 'ingresses',
+      namespace: `team-${i % 20}`,
+      name: `app-${i % 500}`,
+      apiGroup: 'networking.k8s.io',
+      apiVersion: 'v1',
+    },
     responseStatus: { metadata: {}, code: 200 },
     requestObject: ing,
     responseObject: stored,
@@ -125,18 +143,32 @@ async function main(): Promise<void> {
     process.execPath,
     [
       // LOADTEST_PROFILE=DIR writes a CPU profile of the collector there.
-      ...(process.env.LOADTEST_PROFILE !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_PROFILE}`] : []),
+      ...(process.env.LOADTEST_PROFILE !== undefined
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_PROFILE}`]
+        : []),
       new URL('../services/collector/main.js', import.meta.url).pathname,
-      '--cluster', 'load', '--key', join(dir, 'collector.key'), '--nats-url', nats.url,
-      '--webhook-listen', `127.0.0.1:${port}`, '--webhook-token-file', join(dir, 'token'),
-      '--max-body-bytes', String(16 * 1024 * 1024),
+      '--cluster',
+      'load',
+      '--key',
+      join(dir, 'collector.key'),
+      '--nats-url',
+      nats.url,
+      '--webhook-listen',
+      `127.0.0.1:${port}`,
+      '--webhook-token-file',
+      join(dir, 'token'),
+      '--max-body-bytes',
+      String(16 * 1024 * 1024),
     ],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   const url = `http://127.0.0.1:${port}/`;
   try {
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${url}healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 200) throw new Error('collector did not start');
       await new Promise((r) => setTimeout(r, 50));
@@ -174,7 +206,8 @@ async function main(): Promise<void> {
     );
     const seconds = (performance.now() - start) / 1000;
     latencies.sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+    const pct = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
     const ingest = published / seconds;
     const result = {
       events: published,

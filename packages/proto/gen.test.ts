@@ -55,8 +55,10 @@ describe('the committed generated code in packages/proto/gen', { skip: bufRuns ?
 
     const fresh = files(out);
     const committed = files(COMMITTED);
-    for (const f of fresh) assert.ok(committed.includes(f), `${f} is generated but not committed: run npm run generate`);
-    for (const f of committed) assert.ok(fresh.includes(f), `${f} is committed but no longer generated: delete it`);
+    for (const f of fresh)
+      assert.ok(committed.includes(f), `${f} is generated but not committed: run npm run generate`);
+    for (const f of committed)
+      assert.ok(fresh.includes(f), `${f} is committed but no longer generated: delete it`);
     for (const f of fresh) {
       const same = readFileSync(join(out, f)).equals(readFileSync(join(COMMITTED, f)));
       assert.ok(same, `packages/proto/gen/${f} is stale: run npm run generate`);

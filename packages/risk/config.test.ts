@@ -5,7 +5,11 @@ import { cidrContains, ipInRanges, parseCidr, parseRangeList } from './cidr.js';
 import { DEFAULT_BURST_THRESHOLD, parseRiskConfig } from './config.js';
 import { RiskError } from './errors.js';
 
-const badConfig = (text: string) => () => assert.throws(() => parseRiskConfig(text), (e) => e instanceof RiskError && e.code === 'BAD_CONFIG');
+const badConfig = (text: string) => () =>
+  assert.throws(
+    () => parseRiskConfig(text),
+    (e) => e instanceof RiskError && e.code === 'BAD_CONFIG',
+  );
 
 describe('parseRiskConfig', () => {
   it('reads every tunable', () => {
@@ -40,7 +44,10 @@ rules:
     it('rejects non-boolean enabled', badConfig('rules:\n  host-exposed: { enabled: "yes" }\n'));
     it('rejects bad ranges', badConfig('rules:\n  unusual-actor: { allowedSourceRanges: [10.0.0.0/33] }\n'));
     it('rejects zero thresholds', badConfig('rules:\n  denied-attempt: { burstThreshold: 0 }\n'));
-    it('rejects alias bombs', badConfig(`a: &a [${'x,'.repeat(50)}]\nb: &b [${'*a,'.repeat(200)}]\nrules: {}\n`));
+    it(
+      'rejects alias bombs',
+      badConfig(`a: &a [${'x,'.repeat(50)}]\nb: &b [${'*a,'.repeat(200)}]\nrules: {}\n`),
+    );
   });
 });
 

@@ -5,7 +5,11 @@ import { diffObjects, MAX_DIFF_DEPTH } from './diff.js';
 
 const base = {
   kind: 'Ingress',
-  metadata: { name: 'shop', resourceVersion: '1', annotations: { 'nginx.ingress.kubernetes.io/auth-url': 'https://a' } },
+  metadata: {
+    name: 'shop',
+    resourceVersion: '1',
+    annotations: { 'nginx.ingress.kubernetes.io/auth-url': 'https://a' },
+  },
   spec: { rules: [{ host: 'a.example.com' }, { host: 'b.example.com' }] },
 };
 
@@ -31,12 +35,18 @@ describe('diffObjects', () => {
 
   it('removes array tails from the end and adds new items in order', () => {
     const fewer = { ...base, spec: { rules: [{ host: 'a.example.com' }] } };
-    assert.deepEqual(diffObjects(base, fewer), [{ op: 'remove', path: '/spec/rules/1', from: '{"host":"b.example.com"}' }]);
-    assert.deepEqual(diffObjects(fewer, base), [{ op: 'add', path: '/spec/rules/1', to: '{"host":"b.example.com"}' }]);
+    assert.deepEqual(diffObjects(base, fewer), [
+      { op: 'remove', path: '/spec/rules/1', from: '{"host":"b.example.com"}' },
+    ]);
+    assert.deepEqual(diffObjects(fewer, base), [
+      { op: 'add', path: '/spec/rules/1', to: '{"host":"b.example.com"}' },
+    ]);
   });
 
   it('replaces a value whose type changed', () => {
-    assert.deepEqual(diffObjects({ a: [1] }, { a: { 0: 1 } }), [{ op: 'replace', path: '/a', from: '[1]', to: '{"0":1}' }]);
+    assert.deepEqual(diffObjects({ a: [1] }, { a: { 0: 1 } }), [
+      { op: 'replace', path: '/a', from: '[1]', to: '{"0":1}' },
+    ]);
   });
 
   it('adds or removes the root for a create or a delete', () => {

@@ -19,6 +19,18 @@ function cancelledBeforeStart(): RpcError {
   return new RpcError(grpc.status.CANCELLED, 'call cancelled before it started');
 }
 
+/**
+ * Serializes the request up front: a bad init shape is the caller's mistake and becomes
+ * INVALID_ARGUMENT here, where grpc-js would report INTERNAL.
+ */
+function requestMessage(method: DescMethod, request: unknown): Buffer {
+  try {
+    return serializer(method.input)(create(method.input, request as never));
+  } catch (err) {
+    throw new RpcError(grpc.status.INVALID_ARGUMENT, `${method.input.typeName}: ${String(err)}`);
+  }
+}
+
 function unary(client: grpc.Client, method: DescMethod) {
   const path = methodPath(method);
   const serialize = serializer(method.input);
@@ -27,12 +39,13 @@ function unary(client: grpc.Client, method: DescMethod) {
     new Promise((resolve, reject) => {
       const signal = opts?.signal;
       if (signal?.aborted === true) return reject(cancelledBeforeStart());
+      const message = requestMessage(method, request);
       const onAbort = () => call.cancel();
       const call = client.makeUnaryRequest(
         path,
         serialize,
         deserialize,
-        create(method.input, request as never),
+        message,
         opts?.metadata ?? new grpc.Metadata(),
         callOptions(opts),
         (err, value) => {
@@ -53,11 +66,12 @@ function serverStreaming(client: grpc.Client, method: DescMethod) {
     async *[Symbol.asyncIterator]() {
       const signal = opts?.signal;
       if (signal?.aborted === true) throw cancelledBeforeStart();
+      const message = requestMessage(method, request);
       const call = client.makeServerStreamRequest(
         path,
         serialize,
         deserialize,
-        create(method.input, request as never),
+        message,
         opts?.metadata ?? new grpc.Metadata(),
         callOptions(opts),
       );
@@ -74,7 +88,11 @@ function serverStreaming(client: grpc.Client, method: DescMethod) {
       } finally {
         signal?.removeEventListener('abort', onAbort);
         // Leaving the loop early (break, throw in the body) must stop the server producing.
-        if (!finished) call.cancel();
+        if (!finished) {
+          // The CANCELLED status still arrives as an 'error' event; nobody reads it any more.
+          call.on('error', () => {});
+          call.cancel();
+        }
       }
     },
   });
@@ -91,7 +109,8 @@ export function createClient<S extends DescService>(
   const methods: Record<string, unknown> = {};
   for (const method of service.methods) {
     if (method.methodKind === 'unary') methods[method.localName] = unary(client, method);
-    else if (method.methodKind === 'server_streaming') methods[method.localName] = serverStreaming(client, method);
+    else if (method.methodKind === 'server_streaming')
+      methods[method.localName] = serverStreaming(client, method);
   }
   methods['close'] = () => client.close();
   return methods as Client<S> & { close(): void };

@@ -28,8 +28,24 @@ function openssl(dir: string, ...args: string[]): void {
 
 /** A self-signed CA in dir/<name>.crt|key. */
 function makeCa(dir: string, name: string): void {
-  openssl(dir, 'req', '-x509', ...EC, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '1', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
 }
 
 /** A leaf certificate dir/<name>.crt|key signed by the CA `ca`, for server or client use. */
@@ -40,8 +56,24 @@ function makeLeaf(dir: string, ca: string, name: string, usage: 'serverAuth' | '
     ext,
     `basicConstraints=CA:FALSE\nextendedKeyUsage=${usage}\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n`,
   );
-  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial',
-    '-out', `${name}.crt`, '-days', '1', '-extfile', ext);
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '1',
+    '-extfile',
+    ext,
+  );
 }
 
 describe('TLS and mutual TLS credentials', { skip: haveOpenssl ? false : NO_OPENSSL }, () => {
@@ -59,7 +91,9 @@ describe('TLS and mutual TLS credentials', { skip: haveOpenssl ? false : NO_OPEN
   /** The status of one GetCheckpoint over `creds` (OK when it succeeds). */
   async function call(port: number, creds: grpc.ChannelCredentials): Promise<grpc.status> {
     // The certificates name localhost too; an IP as TLS server name is deprecated (RFC 6066).
-    const client = createClient(Ledger, `127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'localhost' });
+    const client = createClient(Ledger, `127.0.0.1:${port}`, creds, {
+      'grpc.ssl_target_name_override': 'localhost',
+    });
     try {
       await client.getCheckpoint({}, { deadline: 3000 });
       return grpc.status.OK;
@@ -95,7 +129,10 @@ describe('TLS and mutual TLS credentials', { skip: haveOpenssl ? false : NO_OPEN
     });
 
     it('is UNAVAILABLE to a client that trusts another CA', async () => {
-      assert.equal(await call(port, channelCredentials({ caFile: f('rogue-ca.crt') })), grpc.status.UNAVAILABLE);
+      assert.equal(
+        await call(port, channelCredentials({ caFile: f('rogue-ca.crt') })),
+        grpc.status.UNAVAILABLE,
+      );
     });
 
     it('is UNAVAILABLE to a plaintext client', async () => {
@@ -110,7 +147,11 @@ describe('TLS and mutual TLS credentials', { skip: haveOpenssl ? false : NO_OPEN
     });
 
     it('serves a client with a certificate from the CA', async () => {
-      const creds = channelCredentials({ caFile: f('ca.crt'), certFile: f('client.crt'), keyFile: f('client.key') });
+      const creds = channelCredentials({
+        caFile: f('ca.crt'),
+        certFile: f('client.crt'),
+        keyFile: f('client.key'),
+      });
       assert.equal(await call(port, creds), grpc.status.OK);
     });
 
@@ -148,9 +189,18 @@ describe('TLS and mutual TLS credentials', { skip: haveOpenssl ? false : NO_OPEN
     });
 
     it('refuses files that are not PEM, or a key that does not match the certificate', () => {
-      assert.throws(() => serverCredentials({ certFile: f('server.ext'), keyFile: f('server.key') }), isInvalid);
-      assert.throws(() => serverCredentials({ certFile: f('server.crt'), keyFile: f('server.ext') }), isInvalid);
-      assert.throws(() => serverCredentials({ certFile: f('server.crt'), keyFile: f('client.key') }), isInvalid);
+      assert.throws(
+        () => serverCredentials({ certFile: f('server.ext'), keyFile: f('server.key') }),
+        isInvalid,
+      );
+      assert.throws(
+        () => serverCredentials({ certFile: f('server.crt'), keyFile: f('server.ext') }),
+        isInvalid,
+      );
+      assert.throws(
+        () => serverCredentials({ certFile: f('server.crt'), keyFile: f('client.key') }),
+        isInvalid,
+      );
       assert.throws(() => channelCredentials({ caFile: f('server.key') }), isInvalid);
     });
   });

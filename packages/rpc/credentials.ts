@@ -60,12 +60,19 @@ export function serverCredentials(tls: TlsFiles = {}): grpc.ServerCredentials {
   const pair = pairOrNone(tls);
   if (pair === undefined) {
     if (tls.caFile !== undefined) {
-      throw new RpcError(grpc.status.INVALID_ARGUMENT, 'a CA file for client certificates needs a server certificate');
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        'a CA file for client certificates needs a server certificate',
+      );
     }
     return grpc.ServerCredentials.createInsecure();
   }
   const ca = readCa(tls.caFile);
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: pair.cert, private_key: pair.key }], ca !== null);
+  return grpc.ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: pair.cert, private_key: pair.key }],
+    ca !== null,
+  );
 }
 
 /**

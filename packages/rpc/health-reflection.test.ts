@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
-import { type FileDescriptorProto, FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { create, createFileRegistry, fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { create } from '@bufbuild/protobuf';
+import {
+  type FileDescriptorProto,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+} from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { file_ingressledger_v1_ledger, Ledger } from '../proto/index.js';
 import { addHealthAndReflection, addService, HEALTH_SERVICE, listen, serverCredentials } from './index.js';
@@ -65,7 +68,10 @@ async function reflect(port: number, version: 'v1' | 'v1alpha', field: 4 | 7, va
       return true;
     }
     if (no === 4) {
-      fields(r.bytes(), (n, fr) => n === 1 && files.push(fromBinary(FileDescriptorProtoSchema, fr.bytes())) > 0);
+      fields(
+        r.bytes(),
+        (n, fr) => n === 1 && files.push(fromBinary(FileDescriptorProtoSchema, fr.bytes())) > 0,
+      );
       return true;
     }
     if (no === 7) {
@@ -122,7 +128,10 @@ describe('health and reflection on the Ledger server', () => {
     });
 
     it('answers an unknown service with NOT_FOUND', async () => {
-      await assert.rejects(healthCheck(port, 'no.such.Service'), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+      await assert.rejects(
+        healthCheck(port, 'no.such.Service'),
+        (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND,
+      );
     });
   });
 

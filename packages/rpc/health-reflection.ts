@@ -25,7 +25,10 @@ function healthFileProto(): Uint8Array {
       package: 'grpc.health.v1',
       syntax: 'proto3',
       messageType: [
-        { name: 'HealthCheckRequest', field: [{ name: 'service', number: 1, label: OPTIONAL, type: TYPE_STRING, jsonName: 'service' }] },
+        {
+          name: 'HealthCheckRequest',
+          field: [{ name: 'service', number: 1, label: OPTIONAL, type: TYPE_STRING, jsonName: 'service' }],
+        },
         {
           name: 'HealthCheckResponse',
           field: [
@@ -55,7 +58,11 @@ function healthFileProto(): Uint8Array {
         {
           name: 'Health',
           method: [
-            { name: 'Check', inputType: '.grpc.health.v1.HealthCheckRequest', outputType: '.grpc.health.v1.HealthCheckResponse' },
+            {
+              name: 'Check',
+              inputType: '.grpc.health.v1.HealthCheckRequest',
+              outputType: '.grpc.health.v1.HealthCheckResponse',
+            },
             {
               name: 'Watch',
               inputType: '.grpc.health.v1.HealthCheckRequest',

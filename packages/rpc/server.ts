@@ -1,9 +1,10 @@
 import type { DescMethod, DescService } from '@bufbuild/protobuf';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { ServerCallContext } from './call-context.js';
 import { RpcError, toWireStatus, type WireStatus } from './rpc-error.js';
 import { serializer, serviceDefinition, UndecodableRequest } from './service-definition.js';
-import type { CallContext, ServiceImpl } from './types.js';
+import { type CallContext, isSupportedMethod, type ServiceImpl } from './types.js';
 
 export interface AddServiceOptions {
   /** Receives the real error behind every INTERNAL status. */
@@ -14,22 +15,6 @@ export interface AddServiceOptions {
 
 type AnyUnary = (req: unknown, ctx: CallContext) => Promise<unknown>;
 type AnyStreaming = (req: unknown, ctx: CallContext) => AsyncIterable<unknown>;
-
-interface ServerCall {
-  readonly metadata: grpc.Metadata;
-  readonly cancelled: boolean;
-  getPeer(): string;
-  on(event: 'cancelled', listener: () => void): unknown;
-}
-
-function callContext(call: ServerCall, method: DescMethod): { ctx: CallContext; abort: AbortController } {
-  const abort = new AbortController();
-  // grpc-js emits 'cancelled' for client cancellation, a passed deadline and a dropped connection.
-  call.on('cancelled', () => abort.abort(new RpcError(grpc.status.CANCELLED, 'call cancelled')));
-  if (call.cancelled) abort.abort(new RpcError(grpc.status.CANCELLED, 'call cancelled'));
-  const ctx: CallContext = { signal: abort.signal, metadata: call.metadata, peer: call.getPeer(), method: method.name };
-  return { ctx, abort };
-}
 
 /** Decodes or rejects: a request that did not decode is the client's fault. */
 function decoded(request: unknown): unknown {
@@ -44,12 +29,14 @@ function report(
   method: DescMethod,
   started: bigint,
   err: unknown,
-  aborted: boolean,
+  ctx: ServerCallContext,
 ): WireStatus | undefined {
   let wire: WireStatus | undefined;
   let code = grpc.status.OK;
-  if (aborted) {
-    code = grpc.status.CANCELLED;
+  const abortCode = ctx.abortCode;
+  if (abortCode !== undefined) {
+    // Nothing reaches the client any more; the code only feeds observe().
+    code = abortCode;
   } else if (err !== undefined) {
     wire = toWireStatus(err);
     code = wire.code;
@@ -59,20 +46,26 @@ function report(
   return wire;
 }
 
-function unaryHandler(method: DescMethod, fn: AnyUnary, opts: AddServiceOptions): grpc.handleUnaryCall<unknown, unknown> {
+function unaryHandler(
+  method: DescMethod,
+  fn: AnyUnary,
+  opts: AddServiceOptions,
+): grpc.handleUnaryCall<unknown, unknown> {
   const serialize = serializer(method.output);
   return (call, callback) => {
     const started = process.hrtime.bigint();
-    const { ctx } = callContext(call, method);
+    const ctx = new ServerCallContext(call, method);
     void (async () => {
       try {
         const response = await fn(decoded(call.request), ctx);
         // Serialize here so a malformed response is reported as this handler's failure.
         const bytes = serialize(create(method.output, response as never));
-        report(opts, method, started, undefined, ctx.signal.aborted);
+        ctx.settle();
+        report(opts, method, started, undefined, ctx);
         callback(null, bytes);
       } catch (err) {
-        const wire = report(opts, method, started, err, ctx.signal.aborted);
+        ctx.settle();
+        const wire = report(opts, method, started, err, ctx);
         callback(wire ?? { code: grpc.status.CANCELLED, details: 'call cancelled' });
       }
     })();
@@ -99,7 +92,7 @@ function streamingHandler(
   const serialize = serializer(method.output);
   return (call) => {
     const started = process.hrtime.bigint();
-    const { ctx } = callContext(call, method);
+    const ctx = new ServerCallContext(call, method);
     void (async () => {
       let iterator: AsyncIterator<unknown> | undefined;
       let closed = false;
@@ -112,21 +105,23 @@ function streamingHandler(
       ctx.signal.addEventListener('abort', close);
       try {
         iterator = fn(decoded(call.request), ctx)[Symbol.asyncIterator]();
-        if (ctx.signal.aborted) close();
-        while (!ctx.signal.aborted) {
+        if (ctx.aborted) close();
+        while (!ctx.aborted) {
           const next = await iterator.next();
           if (next.done === true) {
             closed = true;
             break;
           }
-          if (ctx.signal.aborted) break;
+          if (ctx.aborted) break;
           const bytes = serialize(create(method.output, next.value as never));
           if (!call.write(bytes)) await waitDrain(call, ctx.signal);
         }
-        report(opts, method, started, undefined, ctx.signal.aborted);
-        if (!ctx.signal.aborted) call.end();
+        ctx.settle();
+        report(opts, method, started, undefined, ctx);
+        if (!ctx.aborted) call.end();
       } catch (err) {
-        const wire = report(opts, method, started, err, ctx.signal.aborted);
+        ctx.settle();
+        const wire = report(opts, method, started, err, ctx);
         if (wire !== undefined) call.emit('error', wire);
       } finally {
         ctx.signal.removeEventListener('abort', close);
@@ -149,12 +144,14 @@ export function addService<S extends DescService>(
   const handlers: grpc.UntypedServiceImplementation = {};
   const table = impl as unknown as Record<string, AnyUnary | AnyStreaming | undefined>;
   for (const method of service.methods) {
+    if (!isSupportedMethod(method)) continue;
     const fn = table[method.localName];
     if (typeof fn !== 'function') {
       throw new RpcError(grpc.status.UNIMPLEMENTED, `no implementation for ${method.name}`);
     }
     const bound = fn.bind(impl);
-    if (method.methodKind === 'unary') handlers[method.localName] = unaryHandler(method, bound as AnyUnary, opts);
+    if (method.methodKind === 'unary')
+      handlers[method.localName] = unaryHandler(method, bound as AnyUnary, opts);
     else if (method.methodKind === 'server_streaming')
       handlers[method.localName] = streamingHandler(method, bound as AnyStreaming, opts);
   }

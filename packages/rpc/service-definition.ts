@@ -1,4 +1,11 @@
-import { create, type DescMessage, type DescMethod, type DescService, fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+  toBinary,
+} from '@bufbuild/protobuf';
 import type * as grpc from '@grpc/grpc-js';
 import { isSupportedMethod } from './types.js';
 

@@ -1,10 +1,17 @@
 // A canned Ledger implementation for the rpc tests: real descriptors, fixed answers, and hooks
 // that record what a handler saw (aborts, closed iterators, how far a stream got).
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
 import { Ledger } from '../proto/index.js';
+import { createClient } from './client.js';
+import { serverCredentials } from './credentials.js';
+import { listen } from './listen.js';
 import { RpcError } from './rpc-error.js';
-import type { ServiceImpl } from './types.js';
+import { addService } from './server.js';
+import type { Client, ServiceImpl } from './types.js';
 
 export const CANNED_ROOT = new Uint8Array(32).fill(7);
 export const CANNED_CHECKPOINT = {
@@ -83,7 +90,8 @@ export function testLedger(probe: Probe): ServiceImpl<typeof Ledger> {
     },
     async getEntries(req) {
       const entries = [];
-      for (let i = req.start; i < req.end && i < req.start + 10n; i++) entries.push({ index: i, leaf: new Uint8Array(8) });
+      for (let i = req.start; i < req.end && i < req.start + 10n; i++)
+        entries.push({ index: i, leaf: new Uint8Array(8) });
       return { entries };
     },
     async searchEntries() {
@@ -125,4 +133,63 @@ export function testLedger(probe: Probe): ServiceImpl<typeof Ledger> {
       }
     },
   };
+}
+
+/** A loopback server of testLedger with a client, the log lines and observe() calls it produced. */
+export interface TestLedger {
+  port: number;
+  client: Client<typeof Ledger> & { close(): void };
+  probe: Probe;
+  logged: string[];
+  observed: Array<[string, grpc.status]>;
+  close(): void;
+}
+
+export async function startTestLedger(): Promise<TestLedger> {
+  const probe = new Probe();
+  const logged: string[] = [];
+  const observed: Array<[string, grpc.status]> = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logged.push(String(chunk));
+      cb();
+    },
+  });
+  const server = new grpc.Server();
+  addService(server, Ledger, testLedger(probe), {
+    logger: pino({ level: 'error' }, sink),
+    observe: (method, code) => observed.push([method, code]),
+  });
+  const port = await listen(server, '127.0.0.1:0', serverCredentials());
+  const client = createClient(Ledger, `127.0.0.1:${port}`);
+  return {
+    port,
+    client,
+    probe,
+    logged,
+    observed,
+    close() {
+      client.close();
+      server.forceShutdown();
+    },
+  };
+}
+
+/** Request metadata selecting a failure mode of testLedger. */
+export function withMode(m: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('x-mode', m);
+  return md;
+}
+
+/** Awaits `p` and asserts it failed with an RpcError of `code`; returns the error. */
+export async function rejectsWith(p: Promise<unknown>, code: grpc.status): Promise<RpcError> {
+  try {
+    await p;
+  } catch (err: unknown) {
+    assert.ok(err instanceof RpcError, `want RpcError, got ${String(err)}`);
+    assert.equal(err.code, code, `want ${grpc.status[code]}, got ${grpc.status[err.code]}: ${err.message}`);
+    return err;
+  }
+  assert.fail(`want ${grpc.status[code]}, the call succeeded`);
 }

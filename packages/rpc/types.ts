@@ -1,4 +1,10 @@
-import type { DescMessage, DescMethod, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import type {
+  DescMessage,
+  DescMethod,
+  DescService,
+  MessageInitShape,
+  MessageShape,
+} from '@bufbuild/protobuf';
 import type * as grpc from '@grpc/grpc-js';
 
 /** What a handler knows about the call it serves. */
@@ -24,6 +30,8 @@ export interface CallOptions {
 
 type UnaryMethod = { methodKind: 'unary'; input: DescMessage; output: DescMessage };
 type ServerStreamingMethod = { methodKind: 'server_streaming'; input: DescMessage; output: DescMessage };
+/** Client and bidi streaming methods are left out of both maps (the Ledger API has none). */
+type Supported = UnaryMethod | ServerStreamingMethod;
 
 /** The handler of one method: a promise for unary, an async iterable for server streaming. */
 export type MethodImpl<M> = M extends UnaryMethod
@@ -37,7 +45,7 @@ export type MethodImpl<M> = M extends UnaryMethod
  * missing or misspelt method is a compile error.
  */
 export type ServiceImpl<S extends DescService> = {
-  [K in keyof S['method']]: MethodImpl<S['method'][K]>;
+  [K in keyof S['method'] as S['method'][K] extends Supported ? K : never]: MethodImpl<S['method'][K]>;
 };
 
 /** The client side of one method. Breaking out of a stream's loop cancels the call. */
@@ -49,7 +57,7 @@ export type ClientMethod<M> = M extends UnaryMethod
 
 /** A typed client of S; failed calls reject (or throw from the loop) with RpcError. */
 export type Client<S extends DescService> = {
-  [K in keyof S['method']]: ClientMethod<S['method'][K]>;
+  [K in keyof S['method'] as S['method'][K] extends Supported ? K : never]: ClientMethod<S['method'][K]>;
 };
 
 /** The kinds the bridge supports; client and bidi streaming are not used by the Ledger API. */

@@ -16,7 +16,7 @@ export interface ClientOptions {
 
 export function withClientOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--grpc <host:port>', 'address of the ledger\'s gRPC API', parseHostPort)
+    .requiredOption('--grpc <host:port>', "address of the ledger's gRPC API", parseHostPort)
     .option('--tls-ca <file>', 'CA bundle (PEM) to verify the ledger with; enables TLS')
     .option('--tls-cert <file>', 'client certificate (PEM) for mutual TLS')
     .option('--tls-key <file>', 'client key (PEM) for mutual TLS')

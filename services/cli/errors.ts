@@ -12,6 +12,8 @@ export class CliError extends Error {
   constructor(
     readonly code: CliErrorCode,
     message: string,
+    /** The command has already told the user (e.g. audit's report); print nothing more. */
+    readonly reported = false,
   ) {
     super(message);
   }

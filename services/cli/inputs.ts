@@ -1,6 +1,6 @@
 // Files and key texts the user hands the command. Everything here is treated as hostile: sizes are
 // capped before reading, and a file that does not parse is a configuration error (exit 2).
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { MAX_LEAF_BYTES } from '../../packages/change/index.js';
 import { parseVkeyList } from '../../packages/runtime/index.js';
 import {

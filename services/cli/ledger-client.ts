@@ -64,7 +64,11 @@ async function guarded<T>(p: () => Promise<T>): Promise<T> {
   }
 }
 
-export function connectLedger(address: string, tls: TlsFiles = {}, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): LedgerApi {
+export function connectLedger(
+  address: string,
+  tls: TlsFiles = {},
+  timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
+): LedgerApi {
   // Check the PEM files here so a wrong path is a one-line usage error naming the flag.
   for (const [file, flag] of [
     [tls.caFile, '--tls-ca'],
@@ -82,10 +86,12 @@ export function connectLedger(address: string, tls: TlsFiles = {}, timeoutMs = D
   const opts = () => ({ deadline: timeoutMs });
   return {
     getCheckpoint: () => guarded(() => client.getCheckpoint({}, opts())),
-    getEntries: (start, end) => guarded(async () => (await client.getEntries({ start, end }, opts())).entries),
+    getEntries: (start, end) =>
+      guarded(async () => (await client.getEntries({ start, end }, opts())).entries),
     getInclusionProof: (index, treeSize) =>
       guarded(() => client.getInclusionProof({ leaf: { case: 'index', value: index }, treeSize }, opts())),
-    getConsistencyProof: (fromSize, toSize) => guarded(() => client.getConsistencyProof({ fromSize, toSize }, opts())),
+    getConsistencyProof: (fromSize, toSize) =>
+      guarded(() => client.getConsistencyProof({ fromSize, toSize }, opts())),
     searchEntries: (req) => guarded(() => client.searchEntries(req, opts())),
     getObjectHistory: (req) => guarded(() => client.getObjectHistory(req, opts())),
     watchEntries: (fromIndex) =>
@@ -102,6 +108,7 @@ export function connectLedger(address: string, tls: TlsFiles = {}, timeoutMs = D
 
 /** A call failure as a CLI error (exit 2): the server could not be asked, or refused. */
 export function callFailed(address: string, err: unknown): CliError {
-  if (err instanceof LedgerCallError) return new CliError('UNAVAILABLE', `ledger ${address}: ${err.status}: ${err.message}`);
+  if (err instanceof LedgerCallError)
+    return new CliError('UNAVAILABLE', `ledger ${address}: ${err.status}: ${err.message}`);
   return new CliError('UNAVAILABLE', `ledger ${address}: ${(err as Error).message}`);
 }

@@ -34,7 +34,9 @@ export function table(header: readonly string[] | undefined, rows: readonly (rea
   return all
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleWidth(cell))))
+        .map((cell, i) =>
+          i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleWidth(cell)),
+        )
         .join('  ')
         .trimEnd(),
     )
@@ -79,12 +81,30 @@ export function toJson(value: unknown): string {
   }).replace(BIGINT_QUOTED, '$1');
 }
 
+/**
+ * Where the command writes. Everything goes through here, commander's own messages included, so
+ * tests can run the program in-process without touching the process's streams.
+ */
+export const io = {
+  out: (text: string): void => {
+    process.stdout.write(text);
+  },
+  err: (text: string): void => {
+    process.stderr.write(text);
+  },
+};
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${toJson(value)}\n`);
+  io.out(`${toJson(value)}\n`);
 }
 
 export function println(text = ''): void {
-  process.stdout.write(`${text}\n`);
+  io.out(`${text}\n`);
+}
+
+/** One line on stderr. */
+export function warn(text: string): void {
+  io.err(`${text}\n`);
 }
 
 /** Lower-case hex. */

@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { ChangeError } from '../../packages/change/index.js';
 import { TlogError } from '../../packages/tlog/index.js';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED, exitCodeOf } from './errors.js';
-import { printJson } from './output.js';
+import { io, printJson } from './output.js';
 import { VerificationError } from './verification/errors.js';
 
 export const VERSION = '0.1.0';
@@ -74,6 +74,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 // addCommand does not pass settings down, so every command gets them here.
 function applyRecursively(cmd: Command): void {
   cmd.exitOverride();
+  cmd.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   cmd.allowExcessArguments(false);
   for (const sub of cmd.commands) applyRecursively(sub);
 }
@@ -92,21 +93,22 @@ export function reportFailure(err: unknown, argv: readonly string[]): number {
   }
   if (err instanceof VerificationError) {
     if (wantsJson(argv)) printJson({ ok: false, error: err.toJSON() });
-    process.stderr.write(`verification failed: ${err.code}: ${oneLine(err.message)}\n`);
+    io.err(`verification failed: ${err.code}: ${oneLine(err.message)}\n`);
     return EXIT_VERIFY_FAILED;
   }
   if (err instanceof CliError) {
+    if (err.reported) return exitCodeOf(err.code);
     if (wantsJson(argv)) printJson({ ok: false, error: { code: err.code, message: err.message } });
-    process.stderr.write(`error: ${oneLine(err.message)}\n`);
+    io.err(`error: ${oneLine(err.message)}\n`);
     return exitCodeOf(err.code);
   }
   if (err instanceof TlogError || err instanceof ChangeError) {
-    process.stderr.write(`error: ${err.code}: ${oneLine(err.message)}\n`);
+    io.err(`error: ${err.code}: ${oneLine(err.message)}\n`);
     return EXIT_USAGE;
   }
   const e = err as Error & { code?: unknown };
   const code = typeof e?.code === 'string' ? `${e.code}: ` : '';
-  process.stderr.write(`error: ${code}${oneLine(String(e?.message ?? err))}\n`);
+  io.err(`error: ${code}${oneLine(String(e?.message ?? err))}\n`);
   return EXIT_USAGE;
 }
 
@@ -117,7 +119,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   try {
     const program = await buildProgram(argv);
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+    return EXIT_OK;
   } catch (err) {
     return reportFailure(err, argv);
   }

@@ -1,4 +1,5 @@
 // A progress bar with rate and ETA, drawn on stderr only when it is a terminal.
+import { io } from './output.js';
 
 /** Redraws at most this often. */
 const REDRAW_MS = 100;
@@ -29,11 +30,11 @@ export class Progress {
     const line =
       `${this.label} [${'#'.repeat(filled)}${' '.repeat(BAR_WIDTH - filled)}] ${(frac * 100).toFixed(1)}% ` +
       `${done.toLocaleString()}/${total.toLocaleString()}  ${Math.round(rate).toLocaleString()}/s  ETA ${formatSecs(eta)}`;
-    process.stderr.write(`\r\u001b[2K${line}`);
+    io.err(`\r\u001b[2K${line}`);
   }
 
   done(): void {
-    if (this.enabled) process.stderr.write('\r\u001b[2K');
+    if (this.enabled) io.err('\r\u001b[2K');
   }
 }
 

@@ -17,12 +17,16 @@ export function actorLabel(c: Change): string {
 
 /** The who/what/when/where/why lines of one change. */
 export function describeChange(c: Change): [string, string][] {
-  const groups = c.user.groups === undefined || c.user.groups.length === 0 ? '' : ` (${c.user.groups.join(', ')})`;
+  const groups =
+    c.user.groups === undefined || c.user.groups.length === 0 ? '' : ` (${c.user.groups.join(', ')})`;
   return [
     ['who', `${actorLabel(c)}${groups}`],
     ['what', `${c.action} (${c.verb}) ${objectLabel(c)} → HTTP ${c.responseCode}`],
     ['when', `${localTime(c.stageTimestamp)} (requested ${localTime(c.requestReceivedTimestamp)})`],
-    ['where', `cluster ${c.cluster}, from ${c.sourceIPs.join(', ') || '-'}, ${c.userAgent || 'no user agent'}`],
+    [
+      'where',
+      `cluster ${c.cluster}, from ${c.sourceIPs.join(', ') || '-'}, ${c.userAgent || 'no user agent'}`,
+    ],
     ['why', c.reason ?? '(no reason given)'],
     ['audit id', c.auditID],
   ];

@@ -282,6 +282,25 @@ describe('the audit webhook', { skip: haveNatsServer() ? false : 'nats-server is
       assert.match(answer, /^HTTP\/1\.1 408/);
     });
 
+    it('drops a client that sends its body too slowly', async () => {
+      const url = new URL(collector.webhookUrl);
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        const s = netConnect(Number(url.port), url.hostname);
+        let got = '';
+        s.on('data', (d) => (got += d.toString()));
+        s.on('close', () => resolve(got));
+        s.on('error', () => undefined);
+        s.write(
+          `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100000\r\n\r\n`,
+        );
+        const drip = setInterval(() => s.writable && s.write(' '), 200);
+        s.on('close', () => clearInterval(drip));
+      });
+      assert.ok(Date.now() - started < 6000, 'closed within the request timeout');
+      assert.match(answer, /^HTTP\/1\.1 408/);
+    });
+
     it('still serves after all of that', async () => {
       const res = await post(collector.webhookUrl, JSON.stringify(eventList([])));
       assert.equal(res.status, 200);

@@ -50,6 +50,8 @@ const STATUS: Record<CollectorErrorCode, number> = {
   CONFIG: 500,
 };
 
+/** How long a connection whose request was not read to its end stays open after the answer. */
+const UNREAD_LINGER_MS = 1000;
 /** Node checks header and request timeouts this often (its default, 30 s, is too coarse). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
@@ -72,8 +74,15 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       o.metrics.webhookRequests.inc(labels);
       o.metrics.webhookLatency.observe(labels, (performance.now() - started) / 1000);
       if (res.headersSent) return;
-      // Unread request bytes cannot be left on a kept-alive connection.
-      if (!req.complete) res.setHeader('connection', 'close');
+      if (!req.complete) {
+        // Unread request bytes cannot stay on a kept-alive connection. Reading on (and discarding)
+        // while the answer goes out lets the client see it instead of a reset; then close.
+        res.setHeader('connection', 'close');
+        req.removeAllListeners('data');
+        req.unpipe();
+        req.resume();
+        res.once('finish', () => setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref());
+      }
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
@@ -187,7 +196,7 @@ function readBody(req: IncomingMessage, gzip: boolean, limit: number): Promise<B
     const fail = (err: CollectorError) => {
       if (done) return;
       done = true;
-      req.pause();
+      source?.destroy();
       reject(err);
     };
     const source = gzip ? createGunzip() : undefined;
@@ -205,7 +214,6 @@ function readBody(req: IncomingMessage, gzip: boolean, limit: number): Promise<B
       if (done) return;
       size += c.length;
       if (size > limit) {
-        source?.destroy();
         fail(new CollectorError('TOO_LARGE', 'body over the limit'));
         return;
       }

@@ -1,7 +1,22 @@
-// CONTRACT STUB (witness engineer implements): asks the witnesses of a tlog-policy to cosign.
+// Asks the witnesses of a C2SP tlog-policy to cosign each checkpoint (tlog-witness v1.0.0) and
+// merges their cosignatures once the policy's quorum is met. A witness's answer is untrusted input:
+// its cosignature is verified against the policy's vkey before it is merged, and a witness that
+// refuses says exactly why in the log, because a refusal may be the first sign of a fork.
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import type { Policy } from '../../packages/tlog/index.js';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import {
+  cosignatureVerifier,
+  formatNote,
+  mergeSignatures,
+  type Note,
+  type Policy,
+  parseDecimal,
+  parseNote,
+  parseSignatureLines,
+  QUORUM_NONE,
+  quorumMet,
+  type Verifier,
+} from '../../packages/tlog/index.js';
 import type { CheckpointCosigner } from './cosigning.js';
 
 export interface WitnessCosignerOptions {
@@ -12,6 +27,248 @@ export interface WitnessCosignerOptions {
   timeoutMs?: number;
 }
 
-export function createWitnessCosigner(_opts: WitnessCosignerOptions): CheckpointCosigner {
-  throw new Error('not implemented');
+/** A witness that has not answered within this many milliseconds has not cosigned this time. */
+export const DEFAULT_WITNESS_TIMEOUT_MS = 5_000;
+/** Largest witness answer read; a few cosignature lines are a few hundred bytes. */
+export const MAX_WITNESS_RESPONSE_BYTES = 64 * 1024;
+
+interface Slot {
+  name: string;
+  url: string;
+  verifier: Verifier;
+  /** The size this witness last cosigned, as far as this process knows (0 at start). */
+  old: bigint;
+}
+
+type Result = { cosignature: string } | { failure: string; reason: string };
+
+const SIZE_BODY_RE = /^(0|[1-9][0-9]*)\n$/;
+const encoder = new TextEncoder();
+
+function metric<T>(registry: Registry | undefined, name: string, make: (registers: Registry[]) => T): T {
+  const existing = registry?.getSingleMetric(name);
+  return (existing as T | undefined) ?? make(registry === undefined ? [] : [registry]);
+}
+
+async function readCapped(res: Response): Promise<string> {
+  const text = await res.text();
+  return text.length > MAX_WITNESS_RESPONSE_BYTES ? '' : text;
+}
+
+function refusalReason(status: number, old: bigint, size: bigint): [string, string] {
+  switch (status) {
+    case 400:
+      return ['bad_request', 'the witness found the request malformed'];
+    case 403:
+      return ['forbidden', "the witness does not trust the log's key (no valid log signature)"];
+    case 404:
+      return ['unknown_origin', "the witness does not know this log's origin"];
+    case 422:
+      return [
+        'bad_proof',
+        `the consistency proof from size ${old} to ${size} does not verify against what the witness cosigned: this log is not an extension of it (fork or rollback)`,
+      ];
+    default:
+      return [`http_${status}`, `the witness answered HTTP ${status}`];
+  }
+}
+
+export function createWitnessCosigner(opts: WitnessCosignerOptions): CheckpointCosigner {
+  const { policy, logger } = opts;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_WITNESS_TIMEOUT_MS;
+  const latency = metric(
+    opts.registry,
+    'ledger_witness_cosign_seconds',
+    (registers) =>
+      new Histogram({
+        name: 'ledger_witness_cosign_seconds',
+        help: 'time for one witness to cosign a checkpoint (including a 409 retry)',
+        labelNames: ['witness'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+        registers,
+      }),
+  );
+  const failures = metric(
+    opts.registry,
+    'ledger_witness_cosign_failures_total',
+    (registers) =>
+      new Counter({
+        name: 'ledger_witness_cosign_failures_total',
+        help: 'checkpoints a witness did not cosign, by reason (HTTP refusal, timeout, bad cosignature)',
+        labelNames: ['witness', 'reason'],
+        registers,
+      }),
+  );
+  const missed = metric(
+    opts.registry,
+    'ledger_witness_quorum_missed_total',
+    (registers) =>
+      new Counter({
+        name: 'ledger_witness_quorum_missed_total',
+        help: 'checkpoints that did not gather the quorum of the witness policy',
+        registers,
+      }),
+  );
+
+  const slots: Slot[] = [];
+  for (const w of policy.witnesses) {
+    if (w.url === undefined) {
+      logger.warn({ witness: w.name }, 'witness has no URL in the policy; it is never asked');
+      continue;
+    }
+    slots.push({
+      name: w.name,
+      url: w.url.replace(/\/+$/, ''),
+      verifier: cosignatureVerifier(w.vkey),
+      old: 0n,
+    });
+  }
+
+  /** Keeps only the lines that are valid cosignatures by this witness's key over this checkpoint. */
+  function validCosignatures(slot: Slot, body: string, text: string): string[] {
+    const lines = body.endsWith('\n') ? body.slice(0, -1).split('\n') : [body];
+    const message = encoder.encode(text);
+    const valid: string[] = [];
+    for (const line of lines) {
+      let sig: ReturnType<typeof parseSignatureLines>[number] | undefined;
+      try {
+        sig = parseSignatureLines(line)[0];
+      } catch {
+        continue;
+      }
+      if (sig === undefined || sig.name !== slot.verifier.name || sig.keyId !== slot.verifier.keyId >>> 0)
+        continue;
+      if (slot.verifier.verify(message, sig.signature)) valid.push(`${line}\n`);
+    }
+    return valid;
+  }
+
+  async function ask(
+    slot: Slot,
+    note: Note,
+    noteText: string,
+    size: bigint,
+    proof: (from: bigint) => Uint8Array[],
+  ): Promise<Result> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const old = slot.old;
+      if (old > size) {
+        return {
+          failure: 'rollback',
+          reason: `the witness already cosigned size ${old}, larger than this checkpoint's size ${size}: the log was rolled back`,
+        };
+      }
+      let hashes: Uint8Array[];
+      try {
+        hashes = old === 0n || old === size ? [] : proof(old);
+      } catch (err) {
+        return {
+          failure: 'no_proof',
+          reason: `no consistency proof from ${old} to ${size}: ${(err as Error).message}`,
+        };
+      }
+      const body = `old ${old}\n${hashes.map((h) => `${Buffer.from(h).toString('base64')}\n`).join('')}\n${noteText}`;
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(`${slot.url}/add-checkpoint`, {
+          method: 'POST',
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        text = await readCapped(res);
+      } catch (err) {
+        const timedOut = (err as Error).name === 'TimeoutError';
+        return {
+          failure: timedOut ? 'timeout' : 'unreachable',
+          reason: timedOut ? `no answer within ${timeoutMs} ms` : `request failed: ${(err as Error).message}`,
+        };
+      }
+      if (res.status === 200) {
+        const valid = validCosignatures(slot, text, note.text);
+        if (valid.length === 0)
+          return {
+            failure: 'bad_cosignature',
+            reason: 'no valid cosignature by the witness key in its answer',
+          };
+        slot.old = size;
+        return { cosignature: valid.join('') };
+      }
+      if (res.status !== 409) {
+        const [failure, reason] = refusalReason(res.status, old, size);
+        return { failure, reason };
+      }
+      const m = SIZE_BODY_RE.exec(text);
+      if (res.headers.get('content-type') !== 'text/x.tlog.size' || m === null) {
+        return { failure: 'bad_response', reason: 'a 409 answer without a text/x.tlog.size body' };
+      }
+      const latest = parseDecimal(m[1] ?? '');
+      if (latest === old) {
+        return {
+          failure: 'fork',
+          reason: `the witness cosigned size ${latest} with another root hash: the log forked`,
+        };
+      }
+      logger.debug({ witness: slot.name, old: String(old), latest: String(latest) }, 'witness has another size; retrying');
+      slot.old = latest;
+    }
+    return {
+      failure: 'conflict',
+      reason: `the witness's cosigned size changed again (now ${slot.old}) during the retry`,
+    };
+  }
+
+  async function cosignNow(
+    note: string,
+    size: bigint,
+    proof: (from: bigint) => Uint8Array[],
+  ): Promise<string | undefined> {
+    const parsed = parseNote(note);
+    const results = await Promise.all(
+      slots.map(async (slot) => {
+        const stop = latency.startTimer({ witness: slot.name });
+        const r = await ask(slot, parsed, note, size, proof);
+        if ('cosignature' in r) stop();
+        else {
+          failures.inc({ witness: slot.name, reason: r.failure });
+          logger.warn(
+            { witness: slot.name, url: slot.url, size: String(size), failure: r.failure, reason: r.reason },
+            `witness ${slot.name} did not cosign size ${size}: ${r.reason}`,
+          );
+        }
+        return [slot, r] as const;
+      }),
+    );
+    const cosigned = new Set<string>();
+    const lines: string[] = [];
+    for (const [slot, r] of results) {
+      if ('cosignature' in r) {
+        cosigned.add(slot.name);
+        lines.push(r.cosignature);
+      }
+    }
+    if (!quorumMet(policy, cosigned)) {
+      missed.inc();
+      logger.warn(
+        { size: String(size), cosigned: [...cosigned], quorum: policy.quorum },
+        `checkpoint of size ${size} missed the witness quorum (${cosigned.size} cosigned); not published`,
+      );
+      return undefined;
+    }
+    return formatNote(mergeSignatures(parsed, lines));
+  }
+
+  // One checkpoint at a time: each witness's `old` must follow the sizes in order.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    cosign(note, size, proof) {
+      if (policy.quorum === QUORUM_NONE && slots.length === 0) return Promise.resolve(note);
+      const run = queue.then(() => cosignNow(note, size, proof));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    async close() {
+      await queue;
+    },
+  };
 }

@@ -60,7 +60,9 @@ export function witnessCommand(): Command {
     .addOption(new Option('--data-dir <dir>', 'state directory (created when missing)'))
     .addOption(new Option('--listen <host:port>', 'serve add-checkpoint here'))
     .addOption(new Option('--key <file>', 'witness signer key file (Ed25519 skey)'))
-    .addOption(new Option('--log <vkey>', 'vkey of a log to witness (repeatable)').argParser(collect).default([]))
+    .addOption(
+      new Option('--log <vkey>', 'vkey of a log to witness (repeatable)').argParser(collect).default([]),
+    )
     .addOption(new Option('--logs-file <file>', 'file of log vkeys, one per line'))
     .addOption(new Option('--metrics-listen <host:port>', 'serve Prometheus /metrics here'))
     .addOption(new Option('--prefix <path>', 'URL path prefix of the endpoints (default none)'));

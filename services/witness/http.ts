@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { WitnessError, type WitnessErrorCode } from './errors.js';
+import { GroupCommitter } from './group-commit.js';
 import type { WitnessMetrics } from './metrics.js';
 import type { Witness } from './witness.js';
 
@@ -74,15 +75,20 @@ export function createWitnessServer(
   metrics: WitnessMetrics,
 ): Server {
   const addPath = `${opts.prefix}/add-checkpoint`;
+  const committer = new GroupCommitter(witness);
 
   async function addCheckpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const stop = metrics.latency.startTimer();
     let status = 200;
     try {
       const body = await readBody(req, opts.maxBodyBytes);
-      const r = witness.addCheckpoint(body);
+      const r = await committer.submit(witness.prepare(body));
+      if (r instanceof WitnessError) throw r;
       metrics.size.set({ origin: r.checkpoint.origin }, Number(r.checkpoint.size));
-      logger.info({ origin: r.checkpoint.origin, size: String(r.checkpoint.size), old: String(r.old) }, 'cosigned');
+      logger.info(
+        { origin: r.checkpoint.origin, size: String(r.checkpoint.size), old: String(r.old) },
+        'cosigned',
+      );
       send(res, 200, r.cosignatures);
     } catch (err) {
       if (!(err instanceof WitnessError)) {
@@ -106,7 +112,9 @@ export function createWitnessServer(
     }
   }
 
-  const server = createServer((req, res) => {
+  // Node checks request timeouts only this often; the default (30 s) would let a slow client linger.
+  const checkEvery = Math.max(100, Math.min(1000, Math.floor(opts.requestTimeoutMs / 2)));
+  const server = createServer({ connectionsCheckingInterval: checkEvery }, (req, res) => {
     const url = req.url ?? '';
     const path = url.split('?', 1)[0] ?? '';
     if (path === addPath) {

@@ -3,17 +3,9 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createLogger, createRegistry, type Registry, serveMetrics } from '../../packages/runtime/index.js';
-import {
-  KEY_TYPE_ED25519,
-  type PrivateKey,
-  type PublicKey,
-} from '../../packages/tlog/index.js';
+import { KEY_TYPE_ED25519, type PrivateKey, type PublicKey } from '../../packages/tlog/index.js';
 import { WitnessError } from './errors.js';
-import {
-  createWitnessServer,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-} from './http.js';
+import { createWitnessServer, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from './http.js';
 import { witnessMetrics } from './metrics.js';
 import { WitnessState } from './state.js';
 import { Witness } from './witness.js';
@@ -49,16 +41,19 @@ const PREFIX_RE = /^(?:\/[A-Za-z0-9._~-]+)*$/;
 export function parseListen(text: string, flag = 'listen'): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(0|[1-9]\d{0,4})$/.exec(text);
   const port = Number(m?.[2]);
-  if (m === null || port > 65535) throw new WitnessError('CONFIG', `--${flag}: want HOST:PORT, got "${text}"`);
+  if (m === null || port > 65535)
+    throw new WitnessError('CONFIG', `--${flag}: want HOST:PORT, got "${text}"`);
   return { host: (m[1] ?? '').replace(/^\[|\]$/g, ''), port };
 }
 
 function validate(c: WitnessConfig): void {
   if (c.logs.length === 0) throw new WitnessError('CONFIG', '--log: at least one log vkey is required');
   for (const l of c.logs) {
-    if (l.type !== KEY_TYPE_ED25519) throw new WitnessError('CONFIG', `--log: ${l.vkey} is not an Ed25519 vkey`);
+    if (l.type !== KEY_TYPE_ED25519)
+      throw new WitnessError('CONFIG', `--log: ${l.vkey} is not an Ed25519 vkey`);
   }
-  if (c.prefix !== undefined && !PREFIX_RE.test(c.prefix)) throw new WitnessError('CONFIG', 'prefix: invalid path');
+  if (c.prefix !== undefined && !PREFIX_RE.test(c.prefix))
+    throw new WitnessError('CONFIG', 'prefix: invalid path');
   if (c.maxBodyBytes !== undefined && c.maxBodyBytes < 1024n)
     throw new WitnessError('CONFIG', 'max body bytes: at least 1024');
   if (c.requestTimeoutMs !== undefined && !(c.requestTimeoutMs > 0))
@@ -89,7 +84,8 @@ export async function startWitness(
 ): Promise<RunningWitness> {
   validate(config);
   const { host, port } = parseListen(config.listen);
-  const metricsAt = config.metricsListen === undefined ? undefined : parseListen(config.metricsListen, 'metrics-listen');
+  const metricsAt =
+    config.metricsListen === undefined ? undefined : parseListen(config.metricsListen, 'metrics-listen');
   const logger = deps.logger ?? createLogger('witness');
   const registry = deps.registry ?? createRegistry('witness');
   const state = new WitnessState(config.dataDir);
@@ -112,10 +108,14 @@ export async function startWitness(
     state.close();
     throw err;
   }
-  const metricsServer = metricsAt === undefined ? undefined : await serveMetrics(registry, metricsAt.host, metricsAt.port);
+  const metricsServer =
+    metricsAt === undefined ? undefined : await serveMetrics(registry, metricsAt.host, metricsAt.port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${bound}${prefix}`;
-  logger.info({ url, name: witness.name, vkey: witness.vkey, origins: witness.origins() }, 'witness listening');
+  logger.info(
+    { url, name: witness.name, vkey: witness.vkey, origins: witness.origins() },
+    'witness listening',
+  );
   let closed = false;
   return {
     url,
@@ -124,7 +124,10 @@ export async function startWitness(
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([closeServer(server), metricsServer === undefined ? undefined : closeServer(metricsServer)]);
+      await Promise.all([
+        closeServer(server),
+        metricsServer === undefined ? undefined : closeServer(metricsServer),
+      ]);
       state.close();
     },
   };

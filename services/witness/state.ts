@@ -66,16 +66,23 @@ export class WitnessState {
   }
 
   /**
-   * Runs decide(current state) and stores what it returns, in one IMMEDIATE transaction. decide
-   * throws to refuse; nothing is written then. Returns what was stored.
+   * Runs fn in one IMMEDIATE transaction and commits (fsync) once, so several requests can share one
+   * disk flush. Nothing fn wrote is visible to anyone, or answered, before the commit.
+   */
+  batch<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  /**
+   * Runs decide(current state) and stores what it returns; must be called inside batch(), which
+   * makes the read, the check and the write one atomic step. decide throws to refuse, and then
+   * nothing is written. Returns what was stored.
    */
   update(origin: string, decide: (current: LogState | undefined) => LogState): LogState {
-    const run = this.#db.transaction(() => {
-      const next = decide(this.get(origin));
-      this.#put.run(origin, next.size, next.rootHash, next.note, BigInt(Math.floor(Date.now() / 1000)));
-      return next;
-    });
-    return run.immediate();
+    if (!this.#db.inTransaction) throw new Error('WitnessState.update outside batch()');
+    const next = decide(this.get(origin));
+    this.#put.run(origin, next.size, next.rootHash, next.note, BigInt(Math.floor(Date.now() / 1000)));
+    return next;
   }
 
   close(): void {

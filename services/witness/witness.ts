@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import {
   type Checkpoint,
-  cosignCheckpoint,
   cosignatureVkey,
+  cosignCheckpoint,
   type Note,
   openNote,
   type PrivateKey,
@@ -18,6 +18,17 @@ import {
 import { WitnessError } from './errors.js';
 import { parseAddCheckpoint } from './request.js';
 import type { LogState, WitnessState } from './state.js';
+
+/** A request whose structure and log signature are verified; its state check is still to come. */
+export interface PreparedCheckpoint {
+  old: bigint;
+  proof: Uint8Array[];
+  /** The note as received (the monitoring endpoint serves it with the cosignature appended). */
+  note: string;
+  /** The checkpoint text the log signed, which the cosignature covers. */
+  text: string;
+  checkpoint: Checkpoint;
+}
 
 export interface AddCheckpointResult {
   checkpoint: Checkpoint;
@@ -62,7 +73,8 @@ export class Witness {
     return [...this.#logs.keys()];
   }
 
-  addCheckpoint(body: Uint8Array): AddCheckpointResult {
+  /** Parses and checks what needs no state: structure, origin, log signature, old <= size. */
+  prepare(body: Uint8Array): PreparedCheckpoint {
     const req = parseAddCheckpoint(body);
     let note: Note;
     let checkpoint: Checkpoint;
@@ -84,13 +96,46 @@ export class Witness {
     if (req.old > checkpoint.size) {
       throw new WitnessError('BAD_OLD_SIZE', `old size ${req.old} > checkpoint size ${checkpoint.size}`);
     }
+    return { old: req.old, proof: req.proof, note: req.note, text: note.text, checkpoint };
+  }
+
+  /**
+   * Checks a prepared request against the stored state and cosigns it. Must run inside
+   * WitnessState.batch, whose commit makes it durable; several may share one batch (group commit),
+   * each seeing the state the earlier ones left.
+   */
+  cosign(p: PreparedCheckpoint): AddCheckpointResult {
     let cosignatures = '';
-    this.#state.update(checkpoint.origin, (current) => {
-      this.#check(req.old, req.proof, checkpoint, current);
-      cosignatures = cosignCheckpoint(note.text, this.#key, this.#now());
-      return { size: checkpoint.size, rootHash: checkpoint.rootHash, note: req.note + cosignatures };
+    this.#state.update(p.checkpoint.origin, (current) => {
+      this.#check(p.old, p.proof, p.checkpoint, current);
+      cosignatures = cosignCheckpoint(p.text, this.#key, this.#now());
+      return { size: p.checkpoint.size, rootHash: p.checkpoint.rootHash, note: p.note + cosignatures };
     });
-    return { checkpoint, old: req.old, cosignatures };
+    return { checkpoint: p.checkpoint, old: p.old, cosignatures };
+  }
+
+  /**
+   * Cosigns several prepared requests in one transaction (one disk flush), in order. Each entry of
+   * the result is its request's answer or refusal; if the commit itself fails, this throws and none
+   * of them was cosigned.
+   */
+  cosignAll(prepared: readonly PreparedCheckpoint[]): (AddCheckpointResult | WitnessError)[] {
+    return this.#state.batch(() =>
+      prepared.map((p) => {
+        try {
+          return this.cosign(p);
+        } catch (err) {
+          if (err instanceof WitnessError) return err;
+          throw err;
+        }
+      }),
+    );
+  }
+
+  /** The whole add-checkpoint step for one request, durable on return. */
+  addCheckpoint(body: Uint8Array): AddCheckpointResult {
+    const p = this.prepare(body);
+    return this.#state.batch(() => this.cosign(p));
   }
 
   #check(old: bigint, proof: Uint8Array[], c: Checkpoint, current: LogState | undefined): void {
@@ -116,7 +161,8 @@ export class Witness {
     try {
       verifyConsistency(old, c.size, current.rootHash, c.rootHash, proof);
     } catch (err) {
-      if (err instanceof TlogError) throw new WitnessError('BAD_PROOF', `consistency ${old}->${c.size}: ${err.code}`);
+      if (err instanceof TlogError)
+        throw new WitnessError('BAD_PROOF', `consistency ${old}->${c.size}: ${err.code}`);
       throw err;
     }
   }

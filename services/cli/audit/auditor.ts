@@ -4,11 +4,11 @@
 // so one pass reports everything it found, up to a cap.
 import {
   CompactRange,
+  getCrypto,
   type Policy,
   TlogError,
   verifyConsistency,
 } from '../../../packages/tlog/index.js';
-import { getCrypto } from '../../../packages/tlog/index.js';
 import { checkCheckpoint, type VerifiedCheckpoint } from '../verification/checkpoint-check.js';
 import { VerificationError } from '../verification/errors.js';
 import { locateDifference } from '../verification/locate.js';
@@ -51,7 +51,11 @@ export interface AuditReport {
 
 const equal = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
-export async function auditOnce(source: LogSource, pool: SignaturePool, opts: AuditOptions): Promise<AuditReport> {
+export async function auditOnce(
+  source: LogSource,
+  pool: SignaturePool,
+  opts: AuditOptions,
+): Promise<AuditReport> {
   const failures: VerificationError[] = [];
   const maxFailures = opts.maxFailures ?? DEFAULT_MAX_FAILURES;
   let truncated = false;
@@ -63,7 +67,7 @@ export async function auditOnce(source: LogSource, pool: SignaturePool, opts: Au
     from: 0n,
     checked: 0n,
     ...extra,
-    failures: failures.sort((a, b) => (a.index ?? a.size ?? 0n) < (b.index ?? b.size ?? 0n) ? -1 : 1),
+    failures: failures.sort((a, b) => ((a.index ?? a.size ?? 0n) < (b.index ?? b.size ?? 0n) ? -1 : 1)),
     truncated,
   });
 
@@ -85,14 +89,15 @@ export async function auditOnce(source: LogSource, pool: SignaturePool, opts: Au
     } catch (err) {
       if (err instanceof VerificationError) fail(err);
       else if (!(err instanceof TlogError)) throw err;
-      else fail(
-        new VerificationError(
-          'CONSISTENCY',
-          `${origin}: no valid consistency proof from trusted size ${trusted.size} to ${size}: ${err.code}`,
-          undefined,
-          trusted.size,
-        ),
-      );
+      else
+        fail(
+          new VerificationError(
+            'CONSISTENCY',
+            `${origin}: no valid consistency proof from trusted size ${trusted.size} to ${size}: ${err.code}`,
+            undefined,
+            trusted.size,
+          ),
+        );
       if (opts.resume === true) return report({ checkpoint: vc });
     }
   }
@@ -126,7 +131,13 @@ export async function auditOnce(source: LogSource, pool: SignaturePool, opts: Au
     b.entries.forEach((e, i) => {
       const h = hashes.subarray(i * 32, i * 32 + 32);
       if (!equal(h, e.leafHash)) {
-        fail(new VerificationError('ENTRY', `entry ${e.index}: the server's leaf hash is not the hash of its leaf`, e.index));
+        fail(
+          new VerificationError(
+            'ENTRY',
+            `entry ${e.index}: the server's leaf hash is not the hash of its leaf`,
+            e.index,
+          ),
+        );
       }
       keep?.set(h, Number(e.index) * 32);
       range = range.append(h);
@@ -150,7 +161,14 @@ export async function auditOnce(source: LogSource, pool: SignaturePool, opts: Au
       startFetch();
       const start = entries[0]?.index ?? 0n;
       for (const e of entries) checkBodies(e, fail);
-      inFlight.push({ start, entries, check: pool.check(start, entries.map((e) => e.leaf)) });
+      inFlight.push({
+        start,
+        entries,
+        check: pool.check(
+          start,
+          entries.map((e) => e.leaf),
+        ),
+      });
       while (inFlight.length > pool.size * 2) await drain();
     }
     while (inFlight.length > 0) await drain();
@@ -167,19 +185,20 @@ export async function auditOnce(source: LogSource, pool: SignaturePool, opts: Au
     const at =
       keep === undefined
         ? undefined
-        : await locateDifference((i) => keep.subarray(Number(i) * 32, Number(i) * 32 + 32), size, rootHash, (i, n) =>
-            source.inclusionProof(i, n),
+        : await locateDifference(
+            (i) => keep.subarray(Number(i) * 32, Number(i) * 32 + 32),
+            size,
+            rootHash,
+            (i, n) => source.inclusionProof(i, n),
           );
-    fail(
-      new VerificationError(
-        'TREE',
-        at === undefined
-          ? `${origin}: the entries do not hash to the checkpoint's root at tree size ${size}`
-          : `${origin}: entry ${at} is not the leaf the checkpoint of size ${size} commits to`,
-        at,
-        size,
-      ),
-    );
+    const where =
+      at === undefined
+        ? `the entries do not hash to the checkpoint's root at tree size ${size}`
+        : at.to - at.from === 1n
+          ? `entry ${at.from} is not the leaf the checkpoint of size ${size} commits to`
+          : `entries ${at.from} to ${at.to - 1n} are not the leaves the checkpoint of size ${size} commits to ` +
+            "(the server's proofs do not say which)";
+    fail(new VerificationError('TREE', `${origin}: ${where}`, at?.from, size));
   }
   return report({ checkpoint: vc, from, checked: range.size - from, range });
 }
@@ -193,7 +212,9 @@ function checkTrusted(
 ): boolean {
   const { origin, size, rootHash } = vc.checkpoint;
   if (origin !== trusted.origin) {
-    fail(new VerificationError('ORIGIN', `checkpoint origin ${origin} is not the trusted log ${trusted.origin}`));
+    fail(
+      new VerificationError('ORIGIN', `checkpoint origin ${origin} is not the trusted log ${trusted.origin}`),
+    );
     return false;
   }
   if (size < trusted.size) {
@@ -209,7 +230,12 @@ function checkTrusted(
   }
   if (size === trusted.size && !equal(rootHash, trusted.rootHash)) {
     fail(
-      new VerificationError('ROLLBACK', `${origin}: another root at the trusted size ${size}: the log forked`, undefined, size),
+      new VerificationError(
+        'ROLLBACK',
+        `${origin}: another root at the trusted size ${size}: the log forked`,
+        undefined,
+        size,
+      ),
     );
     return false;
   }
@@ -227,7 +253,11 @@ async function fetchRange(source: LogSource, start: bigint, end: bigint): Promis
     }
     for (const e of got) {
       if (e.index !== next || next >= end) {
-        throw new VerificationError('ENTRY', `asked for entry ${next}, the server answered with ${e.index}`, next);
+        throw new VerificationError(
+          'ENTRY',
+          `asked for entry ${next}, the server answered with ${e.index}`,
+          next,
+        );
       }
       out.push(e);
       next++;
@@ -241,7 +271,13 @@ function checkBodies(e: SourceEntry, fail: (err: VerificationError) => void): vo
   for (const b of e.bodies) {
     const digest = Buffer.from(getCrypto().sha256(b.data)).toString('hex');
     if (digest !== b.sha256) {
-      fail(new VerificationError('ENTRY', `entry ${e.index}: body ${b.sha256.slice(0, 16)}… does not match its digest`, e.index));
+      fail(
+        new VerificationError(
+          'ENTRY',
+          `entry ${e.index}: body ${b.sha256.slice(0, 16)}… does not match its digest`,
+          e.index,
+        ),
+      );
     }
   }
 }

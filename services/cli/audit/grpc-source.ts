@@ -1,11 +1,18 @@
 // The audit's view of a ledger over gRPC. A server that fails to serve what its checkpoint commits
 // to (an entry or proof below the tree size) fails the audit at that index; a server that cannot be
 // reached is a usage problem (exit 2), not a verdict.
-import { callFailed, LedgerCallError, type LedgerApi } from '../ledger-client.js';
+import { callFailed, type LedgerApi, LedgerCallError } from '../ledger-client.js';
 import { VerificationError } from '../verification/errors.js';
 import type { LogSource } from './log-source.js';
 
-const TRANSPORT_FAILURES = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'CANCELLED', 'UNAUTHENTICATED', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED']);
+const TRANSPORT_FAILURES = new Set([
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'CANCELLED',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+]);
 
 export function grpcLogSource(api: LedgerApi, address: string): LogSource {
   const refused = (err: unknown, what: string, index?: bigint, size?: bigint): Error => {

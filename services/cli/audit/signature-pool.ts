@@ -48,7 +48,9 @@ export class SignaturePool {
     });
     offsets[leaves.length] = total;
     const data = new Uint8Array(total);
-    leaves.forEach((l, i) => data.set(l, offsets[i]));
+    leaves.forEach((l, i) => {
+      data.set(l, offsets[i]);
+    });
     // The least loaded worker takes it, so one slow batch does not stall the others.
     let w = 0;
     for (let i = 1; i < this.load.length; i++) if ((this.load[i] ?? 0) < (this.load[w] ?? 0)) w = i;

@@ -42,8 +42,10 @@ export function readState(path: string): AuditState | undefined {
   try {
     const raw = JSON.parse(text) as Partial<StateFile>;
     if (raw.version !== STATE_VERSION) throw new Error(`unsupported version ${String(raw.version)}`);
-    if (typeof raw.origin !== 'string' || typeof raw.size !== 'string') throw new Error('origin or size missing');
-    if (typeof raw.rootHash !== 'string' || typeof raw.checkpoint !== 'string') throw new Error('root missing');
+    if (typeof raw.origin !== 'string' || typeof raw.size !== 'string')
+      throw new Error('origin or size missing');
+    if (typeof raw.rootHash !== 'string' || typeof raw.checkpoint !== 'string')
+      throw new Error('root missing');
     if (typeof raw.compactRange !== 'string') throw new Error('compactRange missing');
     const size = parseDecimal(raw.size);
     const rootHash = decodeBase64(raw.rootHash);
@@ -78,6 +80,9 @@ export function writeState(path: string, s: Omit<AuditState, 'updatedAt'>): void
     writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, path);
   } catch (err) {
-    throw new CliError('CONFIG', `state ${path}: cannot write: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CliError(
+      'CONFIG',
+      `state ${path}: cannot write: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
 }

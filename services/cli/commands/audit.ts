@@ -2,15 +2,15 @@
 // signature on every core, the checkpoint's signatures and quorum, and consistency with the last
 // checkpoint it trusted (--state). Once, or following the log (--follow).
 import { Command } from 'commander';
-import { auditOnce, type AuditReport, DEFAULT_BATCH_SIZE, DEFAULT_MAX_FAILURES } from '../audit/auditor.js';
+import { type AuditReport, auditOnce, DEFAULT_BATCH_SIZE, DEFAULT_MAX_FAILURES } from '../audit/auditor.js';
 import { grpcLogSource } from '../audit/grpc-source.js';
 import { DEFAULT_WORKERS, SignaturePool } from '../audit/signature-pool.js';
 import { type AuditState, readState, writeState } from '../audit/state.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
-import { EXIT_VERIFY_FAILED } from '../errors.js';
+import { CliError } from '../errors.js';
 import { collect, parseInterval, positiveInt } from '../flags.js';
 import { collectorKeys, readPolicy } from '../inputs.js';
-import { b64, fields, green, printJson, println, red, yellow } from '../output.js';
+import { b64, fields, green, io, printJson, println, red, yellow } from '../output.js';
 import { Progress } from '../progress.js';
 
 /** How often --follow asks for a new checkpoint. */
@@ -41,7 +41,11 @@ export function auditCommand(): Command {
     .option('--interval <duration>', 'with --follow, how often to look for a new checkpoint', parseInterval)
     .option('--workers <n>', `signature-checking threads (default ${DEFAULT_WORKERS})`, positiveInt(256))
     .option('--batch-size <n>', `entries per request (default ${DEFAULT_BATCH_SIZE})`, positiveInt(100_000))
-    .option('--max-failures <n>', `failures reported per pass (default ${DEFAULT_MAX_FAILURES})`, positiveInt(1_000_000))
+    .option(
+      '--max-failures <n>',
+      `failures reported per pass (default ${DEFAULT_MAX_FAILURES})`,
+      positiveInt(1_000_000),
+    )
     .action((o: AuditOptions) => audit(o));
 }
 
@@ -49,7 +53,7 @@ async function audit(o: AuditOptions): Promise<void> {
   const { policy } = readPolicy(o.policy);
   const keys = collectorKeys(o.collectorVkey ?? [], o.collectorVkeys ?? []);
   if (keys.length === 0) {
-    process.stderr.write('warning: no --collector-vkey given: leaves are checked for form, not for their signatures\n');
+    io.err('warning: no --collector-vkey given: leaves are checked for form, not for their signatures\n');
   }
   let trusted: AuditState | undefined = o.state === undefined ? undefined : readState(o.state);
   const api = openLedger(o);
@@ -79,9 +83,7 @@ async function audit(o: AuditOptions): Promise<void> {
       progress.done();
       const seconds = (Date.now() - started) / 1000;
       if (r.failures.length > 0) {
-        printFailures(r, o.json === true);
-        process.exitCode = EXIT_VERIFY_FAILED;
-        return;
+        throw new CliError('VERIFY_FAILED', printFailures(r, o.json === true), true);
       }
       const cp = r.checkpoint;
       if (cp === undefined || r.range === undefined) return;
@@ -110,7 +112,13 @@ async function audit(o: AuditOptions): Promise<void> {
   }
 }
 
-function printSuccess(r: AuditReport, trusted: AuditState | undefined, seconds: number, signed: boolean, json: boolean) {
+function printSuccess(
+  r: AuditReport,
+  trusted: AuditState | undefined,
+  seconds: number,
+  signed: boolean,
+  json: boolean,
+) {
   const cp = r.checkpoint;
   if (cp === undefined) return;
   const rate = seconds > 0 ? Math.round(Number(r.checked) / seconds) : 0;
@@ -134,16 +142,27 @@ function printSuccess(r: AuditReport, trusted: AuditState | undefined, seconds: 
   println(
     fields([
       ['root hash', b64(cp.checkpoint.rootHash)],
-      ['checkpoint', `log signature ok, witnesses ${cp.cosigners.join(', ') || 'none required'} (quorum met)`],
+      [
+        'checkpoint',
+        `log signature ok, witnesses ${cp.cosigners.join(', ') || 'none required'} (quorum met)`,
+      ],
       ['entries', `${r.checked.toLocaleString()} re-hashed from index ${r.from} into the signed root`],
-      ['collectors', signed ? `${r.checked.toLocaleString()} signatures verified` : yellow('signatures not checked')],
-      ['consistency', trusted === undefined ? 'no trusted checkpoint yet (first use)' : `extends trusted size ${trusted.size}`],
+      [
+        'collectors',
+        signed ? `${r.checked.toLocaleString()} signatures verified` : yellow('signatures not checked'),
+      ],
+      [
+        'consistency',
+        trusted === undefined
+          ? 'no trusted checkpoint yet (first use)'
+          : `extends trusted size ${trusted.size}`,
+      ],
       ['time', `${seconds.toFixed(1)} s, ${rate.toLocaleString()} entries/s`],
     ]),
   );
 }
 
-function printFailures(r: AuditReport, json: boolean): void {
+function printFailures(r: AuditReport, json: boolean): string {
   const first = r.failures[0];
   if (json) {
     printJson({
@@ -158,5 +177,7 @@ function printFailures(r: AuditReport, json: boolean): void {
     for (const f of r.failures) println(`  ${red(f.code)}  ${f.message}`);
   }
   const more = r.failures.length > 1 ? ` (and ${r.failures.length - 1} more)` : '';
-  process.stderr.write(`audit failed: ${first?.code}: ${first?.message}${more}\n`);
+  const line = `audit failed: ${first?.code}: ${first?.message}${more}`;
+  io.err(`${line}\n`);
+  return line;
 }

@@ -5,7 +5,7 @@ import { type ClientOptions, openLedger, withClientOptions } from '../client-opt
 import { CliError } from '../errors.js';
 import { readPolicy } from '../inputs.js';
 import { callFailed } from '../ledger-client.js';
-import { b64, fields, green, printJson, println, yellow } from '../output.js';
+import { b64, fields, green, io, printJson, println, yellow } from '../output.js';
 import { checkCheckpoint } from '../verification/checkpoint-check.js';
 
 interface CheckpointOptions extends ClientOptions {
@@ -15,7 +15,7 @@ interface CheckpointOptions extends ClientOptions {
 
 export function checkpointCommand(): Command {
   return withClientOptions(new Command('checkpoint'))
-    .description('show the ledger\'s latest published checkpoint (verified against --policy when given)')
+    .description("show the ledger's latest published checkpoint (verified against --policy when given)")
     .option('--policy <file>', 'tlog-policy to verify the log signature and witness quorum with')
     .option('--note', 'print only the checkpoint note, exactly as served')
     .action((o: CheckpointOptions) => checkpoint(o));
@@ -40,10 +40,13 @@ async function checkpoint(o: CheckpointOptions): Promise<void> {
     parsed = parseCheckpoint(n.text);
     signers = n.signatures.map((s) => s.name);
   } catch (err) {
-    throw new CliError('UNAVAILABLE', `ledger ${o.grpc} served a malformed checkpoint: ${(err as Error).message}`);
+    throw new CliError(
+      'UNAVAILABLE',
+      `ledger ${o.grpc} served a malformed checkpoint: ${(err as Error).message}`,
+    );
   }
   if (o.note === true) {
-    process.stdout.write(note);
+    io.out(note);
     return;
   }
   if (o.json === true) {
@@ -68,7 +71,9 @@ async function checkpoint(o: CheckpointOptions): Promise<void> {
         'verified',
         verified === undefined
           ? yellow('no (pass --policy to check the signatures)')
-          : green(`yes: log signature and quorum (${verified.cosigners.join(', ') || 'no witnesses required'})`),
+          : green(
+              `yes: log signature and quorum (${verified.cosigners.join(', ') || 'no witnesses required'})`,
+            ),
       ],
     ]),
   );

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { Entry } from '../../../packages/proto/index.js';
 import { leafHash, parseCheckpoint, parseNote } from '../../../packages/tlog/index.js';
-import { changeOfLeaf, type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
+import { type ClientOptions, changeOfLeaf, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { parseIndex, positiveInt } from '../flags.js';
 import { callFailed, type LedgerApi } from '../ledger-client.js';
@@ -23,9 +23,9 @@ interface EntriesOptions extends ClientOptions {
 
 export function entriesCommand(): Command {
   return withClientOptions(new Command('entries'))
-    .description('list log entries (the newest 20 by default); the server\'s data, not verified: use audit')
+    .description("list log entries (the newest 20 by default); the server's data, not verified: use audit")
     .option('--start <index>', 'first index', parseIndex)
-    .option('--end <index>', 'one past the last index (default: the checkpoint\'s tree size)', parseIndex)
+    .option('--end <index>', "one past the last index (default: the checkpoint's tree size)", parseIndex)
     .option('--limit <n>', 'at most this many entries', positiveInt(1_000_000))
     .option('--follow', 'keep printing new entries as they are appended')
     .action((o: EntriesOptions) => entries(o));
@@ -40,7 +40,8 @@ async function entries(o: EntriesOptions): Promise<void> {
     let start = o.start ?? (end > limit ? end - limit : 0n);
     if (o.start !== undefined && o.end === undefined && start + limit < end) end = start + limit;
     if (start > end) throw new CliError('USAGE', `--start ${start} is after --end ${end}`);
-    if (o.json !== true) println(bold(padRow(['INDEX', 'TIME', 'CLUSTER', 'ACTION', 'OBJECT', 'USER', 'HTTP'])));
+    if (o.json !== true)
+      println(bold(padRow(['INDEX', 'TIME', 'CLUSTER', 'ACTION', 'OBJECT', 'USER', 'HTTP'])));
     while (start < end) {
       const to = start + PAGE < end ? start + PAGE : end;
       let page: Entry[];

@@ -1,6 +1,6 @@
 // `ingress-ledger history` (DESIGN 5.1): every recorded version of one object, oldest first, with diffs.
 import { Command, InvalidArgumentError } from 'commander';
-import { changeOfLeaf, type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
+import { type ClientOptions, changeOfLeaf, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { callFailed } from '../ledger-client.js';
 import { bold, dim, green, localTime, printJson, println, red, yellow } from '../output.js';
@@ -19,7 +19,9 @@ function parseObject(text: string): { namespace: string; name: string } {
   if (parts.length > 2 || parts.some((p) => p === '' || p.length > 253)) {
     throw new InvalidArgumentError('expected NAMESPACE/NAME or NAME');
   }
-  return parts.length === 2 ? { namespace: parts[0] ?? '', name: parts[1] ?? '' } : { namespace: '', name: parts[0] ?? '' };
+  return parts.length === 2
+    ? { namespace: parts[0] ?? '', name: parts[1] ?? '' }
+    : { namespace: '', name: parts[0] ?? '' };
 }
 
 export function historyCommand(): Command {
@@ -28,11 +30,14 @@ export function historyCommand(): Command {
     .argument('[object]', 'NAMESPACE/NAME (or NAME for cluster-scoped objects)', parseObject)
     .option('--cluster <cluster>', 'the cluster of the object')
     .option('--resource <resource>', 'the resource, like ingresses (default: any)')
-    .option('--uid <uid>', 'the object\'s uid instead of its name')
+    .option('--uid <uid>', "the object's uid instead of its name")
     .action((obj: { namespace: string; name: string } | undefined, o: HistoryOptions) => history(obj, o));
 }
 
-async function history(obj: { namespace: string; name: string } | undefined, o: HistoryOptions): Promise<void> {
+async function history(
+  obj: { namespace: string; name: string } | undefined,
+  o: HistoryOptions,
+): Promise<void> {
   if (obj === undefined && o.uid === undefined) {
     throw new CliError('USAGE', 'history: give NAMESPACE/NAME or --uid');
   }

@@ -29,9 +29,11 @@ export function keysCommand(): Command {
 }
 
 function generate(o: GenerateOptions): void {
-  if (!isValidKeyName(o.name)) throw new CliError('USAGE', `--name "${o.name}": a key name has no spaces and no "+"`);
+  if (!isValidKeyName(o.name))
+    throw new CliError('USAGE', `--name "${o.name}": a key name has no spaces and no "+"`);
   for (const f of [`${o.out}.key`, `${o.out}.vkey`]) {
-    if (o.force !== true && existsSync(f)) throw new CliError('USAGE', `${f} exists; pass --force to overwrite it`);
+    if (o.force !== true && existsSync(f))
+      throw new CliError('USAGE', `${f} exists; pass --force to overwrite it`);
   }
   const key = generateKey(o.name);
   const vkey = o.witness === true ? cosignatureVkey(key) : key.vkey;
@@ -41,7 +43,13 @@ function generate(o: GenerateOptions): void {
     throw new CliError('CONFIG', `--out ${o.out}: ${(err as NodeJS.ErrnoException).code ?? 'cannot write'}`);
   }
   if (o.json === true) {
-    printJson({ name: o.name, vkey, keyFile: `${o.out}.key`, vkeyFile: `${o.out}.vkey`, witness: o.witness === true });
+    printJson({
+      name: o.name,
+      vkey,
+      keyFile: `${o.out}.key`,
+      vkeyFile: `${o.out}.vkey`,
+      witness: o.witness === true,
+    });
     return;
   }
   println(

@@ -7,10 +7,10 @@ import type { Entry } from '../../../packages/proto/index.js';
 import {
   formatTlogProof,
   leafHash,
-  parseCheckpoint,
-  parseNote,
   type Policy,
   type PublicKey,
+  parseCheckpoint,
+  parseNote,
 } from '../../../packages/tlog/index.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
@@ -36,29 +36,48 @@ interface ProveOptions extends ClientOptions, SearchFilters {
 export function proveCommand(): Command {
   return withSearchFilters(withClientOptions(new Command('prove')))
     .description(
-      'write an entry\'s leaf (FILE.leaf) and proof (FILE.tlog-proof), or an evidence bundle folder (--bundle)',
+      "write an entry's leaf (FILE.leaf) and proof (FILE.tlog-proof), or an evidence bundle folder (--bundle)",
     )
     .option('--index <n>', 'entry index (repeatable, or comma-separated)', collectIndexes)
     .option('--out <file>', 'path prefix for one entry: writes FILE.leaf and FILE.tlog-proof')
     .option('--bundle <dir>', 'write an evidence bundle for the --index entries or the search results')
-    .option('--policy <file>', 'tlog-policy to check the evidence with before writing it (required for --bundle)')
+    .option(
+      '--policy <file>',
+      'tlog-policy to check the evidence with before writing it (required for --bundle)',
+    )
     .option('--collector-vkey <vkey>', 'a trusted collector vkey (repeatable)', collect)
     .option('--collector-vkeys <file>', 'a file of trusted collector vkeys (repeatable)', collect)
     .action((o: ProveOptions) => prove(o));
 }
 
-const SEARCH_KEYS = ['cluster', 'namespace', 'name', 'user', 'action', 'verb', 'resource', 'host', 'responseCode', 'risk', 'since', 'until', 'text'] as const;
+const SEARCH_KEYS = [
+  'cluster',
+  'namespace',
+  'name',
+  'user',
+  'action',
+  'verb',
+  'resource',
+  'host',
+  'responseCode',
+  'risk',
+  'since',
+  'until',
+  'text',
+] as const;
 
 async function prove(o: ProveOptions): Promise<void> {
   const bySearch = SEARCH_KEYS.some((k) => o[k] !== undefined);
-  if ((o.out === undefined) === (o.bundle === undefined)) throw new CliError('USAGE', 'give exactly one of --out and --bundle');
+  if ((o.out === undefined) === (o.bundle === undefined))
+    throw new CliError('USAGE', 'give exactly one of --out and --bundle');
   if (o.out !== undefined && (o.index?.length !== 1 || bySearch)) {
     throw new CliError('USAGE', '--out writes one entry: give exactly one --index');
   }
   if (o.bundle !== undefined && o.index === undefined && !bySearch) {
     throw new CliError('USAGE', '--bundle needs --index or search filters');
   }
-  if (o.bundle !== undefined && o.policy === undefined) throw new CliError('USAGE', '--bundle needs --policy');
+  if (o.bundle !== undefined && o.policy === undefined)
+    throw new CliError('USAGE', '--bundle needs --policy');
   const policy = o.policy === undefined ? undefined : readPolicy(o.policy).policy;
   const keys = collectorKeys(o.collectorVkey ?? [], o.collectorVkeys ?? []);
 
@@ -76,7 +95,12 @@ async function prove(o: ProveOptions): Promise<void> {
     const unique = [...new Set(indexes)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const i of unique) {
       if (i >= cp.size) {
-        throw new VerificationError('INCLUSION', `entry ${i} is beyond the checkpoint's tree size ${cp.size}`, i, cp.size);
+        throw new VerificationError(
+          'INCLUSION',
+          `entry ${i} is beyond the checkpoint's tree size ${cp.size}`,
+          i,
+          cp.size,
+        );
       }
     }
     const items: Evidence[] = [];
@@ -108,7 +132,10 @@ function parseServedCheckpoint(note: string, address: string) {
   try {
     return parseCheckpoint(parseNote(note).text);
   } catch (err) {
-    throw new VerificationError('CHECKPOINT', `ledger ${address} served a malformed checkpoint: ${(err as Error).message}`);
+    throw new VerificationError(
+      'CHECKPOINT',
+      `ledger ${address} served a malformed checkpoint: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -128,13 +155,23 @@ async function evidenceOf(
   }
   const proof = await call(o, () => api.getInclusionProof(index, size));
   if (proof.treeSize !== size || proof.index !== index) {
-    throw new VerificationError('INCLUSION', `the ledger proved entry ${proof.index} in size ${proof.treeSize}`, index, size);
+    throw new VerificationError(
+      'INCLUSION',
+      `the ledger proved entry ${proof.index} in size ${proof.treeSize}`,
+      index,
+      size,
+    );
   }
   const text = formatTlogProof({ index, hashes: proof.hashes, checkpoint: note });
   if (policy !== undefined) {
     verifyEvidence({ index, hashes: proof.hashes, checkpoint: note }, entry.leaf, policy, keys);
   }
-  return { index, leaf: entry.leaf, proof: text, bodies: entry.bodies.map((b) => ({ sha256: b.sha256, data: b.data })) };
+  return {
+    index,
+    leaf: entry.leaf,
+    proof: text,
+    bodies: entry.bodies.map((b) => ({ sha256: b.sha256, data: b.data })),
+  };
 }
 
 function writeFile(path: string, data: string | Uint8Array): void {
@@ -149,8 +186,21 @@ function writeOne(out: string, e: Evidence, json: boolean): void {
   writeFile(`${out}.leaf`, e.leaf);
   writeFile(`${out}.tlog-proof`, e.proof);
   for (const b of e.bodies) writeFile(`${out}.body-${b.sha256}.json`, b.data);
-  if (json) printJson({ index: e.index, leaf: `${out}.leaf`, proof: `${out}.tlog-proof`, leafHash: b64(leafHash(e.leaf)) });
-  else println(fields([['leaf', `${out}.leaf`], ['proof', `${out}.tlog-proof`], ['index', e.index.toString()]]));
+  if (json)
+    printJson({
+      index: e.index,
+      leaf: `${out}.leaf`,
+      proof: `${out}.tlog-proof`,
+      leafHash: b64(leafHash(e.leaf)),
+    });
+  else
+    println(
+      fields([
+        ['leaf', `${out}.leaf`],
+        ['proof', `${out}.tlog-proof`],
+        ['index', e.index.toString()],
+      ]),
+    );
 }
 
 function writeBundle(
@@ -173,7 +223,9 @@ function writeBundle(
     writeFile(join(dir, `${base}.leaf`), e.leaf);
     writeFile(join(dir, `${base}.tlog-proof`), e.proof);
     const bodies = e.bodies.map((b) => `${base}.body-${b.sha256}.json`);
-    e.bodies.forEach((b, i) => writeFile(join(dir, bodies[i] as string), b.data));
+    e.bodies.forEach((b, i) => {
+      writeFile(join(dir, bodies[i] as string), b.data);
+    });
     files.push({ index: e.index, leaf: `${base}.leaf`, proof: `${base}.tlog-proof`, bodies });
   }
   if (keys.length > 0) writeFile(join(dir, 'collector.vkeys'), `${keys.map((k) => k.vkey).join('\n')}\n`);
@@ -200,5 +252,8 @@ function writeBundle(
     }),
   );
   if (o.json === true) printJson({ bundle: dir, entries: items.map((e) => e.index), treeSize: cp.size });
-  else println(`${green('✓')} wrote evidence for ${items.length} entries to ${dir} (tree size ${cp.size}, checked with the policy)`);
+  else
+    println(
+      `${green('✓')} wrote evidence for ${items.length} entries to ${dir} (tree size ${cp.size}, checked with the policy)`,
+    );
 }

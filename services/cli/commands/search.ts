@@ -2,7 +2,7 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Command } from 'commander';
 import type { Finding, SearchResult } from '../../../packages/proto/index.js';
-import { changeOfLeaf, type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
+import { type ClientOptions, changeOfLeaf, openLedger, withClientOptions } from '../client-options.js';
 import { parseTimeOrAgo, positiveInt } from '../flags.js';
 import { callFailed, type LedgerApi, type SearchInit } from '../ledger-client.js';
 import { localTime, printJson, println, red, table, yellow } from '../output.js';
@@ -43,15 +43,34 @@ export function withSearchFilters(cmd: Command): Command {
     .option('--host <host>', 'a host the object serves')
     .option('--response-code <code>', 'HTTP status of the request', positiveInt(599))
     .option('--risk <rule>', 'a risk rule id with a finding on the entry, like tls-removed')
-    .option('--since <time>', 'changes at or after: a duration ago (2h, 7d) or an RFC 3339 time', parseTimeOrAgo())
+    .option(
+      '--since <time>',
+      'changes at or after: a duration ago (2h, 7d) or an RFC 3339 time',
+      parseTimeOrAgo(),
+    )
     .option('--until <time>', 'changes before: an RFC 3339 time or a duration ago', parseTimeOrAgo())
     .option('--text <query>', 'full-text query over reason, user, names, hosts and annotations')
-    .option('--limit <n>', `at most this many results (default ${DEFAULT_SEARCH_LIMIT})`, positiveInt(1_000_000));
+    .option(
+      '--limit <n>',
+      `at most this many results (default ${DEFAULT_SEARCH_LIMIT})`,
+      positiveInt(1_000_000),
+    );
 }
 
 export function searchRequest(f: SearchFilters): SearchInit {
   const req: Record<string, unknown> = {};
-  for (const k of ['cluster', 'namespace', 'name', 'user', 'action', 'verb', 'resource', 'host', 'risk', 'text'] as const) {
+  for (const k of [
+    'cluster',
+    'namespace',
+    'name',
+    'user',
+    'action',
+    'verb',
+    'resource',
+    'host',
+    'risk',
+    'text',
+  ] as const) {
     const v = f[k];
     if (v !== undefined) req[k] = v;
   }
@@ -79,7 +98,12 @@ export async function* searchAll(api: LedgerApi, f: SearchFilters): AsyncGenerat
 }
 
 export function findingJson(f: Finding) {
-  return { rule: f.rule, severity: f.severity, message: f.message, ...(f.path !== '' ? { path: f.path } : {}) };
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    ...(f.path !== '' ? { path: f.path } : {}),
+  };
 }
 
 export function severityLabel(f: Finding): string {

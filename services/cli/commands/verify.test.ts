@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { generateKey, parseTlogProof, formatTlogProof, signNote } from '../../../packages/tlog/index.js';
+import { formatTlogProof, generateKey, parseTlogProof, signNote } from '../../../packages/tlog/index.js';
 import { type FixtureLog, fixtureLog, writeEvidence } from '../testing/fixtures.js';
 import { sampleChange, signLeaf } from '../testing/memory-log.js';
-import { jsonLines, runCli } from '../testing/run-cli.js';
+import { cli, jsonLines, runCli } from '../testing/run-cli.js';
 
 const errorCode = (stdout: string) => (jsonLines(stdout)[0]?.error as { code?: string } | undefined)?.code;
 const errorIndex = (stdout: string) => (jsonLines(stdout)[0]?.error as { index?: number } | undefined)?.index;
@@ -48,21 +48,24 @@ describe('ingress-ledger verify', () => {
     });
 
     it('tells a person who did what, when, where and why', async () => {
-      const r = await runCli(verifyArgs(good).filter((a) => a !== '--json'));
+      const r = await cli(verifyArgs(good).filter((a) => a !== '--json'));
       assert.equal(r.status, 0, r.stderr);
-      for (const word of ['who:', 'what:', 'when:', 'where:', 'why:', 'shop/web-5']) assert.ok(r.stdout.includes(word), word);
+      for (const word of ['who:', 'what:', 'when:', 'where:', 'why:', 'shop/web-5'])
+        assert.ok(r.stdout.includes(word), word);
     });
 
     it('verifies the first and the last entry too', async () => {
       for (const i of [0n, 12n]) {
         const e = writeEvidence(f, `edge-${i}`, f.log.leaves[Number(i)] as Uint8Array, f.log.tlogProof(i));
-        const r = await runCli(verifyArgs(e));
+        const r = await cli(verifyArgs(e));
         assert.equal(r.status, 0, r.stderr);
       }
     });
 
     it('checks the form but warns when no collector key is given', async () => {
-      const r = await runCli(verifyArgs(good).filter((a, i, all) => a !== f.collectorVkey && all[i + 1] !== f.collectorVkey));
+      const r = await cli(
+        verifyArgs(good).filter((a, i, all) => a !== f.collectorVkey && all[i + 1] !== f.collectorVkey),
+      );
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /warning/);
       assert.equal(jsonLines(r.stdout)[0]?.collector, null);
@@ -87,7 +90,12 @@ describe('ingress-ledger verify', () => {
         'the wrong index',
         () => {
           const p = parseTlogProof(f.log.tlogProof(5n));
-          return writeEvidence(f, 'bad-index', f.log.leaves[5] as Uint8Array, formatTlogProof({ ...p, index: 4n }));
+          return writeEvidence(
+            f,
+            'bad-index',
+            f.log.leaves[5] as Uint8Array,
+            formatTlogProof({ ...p, index: 4n }),
+          );
         },
         'INCLUSION',
         4,
@@ -96,7 +104,12 @@ describe('ingress-ledger verify', () => {
         'an index beyond the tree',
         () => {
           const p = parseTlogProof(f.log.tlogProof(5n));
-          return writeEvidence(f, 'far-index', f.log.leaves[5] as Uint8Array, formatTlogProof({ ...p, index: 99n }));
+          return writeEvidence(
+            f,
+            'far-index',
+            f.log.leaves[5] as Uint8Array,
+            formatTlogProof({ ...p, index: 99n }),
+          );
         },
         'INCLUSION',
         99,
@@ -123,7 +136,12 @@ describe('ingress-ledger verify', () => {
           const p = parseTlogProof(f.log.tlogProof(5n));
           const impostor = generateKey(f.log.opts.origin);
           const text = p.checkpoint.slice(0, p.checkpoint.indexOf('\n\n') + 1);
-          return writeEvidence(f, 'impostor', f.log.leaves[5] as Uint8Array, formatTlogProof({ ...p, checkpoint: signNote(text, impostor) }));
+          return writeEvidence(
+            f,
+            'impostor',
+            f.log.leaves[5] as Uint8Array,
+            formatTlogProof({ ...p, checkpoint: signNote(text, impostor) }),
+          );
         },
         'LOG_SIGNATURE',
         undefined,
@@ -140,7 +158,7 @@ describe('ingress-ledger verify', () => {
     ];
     for (const [name, make, code, index] of cases) {
       it(`exits 1 with ${code} for ${name}`, async () => {
-        const r = await runCli(verifyArgs(make()));
+        const r = await cli(verifyArgs(make()));
         assert.equal(r.status, 1, r.stderr);
         assert.equal(errorCode(r.stdout), code);
         assert.equal(errorIndex(r.stdout), index);
@@ -153,7 +171,7 @@ describe('ingress-ledger verify', () => {
       const forger = generateKey('collector/prod');
       const index = f.log.append(signLeaf(sampleChange(99), forger));
       const e = writeEvidence(f, 'forged', f.log.leaves[Number(index)] as Uint8Array, f.log.tlogProof(index));
-      const r = await runCli(verifyArgs(e));
+      const r = await cli(verifyArgs(e));
       assert.equal(r.status, 1, r.stderr);
       assert.equal(errorCode(r.stdout), 'COLLECTOR_SIGNATURE');
       assert.equal(errorIndex(r.stdout), Number(index));
@@ -163,7 +181,7 @@ describe('ingress-ledger verify', () => {
       const other = generateKey('collector/staging');
       const index = f.log.append(signLeaf(sampleChange(98, 'prod'), other));
       const e = writeEvidence(f, 'cross', f.log.leaves[Number(index)] as Uint8Array, f.log.tlogProof(index));
-      const r = await runCli(verifyArgs(e, ['--collector-vkey', other.vkey]));
+      const r = await cli(verifyArgs(e, ['--collector-vkey', other.vkey]));
       assert.equal(r.status, 1, r.stderr);
       assert.equal(errorCode(r.stdout), 'COLLECTOR_SIGNATURE');
     });
@@ -179,9 +197,18 @@ describe('ingress-ledger verify', () => {
       ['an empty proof', () => ['--proof', bad('empty.tlog-proof', '')]],
       ['a proof of garbage', () => ['--proof', bad('garbage.tlog-proof', 'hello\nworld\n')]],
       ['a truncated proof', () => ['--proof', bad('trunc.tlog-proof', f.log.tlogProof(5n).slice(0, 60))]],
-      ['binary bytes as a proof', () => ['--proof', bad('bin.tlog-proof', new Uint8Array([0xff, 0xfe, 0, 1, 2]))]],
-      ['an oversized proof', () => ['--proof', bad('huge.tlog-proof', 'c2sp.org/tlog-proof@v1\n'.padEnd(300_000, 'A'))]],
-      ['a proof index with a leading zero', () => ['--proof', bad('lz.tlog-proof', f.log.tlogProof(5n).replace('index 5', 'index 05'))]],
+      [
+        'binary bytes as a proof',
+        () => ['--proof', bad('bin.tlog-proof', new Uint8Array([0xff, 0xfe, 0, 1, 2]))],
+      ],
+      [
+        'an oversized proof',
+        () => ['--proof', bad('huge.tlog-proof', 'c2sp.org/tlog-proof@v1\n'.padEnd(300_000, 'A'))],
+      ],
+      [
+        'a proof index with a leading zero',
+        () => ['--proof', bad('lz.tlog-proof', f.log.tlogProof(5n).replace('index 5', 'index 05'))],
+      ],
       ['a missing proof file', () => ['--proof', join(f.dir, 'nope.tlog-proof')]],
       ['a directory as proof', () => ['--proof', f.dir]],
       ['a policy of garbage', () => ['--policy', bad('garbage.policy', 'quorum nobody\n')]],
@@ -193,7 +220,7 @@ describe('ingress-ledger verify', () => {
     ];
     for (const [name, extra] of cases) {
       it(`exits 2 for ${name}`, async () => {
-        const r = await runCli(verifyArgs(good, extra()));
+        const r = await cli(verifyArgs(good, extra()));
         assert.equal(r.status, 2, `${r.stdout}\n${r.stderr}`);
         assert.ok(r.stderr.trim().length > 0);
         assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { collect } from '../flags.js';
 import { collectorKeys, readLeaf, readPolicy, readProof } from '../inputs.js';
-import { b64, bold, fields, green, printJson, println, yellow } from '../output.js';
+import { b64, bold, fields, green, io, printJson, println, yellow } from '../output.js';
 import { describeChange } from '../render-change.js';
 import { verifyEvidence } from '../verification/evidence.js';
 
@@ -21,10 +21,14 @@ export function verifyCommand(): Command {
       'verify an entry offline: log signature, witness quorum, inclusion proof and collector signature',
     )
     .requiredOption('--policy <file>', 'tlog-policy file: the log and witness keys you trust, and the quorum')
-    .requiredOption('--proof <file>', 'the entry\'s .tlog-proof file')
-    .requiredOption('--leaf <file>', 'the entry\'s leaf (the collector\'s signed note)')
+    .requiredOption('--proof <file>', "the entry's .tlog-proof file")
+    .requiredOption('--leaf <file>', "the entry's leaf (the collector's signed note)")
     .option('--collector-vkey <vkey>', 'a trusted collector vkey (repeatable)', collect)
-    .option('--collector-vkeys <file>', 'a file of trusted collector vkeys, one per line (repeatable)', collect)
+    .option(
+      '--collector-vkeys <file>',
+      'a file of trusted collector vkeys, one per line (repeatable)',
+      collect,
+    )
     .option('--json', 'print the result as JSON')
     .action((o: VerifyOptions) => verify(o));
 }
@@ -35,7 +39,7 @@ function verify(o: VerifyOptions): void {
   const leaf = readLeaf(o.leaf);
   const keys = collectorKeys(o.collectorVkey ?? [], o.collectorVkeys ?? []);
   if (keys.length === 0) {
-    process.stderr.write('warning: no --collector-vkey given: the leaf\'s collector signature is not checked\n');
+    io.err("warning: no --collector-vkey given: the leaf's collector signature is not checked\n");
   }
   const v = verifyEvidence(proof, leaf, policy, keys);
   const { origin, size, rootHash } = v.checkpoint;

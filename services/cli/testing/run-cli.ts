@@ -1,5 +1,5 @@
 // Test support: runs the real `ingress-ledger` executable as a child process.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** bin/ingress-ledger.js of this checkout (tests run from dist/services/cli/testing). */
@@ -43,4 +43,33 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...env },
   });
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the program in this process with its output captured (through output.ts's `io`): the same
+ * code path as the executable without a node start-up per case. Runs are serialized.
+ */
+export function cli(args: readonly string[]): Promise<CliResult> {
+  const next = queue.then(async () => {
+    const [{ run }, { io }] = await Promise.all([import('../program.js'), import('../output.js')]);
+    let stdout = '';
+    let stderr = '';
+    const saved = { ...io };
+    io.out = (s) => {
+      stdout += s;
+    };
+    io.err = (s) => {
+      stderr += s;
+    };
+    try {
+      const status = await run(['node', 'ingress-ledger', ...args]);
+      return { status, stdout, stderr };
+    } finally {
+      Object.assign(io, saved);
+    }
+  });
+  queue = next.catch(() => {});
+  return next;
 }

@@ -25,7 +25,10 @@ function keyFile(prefix: string, name: string, witness = false): PrivateKey {
       throw new CliError('CONFIG', `${prefix}.key: ${(err as Error).message}`);
     }
     if (key.name !== name) {
-      throw new CliError('CONFIG', `${prefix}.key is a key for "${key.name}", not "${name}" (another --origin or --cluster?)`);
+      throw new CliError(
+        'CONFIG',
+        `${prefix}.key is a key for "${key.name}", not "${name}" (another --origin or --cluster?)`,
+      );
     }
     return key;
   }
@@ -38,7 +41,10 @@ export function ensureDataDir(dir: string): void {
   try {
     mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new CliError('CONFIG', `--data-dir ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'cannot create'}`);
+    throw new CliError(
+      'CONFIG',
+      `--data-dir ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'cannot create'}`,
+    );
   }
 }
 
@@ -64,7 +70,13 @@ export function loadOrCreateToken(dir: string): string {
 }
 
 /** The local policy: this log, and the one local witness, whose cosignature is required. */
-export function writePolicy(dir: string, logVkey: string, witnessLabel: string, witnessVkey: string, witnessUrl: string) {
+export function writePolicy(
+  dir: string,
+  logVkey: string,
+  witnessLabel: string,
+  witnessVkey: string,
+  witnessUrl: string,
+) {
   const path = join(dir, 'policy');
   const text =
     '# tlog-policy written by `ingress-ledger up`: the local log and the witness it requires.\n' +

@@ -51,10 +51,15 @@ export async function startNatsChild(storeDir: string, requestedPort: number): P
   if (!haveNatsServer()) throw new CliError('CONFIG', NATS_INSTALL_HINT);
   mkdirSync(storeDir, { recursive: true });
   const port = requestedPort === 0 ? await freePort() : requestedPort;
-  if (await canConnect(port)) throw new CliError('CONFIG', `--nats-port ${port}: something already listens there`);
-  const child: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  if (await canConnect(port))
+    throw new CliError('CONFIG', `--nats-port ${port}: something already listens there`);
+  const child: ChildProcess = spawn(
+    'nats-server',
+    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2000);
@@ -63,12 +68,18 @@ export async function startNatsChild(storeDir: string, requestedPort: number): P
   const deadline = Date.now() + NATS_START_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new CliError('CONFIG', `nats-server exited (${child.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`);
+      throw new CliError(
+        'CONFIG',
+        `nats-server exited (${child.exitCode}): ${stderr.trim().split('\n').pop() ?? ''}`,
+      );
     }
     if (await canConnect(port)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new CliError('CONFIG', `nats-server did not listen on port ${port} within ${NATS_START_TIMEOUT_MS} ms`);
+      throw new CliError(
+        'CONFIG',
+        `nats-server did not listen on port ${port} within ${NATS_START_TIMEOUT_MS} ms`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,25 +1,9 @@
-// How `up` starts the witness, ledger and collector. Their modules belong to other parts of the
-// project and are loaded at run time, so this is the one place that knows their config shapes.
-import type { PrivateKey } from '../../../packages/tlog/index.js';
-import { CliError } from '../errors.js';
+// How `up` starts the witness, ledger and collector: the one place that knows their config shapes.
+// Loaded on demand, so the client commands never load NATS, SQLite or HTTP servers.
+import { type PrivateKey, parseVkey } from '../../../packages/tlog/index.js';
 
 export interface Running {
   close(): Promise<void>;
-}
-
-async function load(path: string, name: string): Promise<(...args: unknown[]) => Promise<unknown>> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(new URL(path, import.meta.url).href)) as Record<string, unknown>;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new CliError('CONFIG', `this build has no ${name} (${path} is missing)`);
-    }
-    throw err;
-  }
-  const fn = mod[name];
-  if (typeof fn !== 'function') throw new CliError('CONFIG', `this build has no ${name}`);
-  return fn as (...args: unknown[]) => Promise<unknown>;
 }
 
 export interface WitnessStart {
@@ -30,39 +14,44 @@ export interface WitnessStart {
 }
 
 export async function startWitnessService(c: WitnessStart): Promise<Running & { url: string }> {
-  const start = await load('../../witness/index.js', 'startWitness');
-  const w = (await start({ dataDir: c.dataDir, listen: c.listen, key: c.key, logs: c.logVkeys })) as Running & {
-    url?: string;
-    address?: string;
-    port?: number;
-  };
-  const url = w.url ?? (w.port !== undefined ? `http://127.0.0.1:${w.port}` : `http://${w.address ?? c.listen}`);
-  return { url, close: () => w.close() };
+  const { startWitness } = await import('../../witness/index.js');
+  const w = await startWitness({
+    dataDir: c.dataDir,
+    listen: c.listen,
+    key: c.key,
+    logs: c.logVkeys.map((v) => parseVkey(v)),
+  });
+  return { url: w.url, close: () => w.close() };
 }
 
 export interface LedgerStart {
   dataDir: string;
   origin: string;
-  key: PrivateKey;
+  keyFile: string;
+  collectorKeysFile: string;
   natsUrl: string;
   grpcListen: string;
   policyFile: string;
-  collectorVkeys: string[];
 }
 
+/** Local checkpoints come quickly, so a change shows up cosigned within a second or two. */
+export const UP_CHECKPOINT_INTERVAL = '1s';
+
 export async function startLedgerService(c: LedgerStart): Promise<Running & { grpc: string }> {
-  const start = await load('../../ledger/index.js', 'startLedger');
-  const l = (await start({
-    dataDir: c.dataDir,
-    origin: c.origin,
-    key: c.key,
-    nats: { url: c.natsUrl },
-    grpcListen: c.grpcListen,
-    policyFile: c.policyFile,
-    collectorVkeys: c.collectorVkeys,
-  })) as Running & { grpcAddress?: string; grpcPort?: number };
-  const grpc = l.grpcAddress ?? `127.0.0.1:${l.grpcPort ?? 0}`;
-  return { grpc, close: () => l.close() };
+  const { ledgerConfig, startLedger } = await import('../../ledger/index.js');
+  const l = await startLedger(
+    ledgerConfig({
+      'data-dir': c.dataDir,
+      'nats-url': c.natsUrl,
+      'grpc-listen': c.grpcListen,
+      key: c.keyFile,
+      'collector-keys': c.collectorKeysFile,
+      origin: c.origin,
+      'witness-policy': c.policyFile,
+      'checkpoint-interval': UP_CHECKPOINT_INTERVAL,
+    }),
+  );
+  return { grpc: l.grpcAddress, close: () => l.close() };
 }
 
 export interface CollectorStart {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { parsePort } from '../flags.js';
-import { bold, fields, println } from '../output.js';
+import { bold, fields, io, println } from '../output.js';
 import {
   ensureDataDir,
   loadOrCreateKeys,
@@ -50,10 +50,10 @@ export function upCommand(): Command {
     .option('--witness-port <port>', 'witness port (0 = free port)', parsePort, DEFAULT_WITNESS_PORT)
     .option('--nats-port <port>', 'nats-server port (0 = free port)', parsePort, DEFAULT_NATS_PORT)
     .option('--nats-url <url>', 'use this NATS server instead of starting one')
-    .option('--origin <origin>', 'the log\'s origin (default ingress-ledger.local/<hostname>)')
+    .option('--origin <origin>', "the log's origin (default ingress-ledger.local/<hostname>)")
     .option('--cluster <name>', 'the cluster name of the local collector', DEFAULT_CLUSTER)
     .option('--tls-cert <file>', 'serve the webhook over TLS with this certificate (PEM)')
-    .option('--tls-key <file>', 'the webhook certificate\'s key (PEM)')
+    .option('--tls-key <file>', "the webhook certificate's key (PEM)")
     .action((o: UpOptions) => up(o));
 }
 
@@ -101,11 +101,11 @@ async function up(o: UpOptions): Promise<void> {
     const ledger = await startLedgerService({
       dataDir: join(dir, 'ledger'),
       origin,
-      key: keys.log,
+      keyFile: join(dir, 'keys', 'log.key'),
+      collectorKeysFile: join(dir, 'keys', 'collector.vkey'),
       natsUrl,
       grpcListen: `127.0.0.1:${o.grpcPort}`,
       policyFile: policy.path,
-      collectorVkeys: [keys.collector.vkey],
     });
     running.push(ledger);
     const collector = await startCollectorService({
@@ -114,7 +114,9 @@ async function up(o: UpOptions): Promise<void> {
       natsUrl,
       webhookListen: `127.0.0.1:${o.webhookPort}`,
       webhookToken: token,
-      ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),
+      ...(o.tlsCert !== undefined && o.tlsKey !== undefined
+        ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } }
+        : {}),
     });
     running.push(collector);
 
@@ -141,7 +143,10 @@ async function up(o: UpOptions): Promise<void> {
         ['NATS', natsUrl],
         ['policy', policy.path],
         ['endpoints', join(dir, 'endpoints.json')],
-        ['try', `ingress-ledger audit --grpc ${ledger.grpc} --policy ${policy.path} --collector-vkeys ${join(dir, 'keys', 'collector.vkey')}`],
+        [
+          'try',
+          `ingress-ledger audit --grpc ${ledger.grpc} --policy ${policy.path} --collector-vkeys ${join(dir, 'keys', 'collector.vkey')}`,
+        ],
       ]),
     );
   } catch (err) {
@@ -149,6 +154,6 @@ async function up(o: UpOptions): Promise<void> {
     throw err;
   }
   const signal = await stopped;
-  process.stderr.write(`${signal}: stopping collector, ledger, witness${o.natsUrl === undefined ? ', nats-server' : ''}\n`);
+  io.err(`${signal}: stopping collector, ledger, witness${o.natsUrl === undefined ? ', nats-server' : ''}\n`);
   await stopAll();
 }

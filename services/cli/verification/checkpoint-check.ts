@@ -27,7 +27,12 @@ export function checkCheckpoint(note: string, policy: Policy, size?: bigint): Ve
     const where = size === undefined ? '' : ` (tree size ${size})`;
     switch (err.code) {
       case 'QUORUM_NOT_MET':
-        throw new VerificationError('QUORUM', `checkpoint${where} lacks the witness quorum: ${err.message}`, undefined, size);
+        throw new VerificationError(
+          'QUORUM',
+          `checkpoint${where} lacks the witness quorum: ${err.message}`,
+          undefined,
+          size,
+        );
       case 'NO_SIGNATURE':
       case 'BAD_SIGNATURE':
       case 'BAD_KEY':
@@ -38,7 +43,12 @@ export function checkCheckpoint(note: string, policy: Policy, size?: bigint): Ve
           size,
         );
       default:
-        throw new VerificationError('CHECKPOINT', `checkpoint${where} is malformed: ${err.message}`, undefined, size);
+        throw new VerificationError(
+          'CHECKPOINT',
+          `checkpoint${where} is malformed: ${err.message}`,
+          undefined,
+          size,
+        );
     }
   }
 }

@@ -7,7 +7,7 @@ import {
   openLeaf,
   validateChange,
 } from '../../../packages/change/index.js';
-import { parseNote, type PublicKey } from '../../../packages/tlog/index.js';
+import { type PublicKey, parseNote } from '../../../packages/tlog/index.js';
 import { VerificationError } from './errors.js';
 
 export interface CheckedLeaf {
@@ -24,7 +24,10 @@ export function checkLeaf(leaf: Uint8Array, keys: readonly PublicKey[], index?: 
   if (keys.length > 0) {
     try {
       const opened = openLeaf(leaf, keys);
-      return { change: opened.change, signer: `${opened.key.name}+${opened.key.keyId.toString(16).padStart(8, '0')}` };
+      return {
+        change: opened.change,
+        signer: `${opened.key.name}+${opened.key.keyId.toString(16).padStart(8, '0')}`,
+      };
     } catch (err) {
       if (!(err instanceof ChangeError)) throw err;
       const code = SIGNATURE_CODES.has(err.code) ? 'COLLECTOR_SIGNATURE' : 'LEAF';

@@ -38,16 +38,24 @@ function pathLength(index: bigint, size: bigint): number {
   return depth;
 }
 
+/** Leaves [from, to) hold a difference; from + 1 = to when it is pinned to one leaf. */
+export interface DifferenceRange {
+  from: bigint;
+  to: bigint;
+}
+
 /**
- * The smallest index whose leaf hash differs from the signed tree's, or undefined when the server's
- * proofs do not let us find it. Precondition: our root of [0, size) differs from signedRoot.
+ * The narrowest range of leaves, leftmost first, that holds a difference from the signed tree.
+ * When the server's proofs stop authenticating (a ledger whose stored hashes were also altered),
+ * the search stops at the last range it could prove; undefined when that is the whole tree.
+ * Precondition: our root of [0, size) differs from signedRoot.
  */
 export async function locateDifference(
   leafHashAt: (i: bigint) => Uint8Array,
   size: bigint,
   signedRoot: Uint8Array,
   fetchProof: ProofFetcher,
-): Promise<bigint | undefined> {
+): Promise<DifferenceRange | undefined> {
   let lo = 0n;
   let hi = size;
   let committed = signedRoot;
@@ -58,12 +66,13 @@ export async function locateDifference(
     if (proof.length !== pathLength(leaf, size)) return undefined;
     return proof[proof.length - 1 - depth];
   };
+  const known = (): DifferenceRange | undefined => (lo === 0n && hi === size ? undefined : { from: lo, to: hi });
   try {
     while (hi - lo > 1n) {
       const k = split(hi - lo);
       const right = await siblingAt(lo);
       const left = await siblingAt(lo + k);
-      if (left === undefined || right === undefined || !equal(nodeHash(left, right), committed)) return undefined;
+      if (left === undefined || right === undefined || !equal(nodeHash(left, right), committed)) return known();
       if (!equal(subtreeHash(leafHashAt, lo, lo + k), left)) {
         hi = lo + k;
         committed = left;
@@ -73,8 +82,8 @@ export async function locateDifference(
       }
       depth++;
     }
-    return equal(leafHashAt(lo), committed) ? undefined : lo;
+    return equal(leafHashAt(lo), committed) ? undefined : { from: lo, to: hi };
   } catch {
-    return undefined;
+    return known();
   }
 }

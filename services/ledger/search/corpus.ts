@@ -20,7 +20,12 @@ export function prng(seed: number): () => number {
 export const CLUSTERS = ['eu1', 'us2', 'ap3'];
 export const NAMESPACES = ['shop', 'blog', 'payments', 'kube-system'];
 export const NAMES = ['web', 'api', 'admin'];
-export const USERS = ['alice@example.com', 'bob@example.com', 'system:serviceaccount:ci:deployer', 'system:anonymous'];
+export const USERS = [
+  'alice@example.com',
+  'bob@example.com',
+  'system:serviceaccount:ci:deployer',
+  'system:anonymous',
+];
 export const WORDS = ['refund', 'rollout', 'hotfix', 'migration', 'canary'];
 export const HOST_POOL = ['shop.example.com', 'api.example.com', '*.example.org', 'blog.example.net', ''];
 
@@ -36,8 +41,11 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 function ingress(r: () => number, ns: string, name: string) {
   const hosts = [pick(r, HOST_POOL), ...(r() < 0.3 ? [pick(r, HOST_POOL)] : [])];
   const annotations: Record<string, string> = {};
-  if (r() < 0.3) annotations['nginx.ingress.kubernetes.io/auth-url'] = `https://auth.${pick(r, WORDS)}.example.com`;
-  if (r() < 0.15) annotations['nginx.ingress.kubernetes.io/configuration-snippet'] = `more_set_headers "X-${pick(r, WORDS)}: 1";`;
+  if (r() < 0.3)
+    annotations['nginx.ingress.kubernetes.io/auth-url'] = `https://auth.${pick(r, WORDS)}.example.com`;
+  if (r() < 0.15)
+    annotations['nginx.ingress.kubernetes.io/configuration-snippet'] =
+      `more_set_headers "X-${pick(r, WORDS)}: 1";`;
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -84,7 +92,11 @@ export class Corpus {
         stageTimestamp: stamp,
         reason: r() < 0.5 ? `${pick(r, WORDS)} for ticket ${Math.floor(r() * 100)}` : null,
         request: verb === 'patch' ? { metadata: object.metadata } : verb === 'delete' ? null : object,
-        response: !ok ? { kind: 'Status', code } : verb === 'delete' ? { kind: 'Status', status: 'Success' } : undefined,
+        response: !ok
+          ? { kind: 'Status', code }
+          : verb === 'delete'
+            ? { kind: 'Status', status: 'Success' }
+            : undefined,
       });
       // Brute-force model of DESIGN 5.1 `host`: the stored object, for a delete the last known
       // version, and the request when nothing was stored.
@@ -124,10 +136,19 @@ export interface Filter {
   word?: string;
 }
 
-const tokens = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter((t) => t !== '');
+const tokens = (s: string) =>
+  s
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t !== '');
 
 /** The indexes a filter selects, newest first, by scanning every entry. */
-export function bruteForce(entries: readonly Modelled[], f: Filter, risks: Map<bigint, Set<string>>, size: bigint): bigint[] {
+export function bruteForce(
+  entries: readonly Modelled[],
+  f: Filter,
+  risks: Map<bigint, Set<string>>,
+  size: bigint,
+): bigint[] {
   return entries
     .filter(({ idx, change: c, hosts, annotationValues }) => {
       if (idx >= size) return false;
@@ -145,7 +166,15 @@ export function bruteForce(entries: readonly Modelled[], f: Filter, risks: Map<b
       if (f.sinceUs !== undefined && t < f.sinceUs) return false;
       if (f.untilUs !== undefined && t > f.untilUs) return false;
       if (f.word !== undefined) {
-        const text = [c.reason ?? '', c.user.username, c.object.name, c.object.namespace, c.cluster, ...hosts, ...annotationValues];
+        const text = [
+          c.reason ?? '',
+          c.user.username,
+          c.object.name,
+          c.object.namespace,
+          c.cluster,
+          ...hosts,
+          ...annotationValues,
+        ];
         if (!text.some((s) => tokens(s).includes(f.word as string))) return false;
       }
       return true;

@@ -29,7 +29,37 @@ export interface EntryRow {
   reason: string | null;
   obj: string;
   stored: bigint;
+  groups: string;
+  source_ips: string;
+  tls_secrets: string;
+  annotation_keys: string;
 }
+
+/** The columns of search_entries in insert order. */
+export const ROW_COLUMNS: readonly (keyof EntryRow)[] = [
+  'idx',
+  'cluster',
+  'namespace',
+  'name',
+  'uid',
+  'api_group',
+  'resource',
+  'subresource',
+  'action',
+  'verb',
+  'username',
+  'user_agent',
+  'response_code',
+  'stage_us',
+  'received_us',
+  'reason',
+  'obj',
+  'stored',
+  'groups',
+  'source_ips',
+  'tls_secrets',
+  'annotation_keys',
+];
 
 export interface Derived {
   row: EntryRow;
@@ -70,11 +100,8 @@ export function deriveRow(idx: bigint, c: Change, described: unknown): Derived {
   };
   const hosts = [...new Set(hostsOf(described).map((h) => h.host))];
   for (const h of hosts) add('host', h);
-  for (const g of c.user.groups ?? []) add('group', g);
-  for (const ip of c.sourceIPs) add('source-ip', ip);
-  for (const s of tlsSecretsOf(described)) add('tls-secret', s);
   const annotations = annotationsOf(described);
-  for (const k of annotations.keys()) add('annotation-key', k);
+  const list = (xs: readonly string[]) => JSON.stringify(xs.map((x) => x.slice(0, MAX_ATTR_CHARS)));
   const users = [c.user.username, c.impersonatedUser?.username ?? ''].filter((u) => u !== '');
   const row: EntryRow = {
     idx,
@@ -95,6 +122,10 @@ export function deriveRow(idx: bigint, c: Change, described: unknown): Derived {
     reason: c.reason,
     obj: objectKey(c),
     stored: setsStoredObject(c) ? 1n : 0n,
+    groups: list(c.user.groups ?? []),
+    source_ips: list(c.sourceIPs),
+    tls_secrets: list(tlsSecretsOf(described)),
+    annotation_keys: list([...annotations.keys()]),
   };
   return {
     row,

@@ -36,6 +36,8 @@ export interface SearchQuery {
 
 function checkString(field: string, v: string): string {
   if (v.length > MAX_FILTER_CHARS) throw invalidArgument(field, `longer than ${MAX_FILTER_CHARS} characters`);
+  // SQLite's FTS5 query parser stops at NUL; no name, host or user contains one.
+  if (v.includes('\u0000')) throw invalidArgument(field, 'contains NUL');
   return v;
 }
 

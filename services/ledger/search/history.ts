@@ -57,6 +57,7 @@ export function historyQuery(req: GetObjectHistoryRequest): { where: string; par
 
 export function objectHistory(
   db: Database.Database,
+  previous: PreviousStatement,
   reader: LeafReader,
   findingsOf: (idx: bigint) => Finding[],
   req: GetObjectHistoryRequest,
@@ -64,18 +65,18 @@ export function objectHistory(
 ): HistoryVersion[] {
   const q = historyQuery(req);
   const rows = db
-    .prepare<unknown[], { idx: bigint; obj: string }>(
-      `SELECT idx, obj FROM (SELECT idx, obj FROM search_entries WHERE ${q.where} AND idx < ? ORDER BY idx DESC LIMIT ?) ORDER BY idx`,
+    .prepare<unknown[], { idx: bigint; obj: string; name: string }>(
+      `SELECT idx, obj, name FROM (SELECT idx, obj, name FROM search_entries WHERE ${q.where} AND idx < ? ORDER BY idx DESC LIMIT ?) ORDER BY idx`,
     )
     .all(...q.params, publishedSize, MAX_HISTORY_VERSIONS);
   if (rows.length === 0) return [];
   // The state each object had just before the first version shown (when history is cut).
   const state = new Map<string, unknown>();
   const versions: HistoryVersion[] = [];
-  for (const { idx, obj } of rows) {
+  for (const { idx, obj, name } of rows) {
     const change = reader.change(idx);
     if (change === undefined) continue;
-    if (!state.has(obj)) state.set(obj, previousState(db, reader, obj, idx));
+    if (!state.has(obj)) state.set(obj, previousState(previous, reader, name, obj, idx));
     const before = state.get(obj) ?? null;
     const after = storedAfter(change, before);
     const diff = succeeded(change) ? diffObjects(before, after) : [];
@@ -85,13 +86,27 @@ export function objectHistory(
   return versions;
 }
 
+export type PreviousStatement = Database.Statement<
+  [string, string, bigint],
+  { idx: bigint; stage_us: bigint }
+>;
+
+export function preparePrevious(db: Database.Database): PreviousStatement {
+  // The name index narrows to a handful of rows; obj tells same-named objects apart.
+  return db.prepare(
+    'SELECT idx, stage_us FROM search_entries WHERE name = ? AND obj = ? AND idx < ? AND stored = 1 ORDER BY idx DESC LIMIT 1',
+  );
+}
+
 /** The stored object of `obj` just before `idx`: from the last entry that set it, or null. */
-export function previousState(db: Database.Database, reader: LeafReader, obj: string, idx: bigint): unknown {
-  const prev = db
-    .prepare<[string, bigint], { idx: bigint }>(
-      'SELECT idx FROM search_entries WHERE obj = ? AND idx < ? AND stored = 1 ORDER BY idx DESC LIMIT 1',
-    )
-    .get(obj, idx);
+export function previousState(
+  stmt: PreviousStatement,
+  reader: LeafReader,
+  name: string,
+  obj: string,
+  idx: bigint,
+): unknown {
+  const prev = stmt.get(name, obj, idx);
   if (prev === undefined) return null;
   const change = reader.change(prev.idx);
   return change === undefined ? null : storedAfter(change, null);

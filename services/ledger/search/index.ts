@@ -7,11 +7,10 @@
 //   findings for the ledger to publish on `ledger.alerts.<cluster>` after commit. It never throws
 //   for a rule's error or an odd change shape: those are logged and counted.
 // - `search(req, publishedSize)` / `history(req, publishedSize)` see only indexes < publishedSize
-//   and throw an INVALID_ARGUMENT error (grpc `code` 3, `details` naming the field) for bad input.
+//   and throw RpcError(INVALID_ARGUMENT, 'field: why') for bad input.
 // - `reindex(db, opts)` drops and rebuilds the tables from `entries` + `bodies`;
 //   `reindexCommand()` is the `ingress-ledger reindex --data-dir DIR` command.
 
-export { SearchRequestError } from './errors.js';
 export { DEFAULT_PAGE_SIZE, MAX_FILTER_CHARS, MAX_PAGE_SIZE } from './filters.js';
 export type { HistoryVersion } from './history.js';
 export { type ReindexOptions, reindex } from './reindex.js';

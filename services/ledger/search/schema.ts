@@ -32,17 +32,23 @@ export function createSearchTables(db: Database.Database): void {
       reason TEXT,
       obj TEXT NOT NULL,
       -- 1 when the entry changed the stored object (history diffs are taken between these).
-      stored INTEGER NOT NULL
+      stored INTEGER NOT NULL,
+      -- JSON arrays, kept for display and ad-hoc queries: no RPC filters on them, so no index.
+      groups TEXT NOT NULL,
+      source_ips TEXT NOT NULL,
+      tls_secrets TEXT NOT NULL,
+      annotation_keys TEXT NOT NULL
     );
+    -- Indexes end in idx so a filter reads newest first without sorting. Few on purpose: see
+    -- docs/performance.md (## Search) for the write cost of each.
     CREATE INDEX IF NOT EXISTS search_entries_cluster ON search_entries (cluster, idx);
     CREATE INDEX IF NOT EXISTS search_entries_namespace ON search_entries (namespace, idx);
     CREATE INDEX IF NOT EXISTS search_entries_name ON search_entries (name, idx);
     CREATE INDEX IF NOT EXISTS search_entries_user ON search_entries (username, idx);
     CREATE INDEX IF NOT EXISTS search_entries_uid ON search_entries (uid, idx);
-    CREATE INDEX IF NOT EXISTS search_entries_obj ON search_entries (obj, idx);
     CREATE INDEX IF NOT EXISTS search_entries_stage ON search_entries (stage_us);
-    CREATE INDEX IF NOT EXISTS search_entries_code ON search_entries (response_code, idx);
-    -- Multi-valued attributes: host, group, source-ip, tls-secret, annotation-key.
+    -- Multi-valued attributes that filters use (kind 'host'). Each secondary index costs a random
+    -- page write per entry, so only filtered attributes get one (docs/performance.md, Search).
     CREATE TABLE IF NOT EXISTS search_attrs (
       kind TEXT NOT NULL,
       value TEXT NOT NULL,

@@ -15,11 +15,27 @@ import {
   type Severity,
   storedAfter,
 } from '../../../packages/risk/index.js';
-import { type Derived, deriveRow, describedObject, objectKey, setsStoredObject } from './entry-row.js';
+import {
+  type Derived,
+  deriveRow,
+  describedObject,
+  objectKey,
+  ROW_COLUMNS,
+  setsStoredObject,
+} from './entry-row.js';
+import { invalidArgument } from './errors.js';
 import { buildQuery, encodePageToken } from './filters.js';
-import { type HistoryVersion, objectHistory, previousState } from './history.js';
+import {
+  type HistoryVersion,
+  objectHistory,
+  type PreviousStatement,
+  preparePrevious,
+  previousState,
+} from './history.js';
 import { LeafReader, resolveBodies } from './leaf-reader.js';
+import { RecentVersions } from './recent-versions.js';
 import { createSearchTables } from './schema.js';
+import { rfc3339Micros } from './timestamp.js';
 import type { IndexInput, SearchIndexOptions } from './types.js';
 
 interface Metrics {
@@ -80,6 +96,8 @@ export class SearchIndex {
     [bigint],
     { rule: string; severity: string; message: string; path: string }
   >;
+  readonly #previous: PreviousStatement;
+  readonly #recent = new RecentVersions();
   readonly #queries = new Map<string, Database.Statement<unknown[], { idx: bigint }>>();
 
   constructor(db: Database.Database, opts: SearchIndexOptions) {
@@ -89,15 +107,13 @@ export class SearchIndex {
     this.#engine = new RiskEngine(loadRiskConfig(opts.rulesFile));
     createSearchTables(db);
     this.#reader = new LeafReader(db);
+    this.#previous = preparePrevious(db);
     this.#insertEntry = db.prepare(
-      `INSERT OR REPLACE INTO search_entries (idx, cluster, namespace, name, uid, api_group, resource, subresource,
-         action, verb, username, user_agent, response_code, stage_us, received_us, reason, obj, stored)
-       VALUES (@idx, @cluster, @namespace, @name, @uid, @api_group, @resource, @subresource, @action, @verb,
-         @username, @user_agent, @response_code, @stage_us, @received_us, @reason, @obj, @stored)`,
+      `INSERT INTO search_entries (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map(() => '?').join(', ')})`,
     );
-    this.#insertAttr = db.prepare('INSERT OR IGNORE INTO search_attrs (kind, value, idx) VALUES (?, ?, ?)');
+    this.#insertAttr = db.prepare('INSERT INTO search_attrs (kind, value, idx) VALUES (?, ?, ?)');
     this.#insertFinding = db.prepare(
-      'INSERT OR REPLACE INTO search_findings (idx, seq, rule, severity, message, path) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO search_findings (idx, seq, rule, severity, message, path) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.#insertFts = db.prepare(
       'INSERT INTO search_fts (rowid, reason, username, names, hosts, annotations) VALUES (?, ?, ?, ?, ?, ?)',
@@ -120,9 +136,14 @@ export class SearchIndex {
         this.#log.warn({ index: String(input.index), err: error }, 'search: out-of-leaf body unreadable');
       }
       const obj = objectKey(change);
-      const before = batchState.has(obj) ? batchState.get(obj) : this.#previous(obj, input.index);
+      const before = batchState.has(obj)
+        ? batchState.get(obj)
+        : this.#previousOf(change.object.name, obj, input.index);
       const after = storedAfter(change, before);
-      if (setsStoredObject(change)) batchState.set(obj, after);
+      if (setsStoredObject(change)) {
+        batchState.set(obj, after);
+        this.#recent.remember(obj, input.index, rfc3339Micros(change.stageTimestamp) ?? 0n, after);
+      }
       const { findings, failures } = this.#engine.evaluate({ change, before, after });
       for (const f of failures) {
         this.#metrics?.ruleFailures.inc({ rule: f.rule });
@@ -135,25 +156,41 @@ export class SearchIndex {
         this.#metrics?.indexFailures.inc();
         this.#log.error({ index: String(input.index), err: error }, 'search: entry not indexed');
       }
-      if (derived !== undefined) this.#write(derived, findings);
+      if (derived !== undefined) {
+        try {
+          // A savepoint: a failed index write is undone alone, and the entry is still logged.
+          this.#writeAtomically(derived, findings);
+        } catch (error) {
+          this.#metrics?.indexFailures.inc();
+          this.#log.error({ index: String(input.index), err: error }, 'search: entry not indexed; run reindex');
+        }
+      }
       for (const f of findings) this.#metrics?.findings.inc({ rule: f.rule });
       out.push({ index: input.index, cluster: change.cluster, findings });
     }
     return out;
   }
 
-  #previous(obj: string, idx: bigint): unknown {
+  #previousOf(name: string, obj: string, idx: bigint): unknown {
     try {
-      return previousState(this.#db, this.#reader, obj, idx);
+      const row = this.#previous.get(name, obj, idx);
+      if (row === undefined) return null;
+      // Parsing the previous leaf is the dearest step of indexing; most objects change again soon.
+      const hit = this.#recent.lookup(obj, row.idx, row.stage_us);
+      if (hit.found) return hit.object;
+      return previousState(this.#previous, this.#reader, name, obj, idx);
     } catch (error) {
       this.#log.warn({ index: String(idx), err: error }, 'search: previous version unreadable');
       return null;
     }
   }
 
+  readonly #writeAtomically = (d: Derived, findings: readonly Finding[]): void =>
+    this.#db.transaction(() => this.#write(d, findings))();
+
   #write(d: Derived, findings: readonly Finding[]): void {
     const idx = d.row.idx;
-    this.#insertEntry.run(d.row);
+    this.#insertEntry.run(ROW_COLUMNS.map((c) => d.row[c]));
     for (const [kind, value] of d.attrs) this.#insertAttr.run(kind, value, idx);
     findings.forEach((f, seq) => {
       this.#insertFinding.run(idx, BigInt(seq), f.rule, f.severity, f.message, f.path);
@@ -177,7 +214,7 @@ export class SearchIndex {
         stmt = this.#db.prepare(sql);
         this.#queries.set(sql, stmt);
       }
-      const rows = stmt.all(bound, ...q.params, BigInt(q.pageSize + 1));
+      const rows = this.#run(stmt, [bound, ...q.params, BigInt(q.pageSize + 1)]);
       const page = rows.slice(0, q.pageSize);
       const last = page.at(-1);
       const nextPageToken =
@@ -191,11 +228,34 @@ export class SearchIndex {
     }
   }
 
+  #run(stmt: Database.Statement<unknown[], { idx: bigint }>, params: unknown[]): { idx: bigint }[] {
+    try {
+      return stmt.all(...params);
+    } catch (error) {
+      // Terms are quoted, so this is defence in depth: an FTS5 parse error is the query's fault.
+      if (
+        error instanceof Error &&
+        (error as { code?: unknown }).code === 'SQLITE_ERROR' &&
+        /fts5|syntax|unterminated/i.test(error.message)
+      ) {
+        throw invalidArgument('text', 'not a valid full-text query');
+      }
+      throw error;
+    }
+  }
+
   history(req: GetObjectHistoryRequest, publishedSize: bigint): { versions: HistoryVersion[] } {
     const end = this.#metrics?.queries.startTimer({ method: 'GetObjectHistory' });
     try {
       return {
-        versions: objectHistory(this.#db, this.#reader, (i) => this.findingsOf(i), req, publishedSize),
+        versions: objectHistory(
+          this.#db,
+          this.#previous,
+          this.#reader,
+          (i) => this.findingsOf(i),
+          req,
+          publishedSize,
+        ),
       };
     } finally {
       end?.();

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Change, canonicalJson } from '../../../packages/change/index.js';
-import { silentLogger } from '../../../packages/runtime/index.js';
 import type { Finding } from '../../../packages/risk/index.js';
+import { silentLogger } from '../../../packages/runtime/index.js';
 import { SearchIndex } from './search-index.js';
 
 export interface TestLedger {
@@ -31,7 +31,10 @@ export function openTestLedger(rulesFile?: string): TestLedger {
   db.pragma('journal_mode = WAL');
   db.exec(`CREATE TABLE entries (idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL);
            CREATE TABLE bodies (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);`);
-  const index = new SearchIndex(db, rulesFile === undefined ? { logger: silentLogger() } : { logger: silentLogger(), rulesFile });
+  const index = new SearchIndex(
+    db,
+    rulesFile === undefined ? { logger: silentLogger() } : { logger: silentLogger(), rulesFile },
+  );
   const insert = db.prepare('INSERT INTO entries (idx, leaf) VALUES (?, ?)');
   const insertBody = db.prepare('INSERT OR IGNORE INTO bodies (sha256, data) VALUES (?, ?)');
   let size = 0n;
@@ -53,7 +56,7 @@ export function openTestLedger(rulesFile?: string): TestLedger {
     },
     size: () => size,
     close() {
-      db.close();
+      if (db.open) db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

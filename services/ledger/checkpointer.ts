@@ -1,0 +1,145 @@
+// Signs, cosigns and publishes checkpoints (DESIGN 3.3). Before signing it proves the new tree
+// consistent with the last signed checkpoint, from stored nodes, so a corrupted store can never
+// make the log sign a fork. Signing is rate-limited to one per interval; publishing waits for the
+// cosigner (witness quorum), and an unmet quorum keeps the previous published checkpoint.
+import type { NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { Logger } from 'pino';
+import { CHECKPOINTS_SUBJECT } from '../../packages/runtime/index.js';
+import {
+  formatCheckpoint,
+  parseCheckpoint,
+  parseNote,
+  type PrivateKey,
+  signNote,
+  verifyConsistency,
+} from '../../packages/tlog/index.js';
+import type { CheckpointCosigner } from './cosigning.js';
+import { LedgerError } from './errors.js';
+import type { LedgerMetrics } from './metrics.js';
+import type { LogStore, StoredCheckpoint } from './store.js';
+
+/** Least time between two signed checkpoints. */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 250;
+/** Header carrying the log's origin on `ledger.checkpoints`. */
+export const LOG_ORIGIN_HEADER = 'Log-Origin';
+
+export interface PublishedCheckpoint {
+  note: string;
+  origin: string;
+  size: bigint;
+  rootHash: Uint8Array;
+}
+
+export interface CheckpointerDeps {
+  store: LogStore;
+  key: PrivateKey;
+  origin: string;
+  cosigner: CheckpointCosigner;
+  nc: NatsConnection | undefined;
+  logger: Logger;
+  metrics: LedgerMetrics | undefined;
+  intervalMs: number;
+}
+
+type Listener = (c: PublishedCheckpoint) => void;
+
+function toPublished(c: StoredCheckpoint): PublishedCheckpoint {
+  const body = parseCheckpoint(parseNote(c.note).text);
+  return { note: c.note, origin: body.origin, size: body.size, rootHash: body.rootHash };
+}
+
+export class Checkpointer {
+  readonly #d: CheckpointerDeps;
+  #published: PublishedCheckpoint | undefined;
+  #publishedAt = Date.now();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> = Promise.resolve();
+  readonly #listeners = new Set<Listener>();
+
+  constructor(deps: CheckpointerDeps) {
+    this.#d = deps;
+    const last = deps.store.lastPublished();
+    if (last !== undefined) this.#published = toPublished(last);
+  }
+
+  /** The latest published checkpoint (undefined only before the first tick). */
+  get published(): PublishedCheckpoint | undefined {
+    return this.#published;
+  }
+
+  get ageSeconds(): number {
+    return (Date.now() - this.#publishedAt) / 1000;
+  }
+
+  /** Calls `fn` with every checkpoint published from now on; returns the unsubscribe function. */
+  subscribe(fn: Listener): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Signs the first checkpoint if needed, then ticks every interval. */
+  async start(): Promise<void> {
+    await this.tick();
+    this.#timer = setInterval(() => {
+      this.#running = this.#running.then(() =>
+        this.tick().catch((err: unknown) => this.#d.logger.error({ err }, 'checkpoint failed')),
+      );
+    }, this.#d.intervalMs);
+  }
+
+  /** One round: sign when the tree grew (or nothing is signed yet), publish what is signed but unpublished. */
+  async tick(): Promise<void> {
+    const { store } = this.#d;
+    let signed = store.lastCheckpoint();
+    if (signed === undefined || store.size > signed.size) signed = this.#sign(signed);
+    if (this.#published === undefined || this.#published.size < signed.size) await this.#publish(signed);
+  }
+
+  #sign(previous: StoredCheckpoint | undefined): StoredCheckpoint {
+    const { store, key, origin } = this.#d;
+    const size = store.size;
+    const rootHash = store.rootAt(size);
+    if (previous !== undefined && previous.size > 0n) {
+      const old = parseCheckpoint(parseNote(previous.note).text);
+      try {
+        verifyConsistency(old.size, size, old.rootHash, rootHash, store.consistencyProof(old.size, size));
+      } catch (err) {
+        throw new LedgerError(
+          'INCONSISTENT',
+          `tree of size ${size} is not consistent with signed checkpoint ${old.size}: ${(err as Error).message}`,
+        );
+      }
+    }
+    const note = signNote(formatCheckpoint({ origin, size, rootHash, extensions: [] }), key);
+    const c = { size, note };
+    store.addCheckpoint(c);
+    return c;
+  }
+
+  async #publish(signed: StoredCheckpoint): Promise<void> {
+    const { store, cosigner, nc, origin } = this.#d;
+    const cosigned = await cosigner.cosign(signed.note, signed.size, (from) => store.consistencyProof(from, signed.size));
+    if (cosigned === undefined) return;
+    const c = { size: signed.size, note: cosigned };
+    store.addPublished(c);
+    const published = toPublished(c);
+    this.#published = published;
+    this.#publishedAt = Date.now();
+    this.#d.metrics?.publishedSize.set(Number(published.size));
+    if (nc !== undefined && !nc.isClosed()) {
+      const h = natsHeaders();
+      h.set(LOG_ORIGIN_HEADER, origin);
+      nc.publish(CHECKPOINTS_SUBJECT, cosigned, { headers: h });
+    }
+    for (const fn of this.#listeners) fn(published);
+  }
+
+  /** Stops ticking after a last round, so a stopped ledger's final batch is in a checkpoint. */
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+    await this.tick().catch((err: unknown) => this.#d.logger.error({ err }, 'final checkpoint failed'));
+  }
+}

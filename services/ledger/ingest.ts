@@ -1,0 +1,202 @@
+// JetStream ingest: a durable pull consumer feeds batches (by count and age) through the verify
+// pool and into one SQLite transaction each. Batches verify concurrently but commit strictly in
+// delivery order, and a message is acked (or rejected and terminated) only after its batch commits.
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Logger } from 'pino';
+import { ChangeError, type ChangeErrorCode, changeIdentity } from '../../packages/change/index.js';
+import { alertsSubject, CHANGES_STREAM, LEDGER_CONSUMER, rejectedSubject } from '../../packages/runtime/index.js';
+import { fetchBodies, bodyRefs } from './bodies.js';
+import type { LedgerMetrics } from './metrics.js';
+import type { SearchIndex } from './search/index.js';
+import type { AppendItem, LogStore } from './store.js';
+import type { VerifyPool } from './verify-pool.js';
+
+/** Most messages in one batch (one transaction). */
+export const DEFAULT_BATCH_SIZE = 1000;
+/** Longest a message waits for its batch to fill before the batch is cut. */
+export const DEFAULT_BATCH_AGE_MS = 50;
+/** How long JetStream waits for an ack before redelivering (covers a crashed ledger). */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** Batches in flight at once (verifying or committing): bounds memory and redelivery after a crash. */
+const BATCHES_IN_FLIGHT = 4;
+/** Pause before a batch whose commit failed is redelivered. */
+const NAK_DELAY_MS = 1000;
+/** Header naming why a message was rejected: `<CODE>: <message>`. */
+export const REJECTION_HEADER = 'Rejection-Reason';
+
+export interface IngestOptions {
+  batchSize: number;
+  batchAgeMs: number;
+  ackWaitMs: number;
+}
+
+export interface IngestDeps {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  store: LogStore;
+  pool: VerifyPool;
+  search: SearchIndex | undefined;
+  logger: Logger;
+  metrics: LedgerMetrics;
+  /** Called after each commit that appended entries. */
+  onAppended(): void;
+}
+
+interface Rejection {
+  msg: JsMsg;
+  code: ChangeErrorCode;
+  message: string;
+}
+
+const NS_PER_MS = 1_000_000;
+
+/** The cluster token of `ingress.changes.<cluster>`, for the rejected subject of unreadable leaves. */
+function clusterOfSubject(subject: string): string {
+  const token = subject.split('.').at(-1);
+  return token === undefined || token === '' || token === '*' || token === '>' ? 'unknown' : token;
+}
+
+export class Ingest {
+  readonly #d: IngestDeps;
+  readonly #o: IngestOptions;
+  #messages: ConsumerMessages | undefined;
+  #buffer: JsMsg[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #stopping = false;
+
+  constructor(deps: IngestDeps, opts: IngestOptions) {
+    this.#d = deps;
+    this.#o = opts;
+  }
+
+  async start(): Promise<void> {
+    const { jsm, js } = this.#d;
+    const config = {
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: this.#o.ackWaitMs * NS_PER_MS,
+      max_ack_pending: this.#o.batchSize * BATCHES_IN_FLIGHT,
+    };
+    const exists = await jsm.consumers.info(CHANGES_STREAM, LEDGER_CONSUMER).then(
+      () => true,
+      () => false,
+    );
+    if (exists) await jsm.consumers.update(CHANGES_STREAM, LEDGER_CONSUMER, config);
+    else await jsm.consumers.add(CHANGES_STREAM, { durable_name: LEDGER_CONSUMER, ...config });
+    const consumer: Consumer = await js.consumers.get(CHANGES_STREAM, LEDGER_CONSUMER);
+    this.#messages = await consumer.consume({
+      max_messages: Math.min(this.#o.batchSize * 2, this.#o.batchSize * BATCHES_IN_FLIGHT),
+      callback: (m) => this.#receive(m),
+    });
+  }
+
+  #receive(m: JsMsg): void {
+    if (this.#stopping) return; // redelivered after ack wait; never half-processed
+    this.#buffer.push(m);
+    if (this.#buffer.length >= this.#o.batchSize) this.#cut();
+    else this.#timer ??= setTimeout(() => this.#cut(), this.#o.batchAgeMs);
+  }
+
+  #cut(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const msgs = this.#buffer;
+    this.#buffer = [];
+    if (msgs.length === 0) return;
+    this.#d.metrics.batchSize.observe(msgs.length);
+    // Verification starts now, on the workers, while earlier batches are still committing.
+    const verified = this.#d.pool.verify(msgs.map((m) => m.data));
+    verified.catch(() => {});
+    this.#chain = this.#chain.then(() =>
+      this.#commit(msgs, verified).catch((err: unknown) => {
+        this.#d.logger.error({ err }, 'ingest batch failed; it will be redelivered');
+        for (const m of msgs) m.nak(NAK_DELAY_MS);
+      }),
+    );
+  }
+
+  async #commit(msgs: JsMsg[], verified: Promise<Awaited<ReturnType<VerifyPool['verify']>>>): Promise<void> {
+    const { store, metrics, search, logger } = this.#d;
+    const results = await verified;
+    const items: (AppendItem & { msg: JsMsg })[] = [];
+    const rejections: Rejection[] = [];
+    for (let i = 0; i < msgs.length; i++) {
+      const msg = msgs[i]!;
+      const r = results[i];
+      if (r === undefined) throw new Error('verify pool returned too few results');
+      if (!r.ok) {
+        rejections.push({ msg, code: r.code, message: r.message });
+        continue;
+      }
+      let bodies: Map<string, Uint8Array> = new Map();
+      if (bodyRefs(r.change).length > 0) {
+        try {
+          bodies = await fetchBodies(this.#d.jsm, r.change);
+        } catch (err) {
+          if (!(err instanceof ChangeError)) throw err;
+          rejections.push({ msg, code: err.code, message: err.message });
+          continue;
+        }
+      }
+      items.push({ msg, leaf: msg.data, leafHash: r.leafHash, identity: changeIdentity(r.change), change: r.change, bodies });
+    }
+    let findings: ReturnType<SearchIndex['add']> = [];
+    const end = metrics.commitSeconds.startTimer();
+    const outcomes = store.append(items, (appended) => {
+      if (search !== undefined) {
+        findings = search.add(appended.map((a) => ({ index: a.index, change: a.item.change, bodies: a.item.bodies })));
+      }
+    });
+    end();
+    let appended = 0;
+    outcomes.forEach((o, i) => {
+      if (o === 'duplicate') metrics.duplicates.inc();
+      else appended++;
+      items[i]?.msg.ack();
+    });
+    metrics.appended.inc(appended);
+    metrics.treeSize.set(Number(store.size));
+    if (appended > 0) this.#d.onAppended();
+    for (const f of findings) this.#publishFindings(f);
+    for (const r of rejections) await this.#reject(r);
+    if (rejections.length > 0) logger.debug({ count: rejections.length }, 'rejected messages');
+  }
+
+  #publishFindings(f: ReturnType<SearchIndex['add']>[number]): void {
+    for (const finding of f.findings) {
+      const rest = JSON.stringify({ cluster: f.cluster, ...finding });
+      // The index is a bigint: spliced in as a JSON number rather than rounded through Number.
+      this.#d.nc.publish(alertsSubject(f.cluster), `{"index":${f.index},${rest.slice(1)}`);
+    }
+  }
+
+  async #reject(r: Rejection): Promise<void> {
+    const h = natsHeaders();
+    if (r.msg.headers !== undefined) {
+      for (const [k, vs] of r.msg.headers) for (const v of vs) h.append(k, v);
+    }
+    // Header values are one line: a message never carries a newline into the header block.
+    h.set(REJECTION_HEADER, `${r.code}: ${r.message}`.replace(/[\r\n]+/g, ' '));
+    await this.#d.js.publish(rejectedSubject(clusterOfSubject(r.msg.subject)), r.msg.data, { headers: h });
+    this.#d.metrics.rejected.inc({ reason: r.code });
+    r.msg.term(r.code);
+  }
+
+  /** Stops taking messages and waits for every batch already cut or buffered to commit. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#messages?.close().catch(() => {});
+    this.#cut();
+    await this.#chain;
+  }
+}

@@ -1,0 +1,198 @@
+// Wires one ledger process: store, search index, verify pool, ingest, checkpointer, gRPC API and
+// metrics. Configuration arrives validated (config.ts); files named in it are read here, once.
+import type { Server as HttpServer } from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
+import { addHealthAndReflection, addService, listen, serverCredentials } from '../../packages/rpc/index.js';
+import {
+  connectNats,
+  createLogger,
+  createRegistry,
+  ensureStreams,
+  readSkeyFile,
+  readVkeysFile,
+  serveMetrics,
+} from '../../packages/runtime/index.js';
+import { type PrivateKey, type PublicKey, parsePolicy } from '../../packages/tlog/index.js';
+import { ledgerService } from './api.js';
+import { Checkpointer } from './checkpointer.js';
+import type { LedgerConfig } from './config.js';
+import { type CheckpointCosigner, withoutWitnesses } from './cosigning.js';
+import { LedgerError } from './errors.js';
+import { Ingest } from './ingest.js';
+import { ledgerMetrics } from './metrics.js';
+import { SearchIndex } from './search/index.js';
+import { LogStore } from './store.js';
+import { VerifyPool } from './verify-pool.js';
+import { createWitnessCosigner } from './witness-cosigner.js';
+
+/** How long close() lets open RPC streams finish before they are cut. */
+const GRPC_SHUTDOWN_GRACE_MS = 2000;
+
+export interface RunningLedger {
+  /** host:port actually bound. */
+  grpcAddress: string;
+  origin: string;
+  logVkey: string;
+  /** Re-reads the collector keys file (SIGHUP); a bad file keeps the old keys and throws CONFIG. */
+  reloadCollectorKeys(): void;
+  /** Stops ingest after the batch in flight, signs a last checkpoint, closes everything. */
+  close(): Promise<void>;
+}
+
+function configError<T>(flag: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new LedgerError('CONFIG', `--${flag}: ${(err as Error).message}`);
+  }
+}
+
+function boundAddress(listenAddr: string, port: number): string {
+  const at = listenAddr.lastIndexOf(':');
+  let host = at < 0 ? listenAddr : listenAddr.slice(0, at);
+  if (host === '' || host === '0.0.0.0') host = '127.0.0.1';
+  if (host === '[::]') host = '[::1]';
+  return `${host}:${port}`;
+}
+
+function splitHostPort(addr: string): { host: string; port: number } {
+  const at = addr.lastIndexOf(':');
+  return { host: addr.slice(0, at).replace(/^\[|\]$/g, ''), port: Number.parseInt(addr.slice(at + 1), 10) };
+}
+
+export async function startLedger(
+  config: LedgerConfig,
+  deps: { logger?: Logger; registry?: Registry } = {},
+): Promise<RunningLedger> {
+  const logger = deps.logger ?? createLogger('ledger');
+  const registry = deps.registry ?? createRegistry('ledger');
+  const key: PrivateKey = configError('key', () => readSkeyFile(config.keyFile));
+  // The checkpoint's signature line names the origin, so the key must carry that name.
+  const origin = config.origin === '' ? key.name : config.origin;
+  if (key.name !== origin) {
+    throw new LedgerError('CONFIG', `--key: key name ${key.name} is not the origin ${origin}`);
+  }
+  const readCollectorKeys = (): PublicKey[] => configError('collector-keys', () => readVkeysFile(config.collectorKeysFile));
+  const collectorKeys = readCollectorKeys();
+  let cosigner: CheckpointCosigner = withoutWitnesses;
+  if (config.witnessPolicyFile !== undefined) {
+    const file = config.witnessPolicyFile;
+    const policy = configError('witness-policy', () => parsePolicy(readFileSync(file, 'utf8')));
+    cosigner = createWitnessCosigner({ policy, logger, registry });
+  }
+  const creds = configError('grpc-cert', () => serverCredentials(config.grpcTls ?? {}));
+
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const undo = async () => {
+    for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
+  };
+  try {
+    const store = new LogStore(config.dataDir);
+    cleanup.push(() => store.close());
+    const search = new SearchIndex(store.db, {
+      logger,
+      registry,
+      ...(config.rulesFile !== undefined ? { rulesFile: config.rulesFile } : {}),
+    });
+    const nc: NatsConnection = await connectNats({ ...config.nats, name: `ledger ${origin}` });
+    cleanup.push(async () => {
+      await nc.flush().catch(() => {});
+      await nc.close();
+    });
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, { duplicateWindowMs: config.duplicateWindowMs });
+    const js = jetstream(nc);
+
+    let checkpointer: Checkpointer | undefined;
+    const metrics = ledgerMetrics(registry, () => checkpointer?.ageSeconds ?? 0);
+    metrics.treeSize.set(Number(store.size));
+    checkpointer = new Checkpointer({
+      store,
+      key,
+      origin,
+      cosigner,
+      nc,
+      logger,
+      metrics,
+      intervalMs: config.checkpointIntervalMs,
+    });
+    await checkpointer.start();
+    const cp = checkpointer;
+    if (cosigner.close !== undefined) {
+      const c = cosigner;
+      cleanup.push(() => c.close?.());
+    }
+    cleanup.push(() => cp.stop());
+
+    const closing = new AbortController();
+    const server = new grpc.Server();
+    addService(server, Ledger, ledgerService({ store, checkpointer: cp, search, closing: closing.signal }), {
+      logger,
+      observe: (method, code, seconds) => metrics.rpcSeconds.observe({ method, code: String(code) }, seconds),
+    });
+    addHealthAndReflection(server, [file_ingressledger_v1_ledger], ['ingressledger.v1.Ledger']);
+    const port = await listen(server, config.grpcListen, creds);
+    cleanup.push(async () => {
+      closing.abort();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, GRPC_SHUTDOWN_GRACE_MS);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    });
+
+    const pool = new VerifyPool(collectorKeys, config.verifyWorkers);
+    cleanup.push(() => pool.close());
+    const ingest = new Ingest(
+      { nc, js, jsm, store, pool, search, logger, metrics, onAppended: () => {} },
+      { batchSize: config.batchSize, batchAgeMs: config.batchAgeMs, ackWaitMs: config.ackWaitMs },
+    );
+    await ingest.start();
+    cleanup.push(() => ingest.stop());
+
+    let metricsServer: HttpServer | undefined;
+    if (config.metricsListen !== undefined) {
+      const { host, port: mport } = splitHostPort(config.metricsListen);
+      metricsServer = await serveMetrics(registry, host, mport);
+      const ms = metricsServer;
+      cleanup.push(() => new Promise<void>((r) => ms.close(() => r())));
+    }
+
+    const grpcAddress = boundAddress(config.grpcListen, port);
+    logger.info({ grpc: grpcAddress, origin, size: String(store.size) }, 'ledger started');
+    let closed: Promise<void> | undefined;
+    return {
+      grpcAddress,
+      origin,
+      logVkey: key.vkey,
+      reloadCollectorKeys() {
+        pool.setKeys(readCollectorKeys());
+        logger.info('collector keys reloaded');
+      },
+      close() {
+        closed ??= (async () => {
+          // Ingest first (finishes its batch), then the last checkpoint, then the rest.
+          await ingest.stop();
+          await cp.stop();
+          await undo();
+          logger.info({ size: String(store.size) }, 'ledger stopped');
+        })();
+        return closed;
+      },
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

@@ -1,0 +1,65 @@
+// The ledger's Prometheus metrics (docs/ledger.md lists them).
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface LedgerMetrics {
+  appended: Counter;
+  batchSize: Histogram;
+  rejected: Counter<'reason'>;
+  duplicates: Counter;
+  treeSize: Gauge;
+  publishedSize: Gauge;
+  checkpointAge: Gauge;
+  rpcSeconds: Histogram<'method' | 'code'>;
+  commitSeconds: Histogram;
+}
+
+export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => number): LedgerMetrics {
+  const registers = [registry];
+  return {
+    appended: new Counter({ name: 'ledger_appended_total', help: 'Entries appended', registers }),
+    batchSize: new Histogram({
+      name: 'ledger_batch_size',
+      help: 'Messages per ingest batch',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'ledger_rejected_total',
+      help: 'Messages sent to INGRESS_REJECTED, by reason code',
+      labelNames: ['reason'],
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'ledger_duplicates_total',
+      help: 'Messages whose identity was already in the log',
+      registers,
+    }),
+    treeSize: new Gauge({ name: 'ledger_tree_size', help: 'Committed tree size', registers }),
+    publishedSize: new Gauge({
+      name: 'ledger_published_tree_size',
+      help: 'Tree size of the latest published checkpoint',
+      registers,
+    }),
+    checkpointAge: new Gauge({
+      name: 'ledger_checkpoint_age_seconds',
+      help: 'Seconds since the latest checkpoint was published',
+      registers,
+      collect() {
+        this.set(checkpointAgeSeconds());
+      },
+    }),
+    rpcSeconds: new Histogram({
+      name: 'ledger_rpc_duration_seconds',
+      help: 'gRPC call latency by method and status code',
+      labelNames: ['method', 'code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    }),
+    commitSeconds: new Histogram({
+      name: 'ledger_commit_seconds',
+      help: 'Duration of one append transaction',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+  };
+}

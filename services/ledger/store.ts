@@ -1,0 +1,207 @@
+// The log's storage: one SQLite file, one writer. An append batch (entries, the Merkle nodes they
+// complete, identities, bodies, search rows and the new compact range) is one transaction, so a
+// crash leaves either all of a batch or none of it. Proofs read O(log n) stored hashes.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Change } from '../../packages/change/index.js';
+import {
+  CompactRange,
+  consistencyProof,
+  inclusionProof,
+  type NodeReader,
+  rootAt,
+  TlogError,
+} from '../../packages/tlog/index.js';
+import { LedgerError } from './errors.js';
+import { createLogSchema, nodeId } from './schema.js';
+
+/** The database file inside --data-dir. */
+export const DB_FILE = 'ledger.sqlite';
+
+/** One admitted leaf, ready to append. */
+export interface AppendItem {
+  leaf: Uint8Array;
+  leafHash: Uint8Array;
+  identity: string;
+  change: Change;
+  /** Out-of-leaf bodies by lower-case hex sha256. */
+  bodies: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface StoredCheckpoint {
+  size: bigint;
+  note: string;
+}
+
+/** What happened to each item of a batch, in order: its new index, or 'duplicate'. */
+export type AppendOutcome = bigint | 'duplicate';
+
+/**
+ * Runs inside the append transaction after the batch's entries are written, with the appended
+ * items and their indexes (the search index hooks in here). Throwing aborts the whole batch.
+ */
+export type AppendHook = (appended: { index: bigint; item: AppendItem }[]) => void;
+
+export class LogStore {
+  readonly db: Database.Database;
+  #range: CompactRange;
+  readonly #stmts;
+  readonly #read: NodeReader;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, DB_FILE));
+    this.db.defaultSafeIntegers(true);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit survives power loss too, and JetStream acks follow commits.
+    this.db.pragma('synchronous = FULL');
+    createLogSchema(this.db);
+    const db = this.db;
+    this.#stmts = {
+      insertEntry: db.prepare('INSERT INTO entries (idx, leaf, leaf_hash) VALUES (?, ?, ?)'),
+      insertNode: db.prepare('INSERT INTO nodes (id, hash) VALUES (?, ?)'),
+      insertIdentity: db.prepare('INSERT OR IGNORE INTO identities (identity, idx) VALUES (?, ?)'),
+      insertBody: db.prepare('INSERT OR IGNORE INTO bodies (sha256, data) VALUES (?, ?)'),
+      insertState: db.prepare('INSERT INTO tree_state (size, range, committed_at) VALUES (?, ?, ?)'),
+      insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?)'),
+      insertPublished: db.prepare(
+        'INSERT OR IGNORE INTO published (size, note, published_at) VALUES (?, ?, ?)',
+      ),
+      lastState: db.prepare('SELECT range FROM tree_state ORDER BY size DESC LIMIT 1').pluck(),
+      leafHash: db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck(),
+      node: db.prepare('SELECT hash FROM nodes WHERE id = ?').pluck(),
+      byLeafHash: db.prepare('SELECT idx FROM entries WHERE leaf_hash = ? ORDER BY idx LIMIT 1').pluck(),
+      entries: db.prepare('SELECT idx, leaf, leaf_hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
+      body: db.prepare('SELECT data FROM bodies WHERE sha256 = ?').pluck(),
+      identity: db.prepare('SELECT idx FROM identities WHERE identity = ?').pluck(),
+      lastCheckpoint: db.prepare('SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1'),
+      lastPublished: db.prepare('SELECT size, note FROM published ORDER BY size DESC LIMIT 1'),
+      checkpoints: db.prepare('SELECT size, note FROM checkpoints ORDER BY size'),
+    };
+    const row = this.#stmts.lastState.get() as Uint8Array | undefined;
+    this.#range = row === undefined ? CompactRange.empty() : decodeRange(row);
+    this.#read = (level, index) => {
+      const hash = (level === 0 ? this.#stmts.leafHash.get(index) : this.#stmts.node.get(nodeId(level, index))) as
+        | Uint8Array
+        | undefined;
+      if (hash === undefined) throw new TlogError('MISSING_NODE', `no stored node (${level}, ${index})`);
+      return hash;
+    };
+  }
+
+  /** The committed tree size. */
+  get size(): bigint {
+    return this.#range.size;
+  }
+
+  /** The root hash of the committed tree. */
+  root(): Uint8Array {
+    return this.#range.root();
+  }
+
+  readonly readNode: NodeReader = (level, index) => this.#read(level, index);
+
+  /** Appends a batch in one transaction; identities already in the log (or earlier in the batch) are duplicates. */
+  append(items: readonly AppendItem[], hook?: AppendHook): AppendOutcome[] {
+    const s = this.#stmts;
+    let range = this.#range;
+    const run = this.db.transaction(() => {
+      const outcomes: AppendOutcome[] = [];
+      const appended: { index: bigint; item: AppendItem }[] = [];
+      for (const item of items) {
+        const index = range.size;
+        if (s.insertIdentity.run(item.identity, index).changes === 0) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        range = range.append(item.leafHash, (level, i, hash) => {
+          if (level > 0) s.insertNode.run(nodeId(level, i), hash);
+        });
+        s.insertEntry.run(index, item.leaf, item.leafHash);
+        for (const [sha, data] of item.bodies) s.insertBody.run(sha, data);
+        outcomes.push(index);
+        appended.push({ index, item });
+      }
+      if (appended.length > 0) {
+        hook?.(appended);
+        s.insertState.run(range.size, range.encode(), BigInt(Date.now()));
+      }
+      return outcomes;
+    });
+    const outcomes = run.immediate();
+    this.#range = range;
+    return outcomes;
+  }
+
+  /** Whether an identity is already in the log. */
+  hasIdentity(identity: string): boolean {
+    return this.#stmts.identity.get(identity) !== undefined;
+  }
+
+  rootAt(size: bigint): Uint8Array {
+    this.#checkSize(size);
+    return size === this.#range.size ? this.#range.root() : rootAt(size, this.#read);
+  }
+
+  inclusionProof(index: bigint, size: bigint): Uint8Array[] {
+    this.#checkSize(size);
+    return inclusionProof(index, size, this.#read);
+  }
+
+  consistencyProof(from: bigint, to: bigint): Uint8Array[] {
+    this.#checkSize(to);
+    return consistencyProof(from, to, this.#read);
+  }
+
+  /** The index of the first leaf with this hash, if any. */
+  indexOfLeafHash(hash: Uint8Array): bigint | undefined {
+    return this.#stmts.byLeafHash.get(hash) as bigint | undefined;
+  }
+
+  entries(start: bigint, end: bigint): { idx: bigint; leaf: Uint8Array; leaf_hash: Uint8Array }[] {
+    return this.#stmts.entries.all(start, end) as { idx: bigint; leaf: Uint8Array; leaf_hash: Uint8Array }[];
+  }
+
+  body(sha256: string): Uint8Array | undefined {
+    return this.#stmts.body.get(sha256) as Uint8Array | undefined;
+  }
+
+  addCheckpoint(c: StoredCheckpoint): void {
+    this.#stmts.insertCheckpoint.run(c.size, c.note, BigInt(Date.now()));
+  }
+
+  addPublished(c: StoredCheckpoint): void {
+    this.#stmts.insertPublished.run(c.size, c.note, BigInt(Date.now()));
+  }
+
+  lastCheckpoint(): StoredCheckpoint | undefined {
+    return this.#stmts.lastCheckpoint.get() as StoredCheckpoint | undefined;
+  }
+
+  lastPublished(): StoredCheckpoint | undefined {
+    return this.#stmts.lastPublished.get() as StoredCheckpoint | undefined;
+  }
+
+  /** Every signed checkpoint, oldest first (tests and audits). */
+  checkpoints(): StoredCheckpoint[] {
+    return this.#stmts.checkpoints.all() as StoredCheckpoint[];
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  #checkSize(size: bigint): void {
+    if (size > this.#range.size) throw new TlogError('BAD_RANGE', `tree size ${size} > ${this.#range.size}`);
+  }
+}
+
+function decodeRange(bytes: Uint8Array): CompactRange {
+  try {
+    // A fresh copy: better-sqlite3 buffers may not sit on a plain ArrayBuffer DataView accepts.
+    return CompactRange.decode(Uint8Array.from(bytes));
+  } catch (err) {
+    throw new LedgerError('STORE', `stored tree state is corrupt: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,96 @@
+// `ingress-ledger up` end to end: real nats-server, witness, ledger and collector as one child
+// process; one audit event in through the webhook, out as a cosigned, auditable entry; then a
+// restart on the same data dir resumes the same log with the same keys.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parsePolicy } from '../packages/tlog/index.js';
+import { readPolicy } from '../services/cli/inputs.js';
+import { connectLedger } from '../services/cli/ledger-client.js';
+import { jsonLines, runCli } from '../services/cli/testing/run-cli.js';
+import { checkCheckpoint } from '../services/cli/verification/checkpoint-check.js';
+import { eventually, ingressCreateEvent, postEvents, startUp, type UpProcess } from './cli-support.js';
+import { haveNatsServer } from './support/nats-server.js';
+
+describe('ingress-ledger up', {
+  skip: haveNatsServer() ? false : 'nats-server is not installed',
+  timeout: 180_000,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'il-up-'));
+  let up: UpProcess | undefined;
+  after(async () => {
+    await up?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records a webhook event as a cosigned entry, and resumes the same log after a restart', async () => {
+    up = await startUp(dir);
+    const first = up.endpoints;
+    assert.match(first.grpc, /^127\.0\.0\.1:\d+$/);
+    assert.match(first.webhook, /^https?:\/\/127\.0\.0\.1:\d+/);
+    assert.equal(first.witnessVkeys.length, 1);
+    assert.equal(statSync(join(dir, 'keys', 'log.key')).mode & 0o777, 0o600);
+
+    const status = await postEvents(first.webhook, first.webhookToken, [
+      ingressCreateEvent('up-test-1', 'shop'),
+    ]);
+    assert.equal(status, 200);
+    assert.equal(await postEvents(first.webhook, 'wrong-token', [ingressCreateEvent('up-test-2', 'x')]), 401);
+
+    const policy = readPolicy(first.policy).policy;
+    const api = connectLedger(first.grpc);
+    try {
+      const note = await eventually(
+        async () => {
+          const cp = await api.getCheckpoint();
+          return cp.size >= 1n ? cp.note : undefined;
+        },
+        60_000,
+        'a cosigned checkpoint with the entry',
+      );
+      const verified = checkCheckpoint(note, policy);
+      assert.deepEqual(verified.cosigners.length, 1, 'the local witness cosigned');
+      const [entry] = await api.getEntries(0n, 1n);
+      assert.match(new TextDecoder().decode(entry?.leaf), /"auditID":"up-test-1"/);
+    } finally {
+      api.close();
+    }
+
+    const audit = await runCli([
+      'audit',
+      '--grpc',
+      first.grpc,
+      '--policy',
+      first.policy,
+      '--json',
+      ...first.collectorVkeys.flatMap((v) => ['--collector-vkey', v]),
+    ]);
+    assert.equal(audit.status, 0, audit.stderr);
+    assert.equal(jsonLines(audit.stdout).at(-1)?.ok, true);
+
+    assert.equal(await up.stop(), 0, up.output());
+    up = await startUp(dir);
+    const second = up.endpoints;
+    assert.equal(second.logVkey, first.logVkey);
+    assert.deepEqual(second.witnessVkeys, first.witnessVkeys);
+    assert.deepEqual(second.collectorVkeys, first.collectorVkeys);
+    assert.equal(second.webhookToken, first.webhookToken);
+    assert.ok(parsePolicy(readPolicy(second.policy).text));
+    const api2 = connectLedger(second.grpc);
+    try {
+      const cp = await eventually(
+        async () => {
+          const c = await api2.getCheckpoint();
+          return c.size >= 1n ? c : undefined;
+        },
+        30_000,
+        'the resumed log',
+      );
+      assert.equal(cp.size, 1n);
+    } finally {
+      api2.close();
+    }
+  });
+});
