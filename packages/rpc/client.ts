@@ -11,7 +11,11 @@ function deserializer(method: DescMethod): (bytes: Buffer) => unknown {
 function callOptions(opts: CallOptions | undefined): grpc.CallOptions {
   const out: grpc.CallOptions = {};
   const deadline = opts?.deadline;
-  if (deadline !== undefined) out.deadline = typeof deadline === 'number' ? Date.now() + deadline : deadline;
+  if (deadline === undefined) return out;
+  const at = typeof deadline === 'number' ? Date.now() + deadline : deadline.getTime();
+  // grpc-js would treat NaN as "no deadline": a typo must not make a call wait forever.
+  if (!Number.isFinite(at)) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'deadline: not a finite time');
+  out.deadline = at;
   return out;
 }
 
