@@ -3,7 +3,8 @@
 // node:crypto Ed25519 verify rate measured in the same run (goal: ratio >= 1.0), plus RSS and disk.
 // Run: `npx tsc -p . && node dist/loadtest/ledger-drain.js [N]` (default 200000; needs nats-server).
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { rmSync, statSync, readdirSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -69,6 +70,14 @@ for (let at = 0; at < N; at += 1000) {
 const fillSeconds = (performance.now() - fillStart) / 1000;
 
 const dataDir = join(keys.dir, 'data');
+// BENCH_PROFILE=file.cpuprofile profiles the main thread during the drain only.
+const profile = process.env.BENCH_PROFILE;
+const session = profile === undefined ? undefined : new Session();
+if (session !== undefined) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
 const start = performance.now();
 const ledger = await startLedger(
   ledgerConfig({
@@ -77,6 +86,7 @@ const ledger = await startLedger(
     'grpc-listen': '127.0.0.1:0',
     key: keys.keyFile,
     'collector-keys': keys.collectorKeysFile,
+    search: process.env.BENCH_SEARCH ?? 'on',
   }),
   { logger: silentLogger() },
 );
@@ -89,6 +99,10 @@ while (size < BigInt(N)) {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }
 const seconds = (performance.now() - start) / 1000;
+if (session !== undefined && profile !== undefined) {
+  const { profile: data } = await session.post('Profiler.stop');
+  writeFileSync(profile, JSON.stringify(data));
+}
 client.close();
 await ledger.close();
 const disk = dirBytes(dataDir);

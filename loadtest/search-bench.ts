@@ -2,7 +2,7 @@
 // Builds a ledger-shaped SQLite file with N entries over 50 clusters, 2,000 namespaces and 20,000
 // objects, indexing as the ledger does (one transaction per batch, rules on), then times typical
 // queries. Run after building:
-//   node dist/loadtest/search-bench.js [--entries 1000000] [--queries 300] [--dir DIR]
+//   node dist/loadtest/search-bench.js [--entries 1000000] [--queries 300] [--slice 50000] [--dir DIR]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '300' },
     batch: { type: 'string', default: '500' },
     dir: { type: 'string' },
+    slice: { type: 'string', default: '50000' },
   },
 });
 const N = Number(values.entries);
@@ -173,7 +174,7 @@ function main(): void {
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'search-bench-'));
   try {
     // Ingest ratio on a slice: the same entries with and without the index.
-    const slice = Math.min(N, 50_000);
+    const slice = Math.min(N, Number(values.slice));
     const plain = ingest(openDb(dir, 'plain.sqlite'), slice, false);
     const indexed = ingest(openDb(dir, 'indexed-slice.sqlite'), slice, true);
     console.log(
@@ -184,7 +185,7 @@ function main(): void {
     const db = openDb(dir, 'ledger.sqlite');
     const t0 = performance.now();
     const rate = ingest(db, N, true, (done) => {
-      if (done % 100_000 === 0) process.stderr.write(`\rbuilt ${done}/${N}`);
+      if (done % 50_000 === 0) process.stderr.write(`built ${done}/${N} at ${new Date().toISOString()}\n`);
     });
     process.stderr.write('\n');
     console.log(

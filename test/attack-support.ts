@@ -4,12 +4,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { silentLogger, writeKeyFiles } from '../packages/runtime/index.js';
+import { cosignatureVkey, generateKey, type PrivateKey, parseVkey } from '../packages/tlog/index.js';
 import { startCollector } from '../services/collector/index.js';
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
 import { startWitness } from '../services/witness/index.js';
-import { silentLogger, writeKeyFiles } from '../packages/runtime/index.js';
-import { cosignatureVkey, generateKey, type PrivateKey, parseVkey } from '../packages/tlog/index.js';
-import { startNatsServer, type NatsServer } from './support/nats-server.js';
+import { type NatsServer, startNatsServer } from './support/nats-server.js';
 
 export const ORIGIN = 'ingress-ledger.test/attack';
 export const CLUSTER = 'prod';
@@ -50,12 +50,21 @@ export async function startStack(): Promise<Stack> {
     quiet,
   );
   const policyFile = join(dir, 'policy');
-  writeFileSync(policyFile, `log ${logKey.vkey}\nwitness w1 ${cosignatureVkey(witnessKey)} ${witness.url}\nquorum w1\n`);
+  writeFileSync(
+    policyFile,
+    `log ${logKey.vkey}\nwitness w1 ${cosignatureVkey(witnessKey)} ${witness.url}\nquorum w1\n`,
+  );
   const logOnlyPolicyFile = join(dir, 'policy-log-only');
   writeFileSync(logOnlyPolicyFile, `log ${logKey.vkey}\nquorum none\n`);
   const ledger = await startLedger(ledgerConfig(ledgerSettings(dir, nats.url, policyFile)), quiet);
   const col = await startCollector(
-    { cluster: CLUSTER, key: collector, nats: { url: nats.url }, webhookListen: '127.0.0.1:0', webhookToken: 'attack-test-token' },
+    {
+      cluster: CLUSTER,
+      key: collector,
+      nats: { url: nats.url },
+      webhookListen: '127.0.0.1:0',
+      webhookToken: 'attack-test-token',
+    },
     quiet,
   );
   return {
@@ -99,7 +108,9 @@ export function ledgerSettings(dir: string, natsUrl: string, policyFile: string 
 export function tamper(dbFile: string, fn: (db: Database.Database) => void): void {
   const db = new Database(dbFile);
   try {
-    const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[];
+    const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as {
+      name: string;
+    }[];
     for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
     db.transaction(() => fn(db))();
   } finally {

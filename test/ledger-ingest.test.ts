@@ -36,7 +36,14 @@ import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats
 const TOTAL = 10_000;
 const SAME_MSG_ID = 250; // 2.5%: republished with the same Nats-Msg-Id (JetStream drops them)
 const SAME_IDENTITY = 250; // 2.5%: same identity, new msg id (as after the duplicate window)
-const BAD_KINDS = ['BAD_SIGNATURE', 'UNKNOWN_KEY', 'BAD_JSON', 'NOT_CANONICAL', 'TOO_LARGE', 'SCHEMA'] as const;
+const BAD_KINDS = [
+  'BAD_SIGNATURE',
+  'UNKNOWN_KEY',
+  'BAD_JSON',
+  'NOT_CANONICAL',
+  'TOO_LARGE',
+  'SCHEMA',
+] as const;
 const BAD = 100; // 1%
 const GOOD = TOTAL - SAME_MSG_ID - SAME_IDENTITY - BAD;
 
@@ -167,7 +174,10 @@ describe('ledger ingest of 10,000 changes', { skip: haveNatsServer() ? false : '
         assert.equal(e.index, BigInt(leaves.length));
         assert.equal(hex(e.leafHash), hex(naiveLeafHash(e.leaf)));
         if (withBody !== undefined && hex(e.leaf) === hex(withBody.leaf)) {
-          assert.deepEqual(e.bodies.map((b) => [b.sha256, hex(b.data)]), [[withBody.sha, hex(withBody.data)]]);
+          assert.deepEqual(
+            e.bodies.map((b) => [b.sha256, hex(b.data)]),
+            [[withBody.sha, hex(withBody.data)]],
+          );
         }
         leaves.push(e.leaf);
       }
@@ -181,7 +191,10 @@ describe('ledger ingest of 10,000 changes', { skip: haveNatsServer() ? false : '
       const p = await client.getInclusionProof({ leaf: { case: 'index', value: BigInt(i) }, treeSize: 0n });
       verifyInclusion(BigInt(i), cp.size, hashes[i]!, p.hashes, cp.rootHash);
       assert.deepEqual(p.hashes.map(hex), naiveInclusion(i, hashes).map(hex));
-      const byHash = await client.getInclusionProof({ leaf: { case: 'leafHash', value: hashes[i]! }, treeSize: 0n });
+      const byHash = await client.getInclusionProof({
+        leaf: { case: 'leafHash', value: hashes[i]! },
+        treeSize: 0n,
+      });
       assert.equal(byHash.index, BigInt(i));
     }
     for (const m of [1, 2, 3, 100, 1023, 1024, 1025, 5000, hashes.length - 1, hashes.length]) {

@@ -160,9 +160,17 @@ describe('createWitnessCosigner with real witnesses', () => {
     assert.equal(verifyCheckpointNote(honest!, policy).cosigners.length, 3);
   });
 
-  it('skips witnesses without a URL, and with quorum none publishes at once', async () => {
+  it('never asks a witness without a URL, so a quorum of them is never met', async () => {
+    const { logger, lines } = capturingLogger();
+    const policy = parsePolicy(policyText('two', false));
+    const cosigner = createWitnessCosigner({ policy, logger });
+    assert.equal(await cosigner.cosign(log.checkpoint(), log.size, proofOf(log)), undefined);
+    assert.equal(lines.filter((l) => l.msg.includes('never asked')).length, 3);
+  });
+
+  it('with quorum none publishes at once, without waiting for witnesses', async () => {
     const { logger } = capturingLogger();
-    const policy = parsePolicy(policyText(QUORUM_NONE, false));
+    const policy = parsePolicy(policyText(QUORUM_NONE, true));
     const note = log.checkpoint();
     assert.equal(await createWitnessCosigner({ policy, logger }).cosign(note, log.size, proofOf(log)), note);
   });
@@ -216,4 +224,29 @@ describe('createWitnessCosigner with hostile witnesses', () => {
     const failures = Object.fromEntries(lines.filter((l) => l.failure).map((l) => [l.witness, l.failure]));
     assert.deepEqual(failures, { w1: 'bad_cosignature', w2: 'bad_response', w3: 'timeout' });
   });
+
+  const oneWitness: [string, number, string, string][] = [
+    ['a 409 size beyond 2^63', 409, '99999999999999999999\n', 'bad_response'],
+    ['a 409 repeating the old size for a larger checkpoint', 409, '0\n', 'bad_response'],
+    ['a 500', 500, 'boom', 'http_500'],
+    ['a 404', 404, '', 'unknown_origin'],
+    ['a 200 of junk', 200, 'not a signature line\n', 'bad_cosignature'],
+  ];
+  for (const [name, status, body, failure] of oneWitness) {
+    it(`counts ${name} as "${failure}", never as cosigned`, async () => {
+      const port = await serve((_req, res) => {
+        res.writeHead(status, { 'content-type': status === 409 ? 'text/x.tlog.size' : 'text/plain' });
+        res.end(body);
+      });
+      const text = `log ${log.key.vkey}\nwitness w1 ${cosignatureVkey(nodes[0]!.key)} http://127.0.0.1:${port}\nquorum w1\n`;
+      const { logger, lines } = capturingLogger();
+      const cosigner = createWitnessCosigner({ policy: parsePolicy(text), logger, timeoutMs: 1000 });
+      assert.equal(await cosigner.cosign(log.checkpoint(), log.size, proofOf(log)), undefined);
+      assert.deepEqual(
+        lines.filter((l) => l.failure).map((l) => l.failure),
+        [failure],
+      );
+      await cosigner.close?.();
+    });
+  }
 });

@@ -10,6 +10,7 @@ import { writeKeyFiles } from '../packages/runtime/index.js';
 import { cosignatureVerifier, generateKey, openNote } from '../packages/tlog/index.js';
 import { formatAddCheckpoint } from '../services/witness/index.js';
 import { TestLog } from '../services/witness/test-log.js';
+import { freePort } from './support/nats-server.js';
 import { REPO_ROOT } from './support/shared.js';
 
 const MAIN = join(REPO_ROOT, 'dist/services/witness/main.js');
@@ -95,7 +96,8 @@ describe('the witness process', () => {
     assert.equal(openNote(note + cosig, [cosignatureVerifier(first.vkey)]).verified.length, 1);
     assert.equal(await stopped(first.child), 'SIGKILL');
 
-    const second = await start(flags(dataDir));
+    const metricsPort = await freePort();
+    const second = await start([...flags(dataDir), '--metrics-listen', `127.0.0.1:${metricsPort}`]);
     assert.equal(second.vkey, first.vkey);
     const again = await fetch(`${second.url}/add-checkpoint`, {
       method: 'POST',
@@ -104,6 +106,8 @@ describe('the witness process', () => {
     assert.equal(again.status, 409);
     assert.equal(again.headers.get('content-type'), 'text/x.tlog.size');
     assert.equal(await again.text(), '4\n');
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(metrics, /witness_add_checkpoint_requests_total\{status="409",service="witness"\} 1/);
     second.child.kill('SIGTERM');
     assert.equal(await stopped(second.child), 0);
   });

@@ -39,7 +39,11 @@ describe('openLeaf', () => {
     ['another cluster key', () => signChange(change, other), 'CLUSTER_MISMATCH'],
     ['two lines', () => signText(`${canonicalJson(change)}\n{}\n`, key), 'BAD_JSON'],
     ['malformed JSON', () => signText('{"schema":\n', key), 'BAD_JSON'],
-    ['non-canonical JSON', () => signText(`${JSON.stringify(change, null, 1).replaceAll('\n', '')}\n`, key), 'NOT_CANONICAL'],
+    [
+      'non-canonical JSON',
+      () => signText(`${JSON.stringify(change, null, 1).replaceAll('\n', '')}\n`, key),
+      'NOT_CANONICAL',
+    ],
     ['duplicate keys', () => signText(`{"a":1,"a":2}\n`, key), 'NOT_CANONICAL'],
     ['wrong schema', () => signChange({ ...change, schema: 'other/v9' }, key), 'SCHEMA'],
     ['array', () => signText('[1,2]\n', key), 'SCHEMA'],

@@ -1,7 +1,7 @@
 // Strict schema validation of a parsed change (DESIGN 3.2). The input is attacker-shaped JSON from
 // a leaf: every field is checked for presence and type before anything else reads it. Fields beyond
 // the schema's are allowed (the schema says "at least these fields"); their absence is what matters.
-import { type Change, CHANGE_SCHEMA } from './change.js';
+import { CHANGE_SCHEMA, type Change } from './change.js';
 import { ChangeError } from './errors.js';
 
 /** Longest string accepted in an identifying field (cluster, auditID, names). */

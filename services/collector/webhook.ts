@@ -75,9 +75,8 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       o.metrics.webhookLatency.observe(labels, (performance.now() - started) / 1000);
       if (res.headersSent) return;
       if (!req.complete) {
-        // Unread request bytes cannot stay on a kept-alive connection. Reading on (and discarding)
-        // while the answer goes out lets the client see it instead of a reset; then close.
-        res.setHeader('connection', 'close');
+        // Closing with unread bytes would reset the connection and the client could lose the
+        // answer; so read on and discard while it goes out, and close a little later.
         req.removeAllListeners('data');
         req.unpipe();
         req.resume();

@@ -1,8 +1,9 @@
 // The Ledger gRPC service (DESIGN 5). Each handler: validate (request-validation.ts) → cap at the
 // latest published checkpoint → read stored hashes → respond. Reads share the writer's connection:
 // better-sqlite3 is synchronous, so a handler sees a committed state between two batches.
-import { status } from '@grpc/grpc-js';
+
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { status } from '@grpc/grpc-js';
 import type { EntrySchema, Ledger } from '../../packages/proto/index.js';
 import { RpcError, type ServiceImpl } from '../../packages/rpc/index.js';
 import { bodyRefs } from './bodies.js';

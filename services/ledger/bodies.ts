@@ -39,7 +39,8 @@ function hex(b: Uint8Array): string {
 export async function fetchBodies(jsm: JetStreamManager, change: Change): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   for (const ref of bodyRefs(change)) {
-    if (!HEX_SHA256_RE.test(ref.sha256)) throw new ChangeError('BODY_MISSING', 'body digest is not hex sha256');
+    if (!HEX_SHA256_RE.test(ref.sha256))
+      throw new ChangeError('BODY_MISSING', 'body digest is not hex sha256');
     let data: Uint8Array | undefined;
     for (let attempt = 0; attempt < BODY_FETCH_ATTEMPTS && data === undefined; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, BODY_FETCH_RETRY_MS));

@@ -8,9 +8,9 @@ import type { Logger } from 'pino';
 import { CHECKPOINTS_SUBJECT } from '../../packages/runtime/index.js';
 import {
   formatCheckpoint,
+  type PrivateKey,
   parseCheckpoint,
   parseNote,
-  type PrivateKey,
   signNote,
   verifyConsistency,
 } from '../../packages/tlog/index.js';
@@ -98,6 +98,7 @@ export class Checkpointer {
 
   #sign(previous: StoredCheckpoint | undefined): StoredCheckpoint {
     const { store, key, origin } = this.#d;
+    store.syncDurable();
     const size = store.size;
     const rootHash = store.rootAt(size);
     if (previous !== undefined && previous.size > 0n) {
@@ -119,7 +120,9 @@ export class Checkpointer {
 
   async #publish(signed: StoredCheckpoint): Promise<void> {
     const { store, cosigner, nc, origin } = this.#d;
-    const cosigned = await cosigner.cosign(signed.note, signed.size, (from) => store.consistencyProof(from, signed.size));
+    const cosigned = await cosigner.cosign(signed.note, signed.size, (from) =>
+      store.consistencyProof(from, signed.size),
+    );
     if (cosigned === undefined) return;
     const c = { size: signed.size, note: cosigned };
     store.addPublished(c);

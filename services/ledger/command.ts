@@ -2,7 +2,14 @@
 // exits 2 with a message naming the flag; SIGINT/SIGTERM stop it gracefully, SIGHUP reloads the
 // collector keys.
 import { Command, type CommanderError, Option } from 'commander';
-import { type LedgerConfig, ledgerConfig, type RawSettings, readConfigFile, SETTINGS, settingsFromEnv } from './config.js';
+import {
+  type LedgerConfig,
+  ledgerConfig,
+  type RawSettings,
+  readConfigFile,
+  SETTINGS,
+  settingsFromEnv,
+} from './config.js';
 import { LedgerError } from './errors.js';
 import { type RunningLedger, startLedger } from './ledger.js';
 

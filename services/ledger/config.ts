@@ -3,13 +3,13 @@
 // naming the flag, which the command turns into exit status 2.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { NatsConfig } from '../../packages/runtime/index.js';
 import type { TlsFiles } from '../../packages/rpc/index.js';
+import type { NatsConfig } from '../../packages/runtime/index.js';
+import { DEFAULT_DUPLICATE_WINDOW_MS } from '../../packages/runtime/index.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpointer.js';
 import { LedgerError } from './errors.js';
 import { DEFAULT_ACK_WAIT_MS, DEFAULT_BATCH_AGE_MS, DEFAULT_BATCH_SIZE } from './ingest.js';
 import { DEFAULT_VERIFY_WORKERS } from './verify-pool.js';
-import { DEFAULT_DUPLICATE_WINDOW_MS } from '../../packages/runtime/index.js';
 
 /** gRPC listen address when none is configured: loopback only. */
 export const DEFAULT_GRPC_LISTEN = '127.0.0.1:7443';
@@ -31,6 +31,8 @@ export interface LedgerConfig {
   witnessPolicyFile?: string;
   metricsListen?: string;
   rulesFile?: string;
+  /** Maintain the search index (SearchEntries, GetObjectHistory, alerts). */
+  search: boolean;
   batchSize: number;
   batchAgeMs: number;
   ackWaitMs: number;
@@ -60,6 +62,7 @@ export const SETTINGS = [
   ['witness-policy', 'C2SP tlog-policy file of the witnesses to ask (default: none)'],
   ['metrics-listen', 'serve Prometheus /metrics on host:port'],
   ['rules-file', 'risk rules YAML (docs/risk-rules.md)'],
+  ['search', 'keep the search index and risk findings: on or off (default on)'],
   ['batch-size', `most messages per append transaction (default ${DEFAULT_BATCH_SIZE})`],
   ['batch-age', `longest wait to fill a batch, e.g. 50ms (default ${DEFAULT_BATCH_AGE_MS}ms)`],
   ['ack-wait', `JetStream redelivery time for unacked messages (default ${DEFAULT_ACK_WAIT_MS / 1000}s)`],
@@ -68,7 +71,10 @@ export const SETTINGS = [
     `least time between signed checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS}ms)`,
   ],
   ['verify-workers', `signature verification threads (default: cores, ${DEFAULT_VERIFY_WORKERS})`],
-  ['duplicate-window', `INGRESS_CHANGES duplicate window when created (default ${DEFAULT_DUPLICATE_WINDOW_MS / 1000}s)`],
+  [
+    'duplicate-window',
+    `INGRESS_CHANGES duplicate window when created (default ${DEFAULT_DUPLICATE_WINDOW_MS / 1000}s)`,
+  ],
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number][0];
@@ -95,6 +101,11 @@ function integer(flag: string, v: string, min: number, max: number): number {
   const n = Number(v);
   if (n < min || n > max) bad(flag, `must be from ${min} to ${max}`);
   return n;
+}
+
+function onOff(flag: string, v: string): boolean {
+  if (v !== 'on' && v !== 'off') bad(flag, `"${v}" is not on or off`);
+  return v === 'on';
 }
 
 function hostPort(flag: string, v: string): string {
@@ -146,15 +157,20 @@ export function ledgerConfig(s: RawSettings): LedgerConfig {
     keyFile,
     collectorKeysFile: need('collector-keys'),
     origin: s.origin ?? '',
-    batchSize: s['batch-size'] === undefined ? DEFAULT_BATCH_SIZE : integer('batch-size', s['batch-size'], 1, 10_000),
-    batchAgeMs: s['batch-age'] === undefined ? DEFAULT_BATCH_AGE_MS : duration('batch-age', s['batch-age'], 1),
+    search: onOff('search', s.search ?? 'on'),
+    batchSize:
+      s['batch-size'] === undefined ? DEFAULT_BATCH_SIZE : integer('batch-size', s['batch-size'], 1, 10_000),
+    batchAgeMs:
+      s['batch-age'] === undefined ? DEFAULT_BATCH_AGE_MS : duration('batch-age', s['batch-age'], 1),
     ackWaitMs: s['ack-wait'] === undefined ? DEFAULT_ACK_WAIT_MS : duration('ack-wait', s['ack-wait'], 1000),
     checkpointIntervalMs:
       s['checkpoint-interval'] === undefined
         ? DEFAULT_CHECKPOINT_INTERVAL_MS
         : duration('checkpoint-interval', s['checkpoint-interval'], 10),
     verifyWorkers:
-      s['verify-workers'] === undefined ? DEFAULT_VERIFY_WORKERS : integer('verify-workers', s['verify-workers'], 1, 256),
+      s['verify-workers'] === undefined
+        ? DEFAULT_VERIFY_WORKERS
+        : integer('verify-workers', s['verify-workers'], 1, 256),
     duplicateWindowMs:
       s['duplicate-window'] === undefined
         ? DEFAULT_DUPLICATE_WINDOW_MS

@@ -9,12 +9,17 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { ChangeError, type ChangeErrorCode, changeIdentity } from '../../packages/change/index.js';
-import { alertsSubject, CHANGES_STREAM, LEDGER_CONSUMER, rejectedSubject } from '../../packages/runtime/index.js';
-import { fetchBodies, bodyRefs } from './bodies.js';
+import {
+  alertsSubject,
+  CHANGES_STREAM,
+  LEDGER_CONSUMER,
+  rejectedSubject,
+} from '../../packages/runtime/index.js';
+import { bodyRefs, fetchBodies } from './bodies.js';
 import type { LedgerMetrics } from './metrics.js';
 import type { SearchIndex } from './search/index.js';
 import type { AppendItem, LogStore } from './store.js';
@@ -148,13 +153,22 @@ export class Ingest {
           continue;
         }
       }
-      items.push({ msg, leaf: msg.data, leafHash: r.leafHash, identity: changeIdentity(r.change), change: r.change, bodies });
+      items.push({
+        msg,
+        leaf: msg.data,
+        leafHash: r.leafHash,
+        identity: changeIdentity(r.change),
+        change: r.change,
+        bodies,
+      });
     }
     let findings: ReturnType<SearchIndex['add']> = [];
     const end = metrics.commitSeconds.startTimer();
     const outcomes = store.append(items, (appended) => {
       if (search !== undefined) {
-        findings = search.add(appended.map((a) => ({ index: a.index, change: a.item.change, bodies: a.item.bodies })));
+        findings = search.add(
+          appended.map((a) => ({ index: a.index, change: a.item.change, bodies: a.item.bodies })),
+        );
       }
     });
     end();

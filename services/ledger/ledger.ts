@@ -1,10 +1,11 @@
 // Wires one ledger process: store, search index, verify pool, ingest, checkpointer, gRPC API and
 // metrics. Configuration arrives validated (config.ts); files named in it are read here, once.
+
+import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
@@ -78,7 +79,8 @@ export async function startLedger(
   if (key.name !== origin) {
     throw new LedgerError('CONFIG', `--key: key name ${key.name} is not the origin ${origin}`);
   }
-  const readCollectorKeys = (): PublicKey[] => configError('collector-keys', () => readVkeysFile(config.collectorKeysFile));
+  const readCollectorKeys = (): PublicKey[] =>
+    configError('collector-keys', () => readVkeysFile(config.collectorKeysFile));
   const collectorKeys = readCollectorKeys();
   let cosigner: CheckpointCosigner = withoutWitnesses;
   if (config.witnessPolicyFile !== undefined) {
@@ -95,11 +97,13 @@ export async function startLedger(
   try {
     const store = new LogStore(config.dataDir);
     cleanup.push(() => store.close());
-    const search = new SearchIndex(store.db, {
-      logger,
-      registry,
-      ...(config.rulesFile !== undefined ? { rulesFile: config.rulesFile } : {}),
-    });
+    const search = config.search
+      ? new SearchIndex(store.db, {
+          logger,
+          registry,
+          ...(config.rulesFile !== undefined ? { rulesFile: config.rulesFile } : {}),
+        })
+      : undefined;
     const nc: NatsConnection = await connectNats({ ...config.nats, name: `ledger ${origin}` });
     cleanup.push(async () => {
       await nc.flush().catch(() => {});

@@ -47,12 +47,16 @@ export function checkConsistencyRequest(
 ): { from: bigint; to: bigint } {
   if (req.fromSize === 0n) throw invalid('from_size', 'must be at least 1');
   const to = treeSize('to_size', req.toSize, published);
-  if (req.fromSize > published) throw outOfRange('from_size', `${req.fromSize} > published tree size ${published}`);
+  if (req.fromSize > published)
+    throw outOfRange('from_size', `${req.fromSize} > published tree size ${published}`);
   if (req.fromSize > to) throw invalid('from_size', `${req.fromSize} > to_size ${to}`);
   return { from: req.fromSize, to };
 }
 
-export function checkEntriesRequest(req: GetEntriesRequest, published: bigint): { start: bigint; end: bigint } {
+export function checkEntriesRequest(
+  req: GetEntriesRequest,
+  published: bigint,
+): { start: bigint; end: bigint } {
   if (req.end <= req.start) throw invalid('end', `${req.end} <= start ${req.start}`);
   if (req.start >= published) throw outOfRange('start', `${req.start} >= published tree size ${published}`);
   let end = req.end < published ? req.end : published;

@@ -40,7 +40,10 @@ describe('LogStore', () => {
     for (const batch of [1, 2, 3, 5, 8, 13, 21, 1, 1, 17]) {
       const items = Array.from({ length: batch }, () => item(`a${n++}`));
       const outcomes = store.append(items);
-      assert.deepEqual(outcomes, items.map((_, i) => BigInt(hashes.length + i)));
+      assert.deepEqual(
+        outcomes,
+        items.map((_, i) => BigInt(hashes.length + i)),
+      );
       hashes.push(...items.map((i) => i.leafHash));
     }
     assert.equal(store.size, BigInt(hashes.length));

@@ -9,7 +9,7 @@ interface Flags {
   dataDir?: string;
   listen?: string;
   key?: string;
-  log: string[];
+  log?: string[];
   logsFile?: string;
   metricsListen?: string;
   prefix?: string;
@@ -32,7 +32,7 @@ export function configFromFlags(f: Flags): WitnessConfig {
     throw new WitnessError('CONFIG', `--key: not a readable skey file (${(err as Error).message})`);
   }
   const logs: PublicKey[] = [];
-  for (const text of f.log) {
+  for (const text of f.log ?? []) {
     try {
       logs.push(...parseVkeyList(text, '--log'));
     } catch (err) {
@@ -52,7 +52,7 @@ export function configFromFlags(f: Flags): WitnessConfig {
   return c;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function witnessCommand(): Command {
   const cmd = new Command('witness')
@@ -60,9 +60,7 @@ export function witnessCommand(): Command {
     .addOption(new Option('--data-dir <dir>', 'state directory (created when missing)'))
     .addOption(new Option('--listen <host:port>', 'serve add-checkpoint here'))
     .addOption(new Option('--key <file>', 'witness signer key file (Ed25519 skey)'))
-    .addOption(
-      new Option('--log <vkey>', 'vkey of a log to witness (repeatable)').argParser(collect).default([]),
-    )
+    .addOption(new Option('--log <vkey>', 'vkey of a log to witness (repeatable)').argParser(collect))
     .addOption(new Option('--logs-file <file>', 'file of log vkeys, one per line'))
     .addOption(new Option('--metrics-listen <host:port>', 'serve Prometheus /metrics here'))
     .addOption(new Option('--prefix <path>', 'URL path prefix of the endpoints (default none)'));

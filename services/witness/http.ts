@@ -64,7 +64,8 @@ function readBody(req: IncomingMessage, limit: bigint): Promise<Uint8Array> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on('error', reject);
+    // A client that goes away mid-body is the client's problem, not a server error.
+    req.on('error', () => reject(new WitnessError('MALFORMED', 'request aborted')));
   });
 }
 

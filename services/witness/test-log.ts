@@ -46,9 +46,9 @@ export class TestLog {
   }
 
   /** The signed checkpoint note at a size (default: the current one). */
-  checkpoint(size = this.size, key: PrivateKey = this.key): string {
+  checkpoint(size = this.size, key: PrivateKey = this.key, ...others: PrivateKey[]): string {
     const text = formatCheckpoint({ origin: this.origin, size, rootHash: this.root(size), extensions: [] });
-    return signNote(text, key);
+    return signNote(text, key, ...others);
   }
 
   proof(from: bigint, to = this.size): Uint8Array[] {

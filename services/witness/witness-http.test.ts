@@ -170,7 +170,10 @@ describe('witness add-checkpoint over HTTP', () => {
   it('cosigns a consistent extension and the same checkpoint again', async () => {
     const r1 = await add(formatAddCheckpoint(3n, log.proof(3n, 5n), log.checkpoint(5n)));
     assert.equal(r1.status, 200);
-    const r2 = await add(formatAddCheckpoint(5n, [], log.checkpoint(5n)));
+    // Also signed by a key the witness does not know: ignored, and not kept.
+    const r2 = await add(
+      formatAddCheckpoint(5n, [], log.checkpoint(5n, log.key, generateKey('other.example/k'))),
+    );
     assert.equal(r2.status, 200);
   });
 
@@ -190,6 +193,7 @@ describe('witness add-checkpoint over HTTP', () => {
     assert.ok(r.body.startsWith(`${log.origin}\n5\n`));
     const opened = openNote(r.body, [pub(log.key), cosignatureVerifier(w.vkey)]);
     assert.equal(opened.verified.length, 2);
+    assert.equal(opened.note.signatures.length, 2);
     assert.equal((await send(`${w.url}/${originHash(stranger.origin)}/checkpoint`, 'GET')).status, 404);
     const upper = originHash(log.origin).toUpperCase();
     assert.equal((await send(`${w.url}/${upper}/checkpoint`, 'GET')).status, 404);

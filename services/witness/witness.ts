@@ -6,6 +6,7 @@ import {
   type Checkpoint,
   cosignatureVkey,
   cosignCheckpoint,
+  formatNote,
   type Note,
   openNote,
   type PrivateKey,
@@ -13,6 +14,7 @@ import {
   parseCheckpoint,
   parseNote,
   TlogError,
+  type Verifier,
   verifyConsistency,
 } from '../../packages/tlog/index.js';
 import { WitnessError } from './errors.js';
@@ -23,7 +25,7 @@ import type { LogState, WitnessState } from './state.js';
 export interface PreparedCheckpoint {
   old: bigint;
   proof: Uint8Array[];
-  /** The note as received (the monitoring endpoint serves it with the cosignature appended). */
+  /** The note with the log signatures that verified (the monitoring endpoint adds the cosignature). */
   note: string;
   /** The checkpoint text the log signed, which the cosignature covers. */
   text: string;
@@ -87,8 +89,9 @@ export class Witness {
     }
     const keys = this.#logs.get(checkpoint.origin);
     if (keys === undefined) throw new WitnessError('UNKNOWN_ORIGIN', 'unknown origin');
+    let verified: Verifier[];
     try {
-      openNote(req.note, keys);
+      verified = openNote(req.note, keys).verified;
     } catch (err) {
       if (err instanceof TlogError) throw new WitnessError('FORBIDDEN', `log signature: ${err.code}`);
       throw err;
@@ -96,7 +99,12 @@ export class Witness {
     if (req.old > checkpoint.size) {
       throw new WitnessError('BAD_OLD_SIZE', `old size ${req.old} > checkpoint size ${checkpoint.size}`);
     }
-    return { old: req.old, proof: req.proof, note: req.note, text: note.text, checkpoint };
+    // Keep only the signatures that verified: the monitoring endpoint serves what this witness checked.
+    const signatures = note.signatures.filter((sig) =>
+      verified.some((v) => v.name === sig.name && v.keyId >>> 0 === sig.keyId),
+    );
+    const logNote = formatNote({ text: note.text, signatures });
+    return { old: req.old, proof: req.proof, note: logNote, text: note.text, checkpoint };
   }
 
   /**

@@ -2,16 +2,11 @@
 // the trusted one, download the entries, re-derive the tree, and check every leaf's collector
 // signature (in the worker pool). Failures are collected with their location rather than thrown,
 // so one pass reports everything it found, up to a cap.
-import {
-  CompactRange,
-  getCrypto,
-  type Policy,
-  TlogError,
-  verifyConsistency,
-} from '../../../packages/tlog/index.js';
+import { CompactRange, type Policy, TlogError, verifyConsistency } from '../../../packages/tlog/index.js';
 import { checkCheckpoint, type VerifiedCheckpoint } from '../verification/checkpoint-check.js';
 import { VerificationError } from '../verification/errors.js';
 import { locateDifference } from '../verification/locate.js';
+import { checkBodies, fetchRange } from './fetch.js';
 import type { LogSource, SourceEntry } from './log-source.js';
 import type { SignaturePool } from './signature-pool.js';
 import type { AuditState } from './state.js';
@@ -240,44 +235,4 @@ function checkTrusted(
     return false;
   }
   return true;
-}
-
-/** Fetches [start, end) completely, following short answers; checks the indexes are the ones asked. */
-async function fetchRange(source: LogSource, start: bigint, end: bigint): Promise<SourceEntry[]> {
-  const out: SourceEntry[] = [];
-  let next = start;
-  while (next < end) {
-    const got = await source.entries(next, end);
-    if (got.length === 0) {
-      throw new VerificationError('ENTRY', `the server returned no entries at index ${next}`, next);
-    }
-    for (const e of got) {
-      if (e.index !== next || next >= end) {
-        throw new VerificationError(
-          'ENTRY',
-          `asked for entry ${next}, the server answered with ${e.index}`,
-          next,
-        );
-      }
-      out.push(e);
-      next++;
-    }
-  }
-  return out;
-}
-
-/** A body kept outside its leaf must hash to the digest it is filed under. */
-function checkBodies(e: SourceEntry, fail: (err: VerificationError) => void): void {
-  for (const b of e.bodies) {
-    const digest = Buffer.from(getCrypto().sha256(b.data)).toString('hex');
-    if (digest !== b.sha256) {
-      fail(
-        new VerificationError(
-          'ENTRY',
-          `entry ${e.index}: body ${b.sha256.slice(0, 16)}… does not match its digest`,
-          e.index,
-        ),
-      );
-    }
-  }
 }

@@ -1,7 +1,7 @@
 // The monitor's memory: the last checkpoint it verified and trusted, and the compact range of that
 // tree (which it derived itself, so it can resume without trusting anything the server says).
 // Written atomically (temporary file, then rename) so a crash never leaves half a state.
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { CompactRange, decodeBase64, encodeBase64, parseDecimal } from '../../../packages/tlog/index.js';
 import { CliError } from '../errors.js';
 import { MAX_TEXT_FILE_BYTES, readText } from '../inputs.js';
@@ -32,13 +32,8 @@ interface StateFile {
 
 /** Reads a state file; undefined when it does not exist yet (the first run trusts on first use). */
 export function readState(path: string): AuditState | undefined {
-  let text: string;
-  try {
-    text = readText(path, MAX_TEXT_FILE_BYTES, 'state');
-  } catch (err) {
-    if (err instanceof CliError && err.message.endsWith('ENOENT')) return undefined;
-    throw err;
-  }
+  if (!existsSync(path)) return undefined;
+  const text = readText(path, MAX_TEXT_FILE_BYTES, 'state');
   try {
     const raw = JSON.parse(text) as Partial<StateFile>;
     if (raw.version !== STATE_VERSION) throw new Error(`unsupported version ${String(raw.version)}`);

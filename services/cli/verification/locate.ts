@@ -66,13 +66,15 @@ export async function locateDifference(
     if (proof.length !== pathLength(leaf, size)) return undefined;
     return proof[proof.length - 1 - depth];
   };
-  const known = (): DifferenceRange | undefined => (lo === 0n && hi === size ? undefined : { from: lo, to: hi });
+  const known = (): DifferenceRange | undefined =>
+    lo === 0n && hi === size ? undefined : { from: lo, to: hi };
   try {
     while (hi - lo > 1n) {
       const k = split(hi - lo);
       const right = await siblingAt(lo);
       const left = await siblingAt(lo + k);
-      if (left === undefined || right === undefined || !equal(nodeHash(left, right), committed)) return known();
+      if (left === undefined || right === undefined || !equal(nodeHash(left, right), committed))
+        return known();
       if (!equal(subtreeHash(leafHashAt, lo, lo + k), left)) {
         hi = lo + k;
         committed = left;

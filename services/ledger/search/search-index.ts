@@ -97,6 +97,7 @@ export class SearchIndex {
     { rule: string; severity: string; message: string; path: string }
   >;
   readonly #previous: PreviousStatement;
+  readonly #writeAtomically: (d: Derived, findings: readonly Finding[]) => void;
   readonly #recent = new RecentVersions();
   readonly #queries = new Map<string, Database.Statement<unknown[], { idx: bigint }>>();
 
@@ -108,6 +109,10 @@ export class SearchIndex {
     createSearchTables(db);
     this.#reader = new LeafReader(db);
     this.#previous = preparePrevious(db);
+    // Inside the ledger's transaction this is a savepoint.
+    this.#writeAtomically = db.transaction((d: Derived, findings: readonly Finding[]) =>
+      this.#write(d, findings),
+    );
     this.#insertEntry = db.prepare(
       `INSERT INTO search_entries (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map(() => '?').join(', ')})`,
     );
@@ -162,7 +167,10 @@ export class SearchIndex {
           this.#writeAtomically(derived, findings);
         } catch (error) {
           this.#metrics?.indexFailures.inc();
-          this.#log.error({ index: String(input.index), err: error }, 'search: entry not indexed; run reindex');
+          this.#log.error(
+            { index: String(input.index), err: error },
+            'search: entry not indexed; run reindex',
+          );
         }
       }
       for (const f of findings) this.#metrics?.findings.inc({ rule: f.rule });
@@ -184,9 +192,6 @@ export class SearchIndex {
       return null;
     }
   }
-
-  readonly #writeAtomically = (d: Derived, findings: readonly Finding[]): void =>
-    this.#db.transaction(() => this.#write(d, findings))();
 
   #write(d: Derived, findings: readonly Finding[]): void {
     const idx = d.row.idx;
