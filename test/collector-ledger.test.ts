@@ -24,10 +24,19 @@ const events = readFileSync(join(FIXTURES, 'audit-events.jsonl'), 'utf8')
   .map((l) => JSON.parse(l) as { auditID: string });
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<
   string,
-  { label: string; skipped?: string; action?: string; name?: string; responseCode?: number; reason?: string | null; bodiesOut?: number }
+  {
+    label: string;
+    skipped?: string;
+    action?: string;
+    name?: string;
+    responseCode?: number;
+    reason?: string | null;
+    bodiesOut?: number;
+  }
 >;
 const wanted = Object.entries(expected).filter(([, e]) => e.skipped === undefined);
-const eventList = (items: unknown[]) => JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items });
+const eventList = (items: unknown[]) =>
+  JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items });
 
 describe('collector to ledger', { skip: haveNatsServer() ? false : 'nats-server is not installed' }, () => {
   let nats: NatsServer;

@@ -301,6 +301,28 @@ describe('the audit webhook', { skip: haveNatsServer() ? false : 'nats-server is
       assert.match(answer, /^HTTP\/1\.1 408/);
     });
 
+    it('answers 503 at once when too many requests are in flight', async () => {
+      const url = new URL(collector.webhookUrl);
+      // Sixteen clients that send headers and then stall hold every slot until their timeout.
+      const stalled = Array.from({ length: 16 }, () => {
+        const s = netConnect(Number(url.port), url.hostname);
+        s.on('error', () => undefined);
+        s.write(
+          `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 1000\r\n\r\n{`,
+        );
+        return s;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const res = await post(collector.webhookUrl, JSON.stringify(eventList([])));
+      assert.equal(res.status, 503);
+      for (const s of stalled) s.destroy();
+      await waitFor(
+        async () => (await post(collector.webhookUrl, JSON.stringify(eventList([])))).status === 200,
+        5000,
+        'slots to free up',
+      );
+    });
+
     it('still serves after all of that', async () => {
       const res = await post(collector.webhookUrl, JSON.stringify(eventList([])));
       assert.equal(res.status, 200);

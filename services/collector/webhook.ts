@@ -29,6 +29,8 @@ export interface WebhookOptions {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   publishDeadlineMs: number;
+  /** Back-pressure: bounds the memory that bodies being read or published can hold. */
+  maxInFlight?: number;
   publisher: ChangePublisher;
   metrics: CollectorMetrics;
   logger: Logger;
@@ -50,6 +52,8 @@ const STATUS: Record<CollectorErrorCode, number> = {
   CONFIG: 500,
 };
 
+/** Most requests read or published at once; more are answered 503 at once (the apiserver retries). */
+export const DEFAULT_MAX_IN_FLIGHT = 16;
 /** How long a connection whose request was not read to its end stays open after the answer. */
 const UNREAD_LINGER_MS = 1000;
 /** Node checks header and request timeouts this often (its default, 30 s, is too coarse). */
@@ -66,8 +70,11 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
     return timingSafeEqual(digest(auth.slice('Bearer '.length).trim()), tokenDigest);
   };
 
+  const maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  let inFlight = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
+    let counted = false;
     const deadline = Date.now() + o.publishDeadlineMs;
     const answer = (status: number, body: object) => {
       const labels = { code: String(status) };
@@ -105,6 +112,12 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       if (encoding !== 'identity' && encoding !== 'gzip') {
         throw new CollectorError('UNSUPPORTED_MEDIA', 'content-encoding must be gzip or identity');
       }
+      if (inFlight >= maxInFlight) {
+        res.setHeader('retry-after', '1');
+        throw new CollectorError('UNAVAILABLE', 'too many requests in flight');
+      }
+      inFlight++;
+      counted = true;
       const declared = req.headers['content-length'];
       if (declared !== undefined && Number(declared) > o.maxBodyBytes) {
         throw new CollectorError('TOO_LARGE', 'body over the limit');
@@ -132,6 +145,8 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
         o.logger.error({ err: (err as Error).message }, 'webhook request failed');
         answer(500, { error: 'INTERNAL' });
       }
+    } finally {
+      if (counted) inFlight--;
     }
   };
 

@@ -22,6 +22,13 @@ export const DB_FILE = 'ledger.sqlite';
 /** SQLite page size of a new database: packs 1-2 KB leaves with little slack per page. */
 export const PAGE_SIZE = 16_384;
 
+/** Nodes at this level and above are kept in memory once read: every proof passes through them. */
+export const NODE_CACHE_MIN_LEVEL = 4;
+/** Most cached nodes (~100 bytes each): 1M entries need about 125k, so the cap only bites far beyond. */
+export const NODE_CACHE_MAX = 1 << 18;
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** One admitted leaf, ready to append. */
 export interface AppendItem {
   leaf: Uint8Array;
@@ -51,6 +58,8 @@ export class LogStore {
   #range: CompactRange;
   readonly #stmts;
   readonly #read: NodeReader;
+  // Complete subtrees never change, so a cached hash never goes stale.
+  readonly #cache = new Map<number, Uint8Array>();
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -89,10 +98,14 @@ export class LogStore {
     const row = this.#stmts.lastState.get() as Uint8Array | undefined;
     this.#range = row === undefined ? CompactRange.empty() : decodeRange(row);
     this.#read = (level, index) => {
-      const hash = (
-        level === 0 ? this.#stmts.leafHash.get(index) : this.#stmts.node.get(nodeId(level, index))
-      ) as Uint8Array | undefined;
-      if (hash === undefined) throw new TlogError('MISSING_NODE', `no stored node (${level}, ${index})`);
+      if (level === 0) return this.#stored(this.#stmts.leafHash.get(index), level, index);
+      const id = nodeId(level, index);
+      // A number key hashes far faster than a bigint; ids stay exact below 2^53 (2^51 leaves).
+      const key = level >= NODE_CACHE_MIN_LEVEL && id <= MAX_SAFE ? Number(id) : -1;
+      const cached = key < 0 ? undefined : this.#cache.get(key);
+      if (cached !== undefined) return cached;
+      const hash = this.#stored(this.#stmts.node.get(id), level, index);
+      if (key >= 0 && this.#cache.size < NODE_CACHE_MAX) this.#cache.set(key, hash);
       return hash;
     };
   }
@@ -202,6 +215,12 @@ export class LogStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  #stored(hash: unknown, level: number, index: bigint): Uint8Array {
+    if (!(hash instanceof Uint8Array))
+      throw new TlogError('MISSING_NODE', `no stored node (${level}, ${index})`);
+    return hash;
   }
 
   #checkSize(size: bigint): void {

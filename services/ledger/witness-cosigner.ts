@@ -117,6 +117,9 @@ function refusalReason(status: number, old: bigint, size: bigint): [string, stri
     case 404:
       return ['unknown_origin', "the witness does not know this log's origin"];
     case 422:
+      // Our witnesses answer 422 to the same size with another root (DESIGN 3.5).
+      if (old === size)
+        return ['fork', `the witness cosigned size ${size} with another root hash: the log forked`];
       return [
         'bad_proof',
         `the consistency proof from size ${old} to ${size} does not verify against what the witness cosigned: this log is not an extension of it (fork or rollback)`,

@@ -157,7 +157,8 @@ export class Witness {
     }
     if (old === c.size) {
       if (!sameBytes(current.rootHash, c.rootHash)) {
-        throw new WitnessError('CONFLICT', `size ${old} was cosigned with another root hash`, latest);
+        // DESIGN 3.5 (binding) answers 422 here; the C2SP text says 409. The log side reads both.
+        throw new WitnessError('BAD_PROOF', `size ${old} was cosigned with another root hash`);
       }
       if (proof.length !== 0) throw new WitnessError('BAD_PROOF', 'proof between equal sizes must be empty');
       return;

@@ -3,6 +3,8 @@ import type { VerificationErrorCode } from '../verification/errors.js';
 
 export interface WorkerInit {
   collectorVkeys: string[];
+  /** Also check canonical form and schema (the ledger's admission rules), not just the signature. */
+  strict: boolean;
 }
 
 export interface BatchRequest {

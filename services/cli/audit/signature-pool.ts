@@ -19,8 +19,8 @@ export class SignaturePool {
   private nextId = 0;
   private failed: Error | undefined;
 
-  constructor(collectorVkeys: readonly string[], workers = DEFAULT_WORKERS) {
-    const init: WorkerInit = { collectorVkeys: [...collectorVkeys] };
+  constructor(collectorVkeys: readonly string[], workers = DEFAULT_WORKERS, strict = false) {
+    const init: WorkerInit = { collectorVkeys: [...collectorVkeys], strict };
     for (let w = 0; w < Math.max(1, workers); w++) {
       const worker = new Worker(new URL('./signature-worker.js', import.meta.url), { workerData: init });
       worker.on('message', (r: BatchResult) => this.settle(w, r));

@@ -22,6 +22,7 @@ interface AuditOptions extends ClientOptions {
   collectorVkey?: string[];
   collectorVkeys?: string[];
   resume?: boolean;
+  strictLeaves?: boolean;
   follow?: boolean;
   interval?: number;
   workers?: number;
@@ -36,6 +37,7 @@ export function auditCommand(): Command {
     .option('--state <file>', 'where the last trusted checkpoint is kept (created on the first run)')
     .option('--collector-vkey <vkey>', 'a trusted collector vkey (repeatable)', collect)
     .option('--collector-vkeys <file>', 'a file of trusted collector vkeys (repeatable)', collect)
+    .option('--strict-leaves', "also check each leaf's canonical JSON and schema, not only its signature")
     .option('--resume', 'check only the entries after the trusted checkpoint in --state')
     .option('--follow', 'keep auditing new checkpoints as they are published')
     .option('--interval <duration>', 'with --follow, how often to look for a new checkpoint', parseInterval)
@@ -60,6 +62,7 @@ async function audit(o: AuditOptions): Promise<void> {
   const pool = new SignaturePool(
     keys.map((k) => k.vkey),
     o.workers,
+    o.strictLeaves === true,
   );
   let stop = false;
   const onSignal = () => {

@@ -7,7 +7,7 @@ import {
   openLeaf,
   validateChange,
 } from '../../../packages/change/index.js';
-import { type PublicKey, parseNote } from '../../../packages/tlog/index.js';
+import { openNote, type PublicKey, parseNote, TlogError } from '../../../packages/tlog/index.js';
 import { VerificationError } from './errors.js';
 
 export interface CheckedLeaf {
@@ -52,5 +52,48 @@ export function leafText(leaf: Uint8Array): string | undefined {
     return utf8.decode(leaf);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The audit's per-leaf check: a signature by a trusted collector key named after the change's own
+ * cluster. It skips the canonical-form and schema checks of checkLeaf (the ledger's admission
+ * rules, which do not bear on who signed), so that the Ed25519 verification dominates the cost.
+ */
+export function checkLeafSignature(leaf: Uint8Array, keys: readonly PublicKey[], index: bigint): void {
+  if (leaf.length > MAX_LEAF_BYTES)
+    throw new VerificationError('LEAF', `entry ${index}: leaf of ${leaf.length} bytes`, index);
+  let text: string;
+  let signers: string[];
+  try {
+    const opened = openNote(leaf, keys);
+    text = opened.note.text;
+    signers = opened.verified.map((v) => v.name);
+  } catch (err) {
+    if (err instanceof TlogError && (err.code === 'NO_SIGNATURE' || err.code === 'BAD_SIGNATURE')) {
+      throw new VerificationError(
+        'COLLECTOR_SIGNATURE',
+        `entry ${index}: ${err.code}: ${err.message}`,
+        index,
+      );
+    }
+    throw new VerificationError(
+      'LEAF',
+      `entry ${index}: not a signed note: ${(err as Error).message}`,
+      index,
+    );
+  }
+  let cluster: unknown;
+  try {
+    cluster = (JSON.parse(text) as { cluster?: unknown }).cluster;
+  } catch {
+    throw new VerificationError('LEAF', `entry ${index}: the note text is not JSON`, index);
+  }
+  if (typeof cluster !== 'string' || !signers.includes(`collector/${cluster}`)) {
+    throw new VerificationError(
+      'COLLECTOR_SIGNATURE',
+      `entry ${index}: a change of cluster ${String(cluster)} is not signed by collector/${String(cluster)}`,
+      index,
+    );
   }
 }

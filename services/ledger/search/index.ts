@@ -14,6 +14,6 @@
 export { DEFAULT_PAGE_SIZE, MAX_FILTER_CHARS, MAX_PAGE_SIZE } from './filters.js';
 export type { HistoryVersion } from './history.js';
 export { type ReindexOptions, reindex } from './reindex.js';
-export { reindexCommand } from './reindex-command.js';
+export { ReindexError, reindexCommand } from './reindex-command.js';
 export { loadRiskConfig, SearchIndex } from './search-index.js';
 export type { DiffOp, Finding, IndexInput, SearchIndexOptions, Severity } from './types.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Corpus } from './corpus.js';
-import { reindexCommand } from './reindex-command.js';
+import { ReindexError, reindexCommand } from './reindex-command.js';
 import { openTestLedger } from './testing.js';
 
 const count = (db: Database.Database, table: string) =>
@@ -19,7 +19,6 @@ describe('reindex command', () => {
       l.db.exec('DROP TABLE search_findings; DELETE FROM search_entries;');
       l.db.close();
       await reindexCommand().parseAsync(['--data-dir', l.dir], { from: 'user' });
-      assert.equal(process.exitCode ?? 0, 0);
       const db = new Database(join(l.dir, 'ledger.sqlite'));
       assert.equal(count(db, 'search_entries'), 120);
       assert.equal(count(db, 'search_findings'), want);
@@ -29,12 +28,10 @@ describe('reindex command', () => {
     }
   });
 
-  it('exits 2 when the data dir has no ledger database', async () => {
-    try {
-      await reindexCommand().parseAsync(['--data-dir', '/nonexistent/ingress-ledger'], { from: 'user' });
-      assert.equal(process.exitCode, 2);
-    } finally {
-      process.exitCode = 0;
-    }
+  it('fails with NO_DATABASE when the data dir has no ledger database', async () => {
+    await assert.rejects(
+      reindexCommand().parseAsync(['--data-dir', '/nonexistent/ingress-ledger'], { from: 'user' }),
+      (e: unknown) => e instanceof ReindexError && e.code === 'NO_DATABASE',
+    );
   });
 });

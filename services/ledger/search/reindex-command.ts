@@ -7,6 +7,17 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { reindex } from './reindex.js';
 
+/** Thrown by the command; the CLI turns any thrown error into exit status 2 with its message. */
+export class ReindexError extends Error {
+  override readonly name = 'ReindexError';
+  constructor(
+    readonly code: 'NO_DATABASE' | 'FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The ledger's database file inside its data dir. */
 export const LEDGER_DB_FILE = 'ledger.sqlite';
 
@@ -15,14 +26,11 @@ export function reindexCommand(): Command {
     .description('rebuild the search index and risk findings from the log (stop the ledger first)')
     .requiredOption('--data-dir <dir>', 'the ledger data directory')
     .option('--db <file>', `the ledger database (default <data-dir>/${LEDGER_DB_FILE})`)
-    .addOption(new Option('--rules <file>', 'risk rules YAML file (docs/risk-rules.md)'))
-    .action((opts: { dataDir: string; db?: string; rules?: string }) => {
+    .addOption(new Option('--rules-file <file>', 'risk rules YAML (docs/risk-rules.md), as the ledger uses'))
+    .action((opts: { dataDir: string; db?: string; rulesFile?: string }) => {
       const file = opts.db ?? join(opts.dataDir, LEDGER_DB_FILE);
-      if (!existsSync(file)) {
-        process.stderr.write(`reindex: no ledger database at ${file}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      if (!existsSync(file))
+        throw new ReindexError('NO_DATABASE', `--data-dir: no ledger database at ${file}`);
       const db = new Database(file, { fileMustExist: true });
       try {
         db.defaultSafeIntegers(true);
@@ -32,15 +40,15 @@ export function reindexCommand(): Command {
         const logger = pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true }));
         const n = reindex(db, {
           logger,
-          ...(opts.rules === undefined ? {} : { rulesFile: opts.rules }),
+          ...(opts.rulesFile === undefined ? {} : { rulesFile: opts.rulesFile }),
           onProgress: (done, total) => process.stderr.write(`\rreindex: ${done}/${total} entries`),
         });
         process.stderr.write(
           `\nreindex: ${n} entries indexed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
         );
       } catch (error) {
-        process.stderr.write(`\nreindex: ${(error as Error).message}\n`);
-        process.exitCode = 2;
+        process.stderr.write('\n');
+        throw new ReindexError('FAILED', `reindex: ${(error as Error).message}`);
       } finally {
         db.close();
       }
