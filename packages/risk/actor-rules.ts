@@ -53,14 +53,16 @@ export class DeniedBurstTracker {
   }
 }
 
+/** Whom a denial counts against: the user, or for anonymous requests the first source IP. */
+export function deniedActor(username: string, sourceIPs: readonly string[]): string {
+  return username && username !== ANONYMOUS_USER ? username : `ip:${sourceIPs[0] ?? ''}`;
+}
+
 export function deniedAttempt(input: RuleInput, cfg: RiskConfig, tracker: DeniedBurstTracker): Hit[] {
   const { change } = input;
   if (change.responseCode !== 401 && change.responseCode !== 403) return [];
   const hits: Hit[] = [{ message: `${change.verb} denied with ${change.responseCode}`, path: '' }];
-  const actor =
-    change.user.username && change.user.username !== ANONYMOUS_USER
-      ? change.user.username
-      : `ip:${change.sourceIPs[0] ?? ''}`;
+  const actor = deniedActor(change.user.username, change.sourceIPs);
   const at = Date.parse(change.stageTimestamp);
   if (Number.isFinite(at)) {
     const n = tracker.record(actor, at, cfg.burstWindowSeconds * 1000);

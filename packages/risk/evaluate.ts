@@ -41,6 +41,14 @@ export class RiskEngine {
     ];
   }
 
+  /**
+   * Replays denials already in the log (oldest first) into the burst window without reporting
+   * them, so a burst that straddles a restart is judged as reindex judges it.
+   */
+  primeDenials(denials: readonly { actor: string; atMs: number }[]): void {
+    for (const d of denials) this.#tracker.record(d.actor, d.atMs, this.config.burstWindowSeconds * 1000);
+  }
+
   evaluate(input: RuleInput): Evaluation {
     const findings: Finding[] = [];
     const failures: Evaluation['failures'] = [];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   appendFileSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -11,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { Registry, silentLogger } from '../../packages/runtime/index.js';
 import { generateKey, openNote, type PrivateKey, parseVkey } from '../../packages/tlog/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
@@ -141,18 +143,21 @@ describe('the audit-log tail', { skip: haveNatsServer() ? false : 'nats-server i
     const root = sharedTestdata('k8s-audit') ?? '';
     const before = (await ids()).length;
     const rejectedBefore = await reader.count('INGRESS_REJECTED');
-    const falco = [
-      'create_deployment.json',
-      'delete_secret.json',
-      'modify_cluster_role_node_problem_detector.json',
-      'create_configmap_sensitive_values.json',
-      'attach_pod.json',
-      'fal_01_003.json',
-    ].map((f) => readFileSync(join(root, 'falco-trace-files', f), 'utf8').trim());
+    const falcoDir = join(root, 'falco-trace-files');
+    const falco = readdirSync(falcoDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => readFileSync(join(falcoDir, f), 'utf8').trim());
+    // Panther's synthetic events (EKS Event, AKS wrapper, GKE LogEntry) have no auditID: rejected.
+    const panther = (
+      parseYaml(readFileSync(join(root, 'panther', 'k8s_ingress_without_tls.yml'), 'utf8')) as {
+        Tests: { Log: unknown }[];
+      }
+    ).Tests.map((t) => JSON.stringify(t.Log));
     const compact = (f: string) =>
       JSON.stringify(JSON.parse(readFileSync(join(root, f), 'utf8').replace(/^\uFEFF/, '')));
     const sample = [
       ...falco,
+      ...panther,
       readFileSync(join(root, 'audit2rbac', 'demo.log'), 'utf8').trim(),
       readFileSync(join(root, 'kube-audit-rest', 'kube-audit-rest.log'), 'utf8').trim(),
       readFileSync(join(root, 'sysdig-aks-audit-log', 'event.json'), 'utf8').trim(),
@@ -163,7 +168,7 @@ describe('the audit-log tail', { skip: haveNatsServer() ? false : 'nats-server i
     // A marker change after the samples shows the tail got past all of them.
     appendFileSync(log, text(renamed('marker').filter(isChange).slice(0, 1)));
     await expectIds(before + 1, 'the marker after the samples');
-    // Only fal_01_003.json ({"kind": 0}) is malformed.
-    assert.equal(await reader.count('INGRESS_REJECTED'), rejectedBefore + 1);
+    // Only fal_01_003.json ({"kind": 0}) and Panther's events (no auditID) are malformed.
+    assert.equal(await reader.count('INGRESS_REJECTED'), rejectedBefore + 1 + panther.length);
   });
 });

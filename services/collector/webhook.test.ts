@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { Registry, silentLogger } from '../../packages/runtime/index.js';
 import { generateKey, openNote, type PrivateKey, parseVkey } from '../../packages/tlog/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
-import { REPO_ROOT } from '../../test/support/shared.js';
+import { REPO_ROOT, SHARED_MISSING, sharedTestdata } from '../../test/support/shared.js';
 import { type RunningCollector, startCollector } from './index.js';
 import { REJECTION_HEADER } from './publisher.js';
 import { StreamReader, waitFor } from './test-support.js';
@@ -146,6 +146,47 @@ describe('the audit webhook', { skip: haveNatsServer() ? false : 'nats-server is
           }
         }
       }
+    });
+  });
+
+  describe('when the shared real samples are posted', () => {
+    it('takes every audit event and skips the non-Ingress ones', {
+      skip: sharedTestdata('k8s-audit') === undefined ? SHARED_MISSING : false,
+    }, async () => {
+      const root = sharedTestdata('k8s-audit') ?? '';
+      const before = await reader.count('INGRESS_CHANGES');
+      const falcoDir = join(root, 'falco-trace-files');
+      const falco = readdirSync(falcoDir)
+        .filter((f) => f.endsWith('.json') && f !== 'fal_01_003.json')
+        .flatMap((f) =>
+          readFileSync(join(falcoDir, f), 'utf8')
+            .split('\n')
+            .filter((l) => l.trim() !== ''),
+        )
+        .map((l) => JSON.parse(l));
+      const res = await post(collector.webhookUrl, JSON.stringify(eventList(falco)));
+      assert.equal(res.status, 200);
+      assert.equal(JSON.parse(res.body).skipped, falco.length);
+      const demo = readFileSync(join(root, 'audit2rbac', 'demo.log'), 'utf8')
+        .trim()
+        .split('\n');
+      const res2 = await post(
+        collector.webhookUrl,
+        JSON.stringify(eventList(demo.map((l) => JSON.parse(l)))),
+      );
+      assert.equal(JSON.parse(res2.body).skipped, demo.length);
+      // One pretty-printed Event with a byte-order mark, as the file is.
+      const single = readFileSync(join(root, 'sysdig-aks-audit-log', 'sample_KubeAuditLog_event.json'));
+      assert.equal((await post(collector.webhookUrl, single)).status, 200);
+      // {"kind": 0} and an AdmissionReview are not audit events.
+      assert.equal(
+        (await post(collector.webhookUrl, readFileSync(join(falcoDir, 'fal_01_003.json')))).status,
+        400,
+      );
+      const review =
+        readFileSync(join(root, 'kube-audit-rest', 'kube-audit-rest.log'), 'utf8').split('\n')[0] ?? '';
+      assert.equal((await post(collector.webhookUrl, review)).status, 400);
+      assert.equal(await reader.count('INGRESS_CHANGES'), before);
     });
   });
 

@@ -83,11 +83,16 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       if (res.headersSent) return;
       if (!req.complete) {
         // Closing with unread bytes would reset the connection and the client could lose the
-        // answer; so read on and discard while it goes out, and close a little later.
+        // answer; so read on and discard while it goes out, and close it if the body never ends.
         req.removeAllListeners('data');
         req.unpipe();
         req.resume();
-        res.once('finish', () => setTimeout(() => req.socket.destroy(), UNREAD_LINGER_MS).unref());
+        res.once('finish', () =>
+          setTimeout(() => {
+            // A request that ended meanwhile leaves a connection the client may reuse.
+            if (!req.complete) req.socket.destroy();
+          }, UNREAD_LINGER_MS).unref(),
+        );
       }
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));

@@ -8,6 +8,9 @@
 //   for a rule's error or an odd change shape: those are logged and counted.
 // - `search(req, publishedSize)` / `history(req, publishedSize)` see only indexes < publishedSize
 //   and throw RpcError(INVALID_ARGUMENT, 'field: why') for bad input.
+// - History diffs compare the stored object after each version with the one before it: a patch
+//   shows its effect on the object, a failed attempt has an empty diff, a create is one `add` of
+//   the root and a delete one `remove` of the root (`from` = the last known version).
 // - `reindex(db, opts)` drops and rebuilds the tables from `entries` + `bodies`;
 //   `reindexCommand()` is the `ingress-ledger reindex --data-dir DIR` command.
 

@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Change } from '../../../packages/change/index.js';
 import type { GetObjectHistoryRequest, SearchEntriesRequest } from '../../../packages/proto/index.js';
 import {
   defaultRiskConfig,
+  deniedActor,
   type Finding,
   parseRiskConfig,
   type RiskConfig,
@@ -35,46 +35,9 @@ import {
 import { LeafReader, resolveBodies } from './leaf-reader.js';
 import { RecentVersions } from './recent-versions.js';
 import { createSearchTables } from './schema.js';
+import { type SearchMetrics, searchMetrics } from './search-metrics.js';
 import { rfc3339Micros } from './timestamp.js';
 import type { IndexInput, SearchIndexOptions } from './types.js';
-
-interface Metrics {
-  findings: Counter<'rule'>;
-  ruleFailures: Counter<'rule'>;
-  indexFailures: Counter;
-  queries: Histogram<'method'>;
-}
-
-function metrics(registry: Registry | undefined): Metrics | undefined {
-  if (registry === undefined) return undefined;
-  const registers = [registry];
-  return {
-    findings: new Counter({
-      name: 'ingress_ledger_risk_findings_total',
-      help: 'Risk findings by rule',
-      labelNames: ['rule'],
-      registers,
-    }),
-    ruleFailures: new Counter({
-      name: 'ingress_ledger_risk_rule_failures_total',
-      help: 'Risk rule evaluations that threw (the entry was still logged)',
-      labelNames: ['rule'],
-      registers,
-    }),
-    indexFailures: new Counter({
-      name: 'ingress_ledger_search_index_failures_total',
-      help: 'Entries whose search rows could not be derived (the entry was still logged)',
-      registers,
-    }),
-    queries: new Histogram({
-      name: 'ingress_ledger_search_query_seconds',
-      help: 'SearchEntries and GetObjectHistory latency',
-      labelNames: ['method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers,
-    }),
-  };
-}
 
 /** Reads the rules file once; a bad file stops start-up (RiskError BAD_CONFIG). */
 export function loadRiskConfig(rulesFile: string | undefined): RiskConfig {
@@ -85,7 +48,7 @@ export function loadRiskConfig(rulesFile: string | undefined): RiskConfig {
 export class SearchIndex {
   readonly #db: Database.Database;
   readonly #log: Logger;
-  readonly #metrics: Metrics | undefined;
+  readonly #metrics: SearchMetrics | undefined;
   readonly #engine: RiskEngine;
   readonly #reader: LeafReader;
   readonly #insertEntry: Database.Statement;
@@ -104,7 +67,7 @@ export class SearchIndex {
   constructor(db: Database.Database, opts: SearchIndexOptions) {
     this.#db = db;
     this.#log = opts.logger;
-    this.#metrics = metrics(opts.registry);
+    this.#metrics = searchMetrics(opts.registry);
     this.#engine = new RiskEngine(loadRiskConfig(opts.rulesFile));
     createSearchTables(db);
     this.#reader = new LeafReader(db);
@@ -123,8 +86,26 @@ export class SearchIndex {
     this.#insertFts = db.prepare(
       'INSERT INTO search_fts (rowid, reason, username, names, hosts, annotations) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.#primeBurstWindow();
     this.#findings = db.prepare(
       'SELECT rule, severity, message, path FROM search_findings WHERE idx = ? ORDER BY seq',
+    );
+  }
+
+  #primeBurstWindow(): void {
+    const windowUs = BigInt(this.#engine.config.burstWindowSeconds) * 1_000_000n;
+    const rows = this.#db
+      .prepare<[bigint], { username: string; source_ips: string; stage_us: bigint }>(
+        `SELECT username, source_ips, stage_us FROM search_entries
+         WHERE stage_us >= (SELECT coalesce(max(stage_us), 0) FROM search_entries) - ? AND response_code IN (401, 403)
+         ORDER BY idx`,
+      )
+      .all(windowUs);
+    this.#engine.primeDenials(
+      rows.map((r) => ({
+        actor: deniedActor(r.username, JSON.parse(r.source_ips) as string[]),
+        atMs: Number(r.stage_us / 1000n),
+      })),
     );
   }
 
