@@ -86,7 +86,7 @@ export async function startLedger(
   if (config.witnessPolicyFile !== undefined) {
     const file = config.witnessPolicyFile;
     const policy = configError('witness-policy', () => parsePolicy(readFileSync(file, 'utf8')));
-    cosigner = createWitnessCosigner({ policy, logger, registry });
+    cosigner = configError('witness-policy', () => createWitnessCosigner({ policy, logger, registry }));
   }
   const creds = configError('grpc-cert', () => serverCredentials(config.grpcTls ?? {}));
 
