@@ -1,6 +1,7 @@
 // Files and key texts the user hands the command. Everything here is treated as hostile: sizes are
 // capped before reading, and a file that does not parse is a configuration error (exit 2).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MAX_LEAF_BYTES } from '../../packages/change/index.js';
 import { parseVkeyList } from '../../packages/runtime/index.js';
 import {
@@ -79,6 +80,27 @@ export function readProof(path: string): TlogProof {
 
 export function readLeaf(path: string): Uint8Array {
   return readCapped(path, MAX_LEAF_BYTES, 'leaf');
+}
+
+/**
+ * The file of collector vkeys kept beside a policy (`up` writes one into its data dir; an evidence
+ * bundle carries one). `verify` and `audit` read it when no collector key is given on the command line.
+ */
+export const COLLECTOR_VKEYS_FILE = 'collector.vkeys';
+
+/**
+ * Collector keys from `--collector-vkey` texts and `--collector-vkeys` files, or else from the
+ * `collector.vkeys` file beside the policy when there is one.
+ */
+export function collectorKeysFor(
+  policyPath: string,
+  texts: readonly string[],
+  files: readonly string[],
+): { keys: PublicKey[]; source?: string } {
+  if (texts.length > 0 || files.length > 0) return { keys: collectorKeys(texts, files) };
+  const beside = join(dirname(policyPath), COLLECTOR_VKEYS_FILE);
+  if (!existsSync(beside)) return { keys: [] };
+  return { keys: collectorKeys([], [beside]), source: beside };
 }
 
 /** Collector keys from `--collector-vkey` texts and `--collector-vkeys` files. */

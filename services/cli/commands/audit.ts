@@ -9,7 +9,7 @@ import { type AuditState, readState, writeState } from '../audit/state.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { collect, parseInterval, positiveInt } from '../flags.js';
-import { collectorKeys, readPolicy } from '../inputs.js';
+import { collectorKeysFor, readPolicy } from '../inputs.js';
 import { b64, fields, green, io, printJson, println, red, yellow } from '../output.js';
 import { Progress } from '../progress.js';
 
@@ -53,9 +53,12 @@ export function auditCommand(): Command {
 
 async function audit(o: AuditOptions): Promise<void> {
   const { policy } = readPolicy(o.policy);
-  const keys = collectorKeys(o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  const { keys, source } = collectorKeysFor(o.policy, o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  if (source !== undefined) io.err(`collector keys: ${source}\n`);
   if (keys.length === 0) {
-    io.err('warning: no --collector-vkey given: leaves are checked for form, not for their signatures\n');
+    io.err(
+      'warning: no collector key (--collector-vkey, --collector-vkeys, or collector.vkeys beside the policy): leaves are checked for form, not for their signatures\n',
+    );
   }
   let trusted: AuditState | undefined = o.state === undefined ? undefined : readState(o.state);
   const api = openLedger(o);

@@ -1,7 +1,8 @@
 // `ingress-ledger verify` against evidence built with packages/tlog: a real signed, cosigned log in
 // memory, then files altered the way an attacker (or a careless copy) would alter them.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { formatTlogProof, generateKey, parseTlogProof, signNote } from '../../../packages/tlog/index.js';
@@ -175,6 +176,37 @@ describe('ingress-ledger verify', () => {
       assert.equal(r.status, 1, r.stderr);
       assert.equal(errorCode(r.stdout), 'COLLECTOR_SIGNATURE');
       assert.equal(errorIndex(r.stdout), Number(index));
+    });
+
+    it('reads collector.vkeys beside the policy when no collector key is given', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'il-cli-beside-'));
+      const policy = join(dir, 'policy');
+      copyFileSync(f.policyFile, policy);
+      writeFileSync(join(dir, 'collector.vkeys'), `# trusted collectors\n${f.collectorVkey}\n`);
+      const forger = generateKey('collector/prod');
+      const index = f.log.append(signLeaf(sampleChange(98), forger));
+      const e = writeEvidence(
+        f,
+        'forged-beside',
+        f.log.leaves[Number(index)] as Uint8Array,
+        f.log.tlogProof(index),
+      );
+      const args = ['verify', '--policy', policy, '--proof', e.proofFile, '--leaf', e.leafFile, '--json'];
+      const r = await cli(args);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(errorCode(r.stdout), 'COLLECTOR_SIGNATURE');
+      const ok = await cli([
+        'verify',
+        '--policy',
+        policy,
+        '--proof',
+        good.proofFile,
+        '--leaf',
+        good.leafFile,
+        '--json',
+      ]);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(String(jsonLines(ok.stdout)[0]?.collector), /^collector\/prod\+/);
     });
 
     it('exits 1 with COLLECTOR_SIGNATURE for a leaf signed by the key of another cluster', async () => {

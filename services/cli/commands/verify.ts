@@ -1,7 +1,7 @@
 // `ingress-ledger verify`: offline verification of one entry's evidence (DESIGN 3.6 and 6).
 import { Command } from 'commander';
 import { collect } from '../flags.js';
-import { collectorKeys, readLeaf, readPolicy, readProof } from '../inputs.js';
+import { collectorKeysFor, readLeaf, readPolicy, readProof } from '../inputs.js';
 import { b64, bold, fields, green, io, printJson, println, yellow } from '../output.js';
 import { describeChange } from '../render-change.js';
 import { verifyEvidence } from '../verification/evidence.js';
@@ -37,9 +37,12 @@ function verify(o: VerifyOptions): void {
   const { policy } = readPolicy(o.policy);
   const proof = readProof(o.proof);
   const leaf = readLeaf(o.leaf);
-  const keys = collectorKeys(o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  const { keys, source } = collectorKeysFor(o.policy, o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  if (source !== undefined) io.err(`collector keys: ${source}\n`);
   if (keys.length === 0) {
-    io.err("warning: no --collector-vkey given: the leaf's collector signature is not checked\n");
+    io.err(
+      "warning: no collector key (--collector-vkey, --collector-vkeys, or collector.vkeys beside the policy): the leaf's collector signature is not checked\n",
+    );
   }
   const v = verifyEvidence(proof, leaf, policy, keys);
   const { origin, size, rootHash } = v.checkpoint;

@@ -1,11 +1,13 @@
 // `ingress-ledger up` (DESIGN 6): the whole system on one machine. nats-server (unless --nats-url),
 // a witness, a ledger that requires that witness's cosignature, and a collector, with keys kept in
 // the data dir so a second run resumes the same log. Stops everything, in reverse, on SIGINT/SIGTERM.
+import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { parsePort } from '../flags.js';
+import { COLLECTOR_VKEYS_FILE } from '../inputs.js';
 import { bold, fields, io, println } from '../output.js';
 import {
   ensureDataDir,
@@ -98,6 +100,8 @@ async function up(o: UpOptions): Promise<void> {
     });
     running.push(witness);
     const policy = writePolicy(dir, keys.log.vkey, WITNESS_LABEL, keys.witnessVkey, witness.url);
+    // Beside the policy, where `verify` and `audit` look for collector keys when given none.
+    writeFileSync(join(dir, COLLECTOR_VKEYS_FILE), `${keys.collector.vkey}\n`);
     const ledger = await startLedgerService({
       dataDir: join(dir, 'ledger'),
       origin,
@@ -145,7 +149,7 @@ async function up(o: UpOptions): Promise<void> {
         ['endpoints', join(dir, 'endpoints.json')],
         [
           'try',
-          `ingress-ledger audit --grpc ${ledger.grpc} --policy ${policy.path} --collector-vkeys ${join(dir, 'keys', 'collector.vkey')}`,
+          `ingress-ledger audit --grpc ${ledger.grpc} --policy ${policy.path} --state ${join(dir, 'audit.state')}`,
         ],
       ]),
     );
