@@ -1,5 +1,6 @@
 // Strict parsers for flag values. Each throws commander's InvalidArgumentError, which the program
 // reports as a one-line usage error (exit 2) naming the flag.
+import { type Timestamp, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { InvalidArgumentError } from 'commander';
 import { parseDecimal } from '../../packages/tlog/index.js';
 
@@ -57,14 +58,33 @@ const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3
 // RFC 3339 with a zone; Date.parse alone would accept far more than that.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
+/** A point in time as parsed from a flag: a Date plus the digits below the millisecond, if any. */
+export interface TimePoint {
+  date: Date;
+  /** Nanoseconds within the second, when the text gave more precision than a Date holds. */
+  nanos?: number;
+}
+
+/** The protobuf Timestamp of a TimePoint, keeping micro- and nanoseconds (audit times have them). */
+export function timestampOf(t: TimePoint): Timestamp {
+  const ts = timestampFromDate(t.date);
+  if (t.nanos !== undefined) ts.nanos = t.nanos;
+  return ts;
+}
+
 /** `2h`, `30m`, `7d` before now, or an RFC 3339 time. */
-export function parseTimeOrAgo(now: () => number = Date.now): (text: string) => Date {
+export function parseTimeOrAgo(now: () => number = Date.now): (text: string) => TimePoint {
   return (text) => {
     const ago = DURATION.exec(text);
-    if (ago !== null) return new Date(now() - Number(ago[1]) * (UNIT_MS[ago[2] ?? 's'] ?? 1e3));
+    if (ago !== null) return { date: new Date(now() - Number(ago[1]) * (UNIT_MS[ago[2] ?? 's'] ?? 1e3)) };
     if (RFC3339.test(text)) {
       const t = Date.parse(text);
-      if (!Number.isNaN(t)) return new Date(t);
+      if (!Number.isNaN(t)) {
+        const fraction = /\.(\d{1,9})/.exec(text)?.[1];
+        return fraction === undefined
+          ? { date: new Date(t) }
+          : { date: new Date(t), nanos: Number(fraction.padEnd(9, '0')) };
+      }
     }
     throw new InvalidArgumentError('expected a duration like 2h, 30m, 7d or an RFC 3339 time');
   };

@@ -7,6 +7,7 @@ import { parseVkeyList } from '../../packages/runtime/index.js';
 import {
   type Policy,
   type PublicKey,
+  parseNote,
   parsePolicy,
   parseTlogProof,
   parseVkey,
@@ -78,8 +79,22 @@ export function readProof(path: string): TlogProof {
   }
 }
 
+/**
+ * Reads a leaf file and checks that it parses as one: a signed note whose text is a single line.
+ * Whether it is the leaf the proof is about is verification's question (exit 1), not this one's.
+ */
 export function readLeaf(path: string): Uint8Array {
-  return readCapped(path, MAX_LEAF_BYTES, 'leaf');
+  const leaf = readCapped(path, MAX_LEAF_BYTES, 'leaf');
+  let text: string;
+  try {
+    text = parseNote(leaf).text;
+  } catch (err) {
+    throw new CliError('CONFIG', `leaf ${path}: not a signed note (${why(err)})`);
+  }
+  if (text.indexOf('\n') !== text.length - 1) {
+    throw new CliError('CONFIG', `leaf ${path}: the note text is not one line`);
+  }
+  return leaf;
 }
 
 /**

@@ -228,8 +228,14 @@ describe('the audit webhook', { skip: haveNatsServer() ? false : 'nats-server is
       { name: 'a JSON string', body: '"Event"', status: 400 },
       { name: 'invalid UTF-8', body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), status: 400 },
       { name: 'corrupt gzip', body: 'not gzip', headers: { 'content-encoding': 'gzip' }, status: 400 },
-      { name: 'an unknown encoding', body: '{}', headers: { 'content-encoding': 'br' }, status: 415 },
-      { name: 'a wrong content type', body: '{}', headers: { 'content-type': 'text/plain' }, status: 415 },
+      { name: 'an unknown encoding', body: '{}', headers: { 'content-encoding': 'br' }, status: 400 },
+      { name: 'a wrong content type', body: '{}', headers: { 'content-type': 'text/plain' }, status: 400 },
+      {
+        name: 'an array with a form content type (curl -d)',
+        body: '[1,2]',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        status: 400,
+      },
       { name: 'no token', body: '{}', headers: { authorization: '' }, status: 401 },
       {
         name: 'a wrong token',

@@ -139,9 +139,9 @@ describe('the client commands', { concurrency: 4 }, () => {
     assert.ok(!existsSync(join(f.dir, 'x.leaf')));
   });
 
-  it('prove of an index beyond the tree is exit 1', async () => {
+  it('prove of an index beyond the tree is exit 2 (bad usage)', async () => {
     const r = await cli(['prove', '--grpc', ledger.address, '--index', '23', '--out', join(f.dir, 'y')]);
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.status, 2, r.stderr);
   });
 
   it('search prints {index, change, findings} lines, newest first', async () => {

@@ -89,12 +89,8 @@ async function prove(o: ProveOptions): Promise<void> {
     const unique = [...new Set(indexes)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const i of unique) {
       if (i >= cp.size) {
-        throw new VerificationError(
-          'INCLUSION',
-          `entry ${i} is beyond the checkpoint's tree size ${cp.size}`,
-          i,
-          cp.size,
-        );
+        // Nothing failed to verify: the request names an entry the log does not have (yet).
+        throw new CliError('USAGE', `--index ${i}: beyond the checkpoint's tree size ${cp.size}`);
       }
     }
     const items: Evidence[] = [];

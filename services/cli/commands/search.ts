@@ -1,9 +1,8 @@
 // `ingress-ledger search` (DESIGN 5.1): find entries by the fields of their change, newest first.
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Command } from 'commander';
 import type { Finding, SearchResult } from '../../../packages/proto/index.js';
 import { type ClientOptions, changeOfLeaf, openLedger, withClientOptions } from '../client-options.js';
-import { parseTimeOrAgo, positiveInt } from '../flags.js';
+import { parseTimeOrAgo, positiveInt, type TimePoint, timestampOf } from '../flags.js';
 import { callFailed, type LedgerApi, type SearchInit } from '../ledger-client.js';
 import { localTime, printJson, println, red, table, yellow } from '../output.js';
 import { actorLabel, objectLabel } from '../render-change.js';
@@ -24,8 +23,8 @@ export interface SearchFilters {
   host?: string;
   responseCode?: number;
   risk?: string;
-  since?: Date;
-  until?: Date;
+  since?: TimePoint;
+  until?: TimePoint;
   text?: string;
   limit?: number;
 }
@@ -48,7 +47,7 @@ export function withSearchFilters(cmd: Command): Command {
       'changes at or after: a duration ago (2h, 7d) or an RFC 3339 time',
       parseTimeOrAgo(),
     )
-    .option('--until <time>', 'changes before: an RFC 3339 time or a duration ago', parseTimeOrAgo())
+    .option('--until <time>', 'changes at or before: an RFC 3339 time or a duration ago', parseTimeOrAgo())
     .option('--text <query>', 'full-text query over reason, user, names, hosts and annotations')
     .option(
       '--limit <n>',
@@ -75,8 +74,8 @@ export function searchRequest(f: SearchFilters): SearchInit {
     if (v !== undefined) req[k] = v;
   }
   if (f.responseCode !== undefined) req['responseCode'] = f.responseCode;
-  if (f.since !== undefined) req['since'] = timestampFromDate(f.since);
-  if (f.until !== undefined) req['until'] = timestampFromDate(f.until);
+  if (f.since !== undefined) req['since'] = timestampOf(f.since);
+  if (f.until !== undefined) req['until'] = timestampOf(f.until);
   return req as SearchInit;
 }
 

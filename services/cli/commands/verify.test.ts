@@ -246,6 +246,15 @@ describe('ingress-ledger verify', () => {
       ['a policy of garbage', () => ['--policy', bad('garbage.policy', 'quorum nobody\n')]],
       ['an empty policy', () => ['--policy', bad('empty.policy', '')]],
       ['an oversized leaf', () => ['--leaf', bad('huge.leaf', new Uint8Array(70_000))]],
+      ['a leaf of garbage', () => ['--leaf', bad('garbage.leaf', 'hello\n')]],
+      [
+        'a leaf of random bytes',
+        () => ['--leaf', bad('random.leaf', new Uint8Array([0xff, 0xfe, 0x00, 0x41]))],
+      ],
+      [
+        'a leaf note of two text lines',
+        () => ['--leaf', bad('two.leaf', '{}\n{}\n\n— collector/prod AAAAAAAA\n')],
+      ],
       ['a bad collector vkey', () => ['--collector-vkey', 'collector/prod+zz+AAAA']],
       ['a collector vkey of another name', () => ['--collector-vkey', f.logKey.vkey]],
       ['an unknown flag', () => ['--frobnicate']],

@@ -15,8 +15,11 @@ export interface UpKeys {
   witnessVkey: string;
 }
 
-/** Reads PREFIX.key, or generates it (and PREFIX.vkey) on the first run. */
-function keyFile(prefix: string, name: string, witness = false): PrivateKey {
+/**
+ * Reads PREFIX.key, or generates it (and PREFIX.vkey) on the first run. A name that was only a
+ * default (derived from the host name, which may change between runs) yields to the stored key's.
+ */
+function keyFile(prefix: string, name: string, witness = false, explicit = true): PrivateKey {
   if (existsSync(`${prefix}.key`)) {
     let key: PrivateKey;
     try {
@@ -24,7 +27,7 @@ function keyFile(prefix: string, name: string, witness = false): PrivateKey {
     } catch (err) {
       throw new CliError('CONFIG', `${prefix}.key: ${(err as Error).message}`);
     }
-    if (key.name !== name) {
+    if (key.name !== name && explicit) {
       throw new CliError(
         'CONFIG',
         `${prefix}.key is a key for "${key.name}", not "${name}" (another --origin or --cluster?)`,
@@ -48,10 +51,16 @@ export function ensureDataDir(dir: string): void {
   }
 }
 
-export function loadOrCreateKeys(dir: string, origin: string, witnessName: string, cluster: string): UpKeys {
+export function loadOrCreateKeys(
+  dir: string,
+  origin: string,
+  witnessName: string,
+  cluster: string,
+  originExplicit = true,
+): UpKeys {
   const keys = join(dir, 'keys');
-  const log = keyFile(join(keys, 'log'), origin);
-  const witness = keyFile(join(keys, 'witness'), witnessName, true);
+  const log = keyFile(join(keys, 'log'), origin, false, originExplicit);
+  const witness = keyFile(join(keys, 'witness'), witnessName, true, false);
   const collector = keyFile(join(keys, 'collector'), `collector/${cluster}`);
   return { log, witness, collector, witnessVkey: cosignatureVkey(witness) };
 }

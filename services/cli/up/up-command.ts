@@ -65,10 +65,17 @@ async function up(o: UpOptions): Promise<void> {
   }
   const dir = resolve(o.dataDir);
   const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost';
-  const origin = o.origin ?? `ingress-ledger.local/${host}`;
   ensureDataDir(dir);
   removeEndpoints(dir);
-  const keys = loadOrCreateKeys(dir, origin, `witness.local/${host}`, o.cluster);
+  const keys = loadOrCreateKeys(
+    dir,
+    o.origin ?? `ingress-ledger.local/${host}`,
+    `witness.local/${host}`,
+    o.cluster,
+    o.origin !== undefined,
+  );
+  // The log key's name is the origin: on later runs it is the one the data dir already holds.
+  const origin = keys.log.name;
   const token = loadOrCreateToken(dir);
 
   const running: Running[] = [];

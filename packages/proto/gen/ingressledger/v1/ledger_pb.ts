@@ -418,7 +418,7 @@ export type SearchEntriesRequest = Message<"ingressledger.v1.SearchEntriesReques
   since?: Timestamp | undefined;
 
   /**
-   * Only changes whose stageTimestamp is before this time.
+   * Only changes whose stageTimestamp is at or before this time.
    *
    * @generated from field: google.protobuf.Timestamp until = 12;
    */
