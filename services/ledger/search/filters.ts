@@ -5,6 +5,7 @@ import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import type { SearchEntriesRequest } from '../../../packages/proto/index.js';
 import { RULE_IDS } from '../../../packages/risk/index.js';
 import { invalidArgument } from './errors.js';
+import { pairPhrase } from './fts-pairs.js';
 
 /** Results per page when the request says 0. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -49,15 +50,35 @@ function micros(field: string, t: Timestamp): bigint {
   return t.seconds * 1_000_000n + BigInt(Math.floor(t.nanos / 1000));
 }
 
-/** Each whitespace-separated term as an FTS5 string (double quotes doubled), ANDed. */
-export function ftsQuery(text: string): string {
+function textTerms(text: string): string[] {
   const terms = text.split(/\s+/).filter((t) => t !== '');
   if (terms.length === 0) throw invalidArgument('text', 'no search terms');
   if (terms.length > MAX_TEXT_TERMS) throw invalidArgument('text', `more than ${MAX_TEXT_TERMS} terms`);
-  return terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' ');
+  return terms;
 }
 
-export function buildQuery(req: SearchEntriesRequest): SearchQuery {
+const quoted = (terms: readonly string[]) => terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' ');
+
+/** Each whitespace-separated term as an FTS5 string (double quotes doubled), ANDed. */
+export function ftsQuery(text: string): string {
+  return quoted(textTerms(text));
+}
+
+/** How the index can answer `text` (fts-pairs.ts). */
+export interface FtsPlan {
+  /** search_fts_pairs holds every indexed entry that is not in search_fts_slow. */
+  pairs: boolean;
+  /** search_fts_slow is not empty. */
+  slow: boolean;
+}
+
+const FTS = 'e.idx IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)';
+const PAIRS = 'e.idx IN (SELECT rowid FROM search_fts_pairs WHERE search_fts_pairs MATCH ?)';
+
+export function buildQuery(
+  req: SearchEntriesRequest,
+  plan: FtsPlan = { pairs: false, slow: false },
+): SearchQuery {
   const where: string[] = [];
   const params: (string | bigint)[] = [];
   const eq = (field: string, column: string, value: string, allowed?: readonly string[]) => {
@@ -104,15 +125,42 @@ export function buildQuery(req: SearchEntriesRequest): SearchQuery {
     where.push('e.stage_us <= ?');
     params.push(until);
   }
+  // The page token is tied to what is asked, not to how the text is looked up (which changes when
+  // a non-ASCII entry arrives between two pages).
+  const asked: [string[], (string | bigint)[]] = [[...where], [...params]];
   if (req.text !== '') {
     checkString('text', req.text);
-    where.push('e.idx IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)');
-    params.push(ftsQuery(req.text));
+    const terms = textTerms(req.text);
+    asked[0].push(FTS);
+    asked[1].push(quoted(terms));
+    // Terms of two or more plain tokens are phrases of token pairs; the rest stay in search_fts.
+    // Both are ANDed, as the terms were, and each still matches in any one column.
+    const single: string[] = [];
+    const paired: string[] = [];
+    for (const t of terms) {
+      const p = plan.pairs ? pairPhrase(t) : undefined;
+      if (p === undefined) single.push(t);
+      else paired.push(p);
+    }
+    if (single.length > 0) {
+      where.push(FTS);
+      params.push(quoted(single));
+    }
+    if (paired.length > 0) {
+      const phrases = paired.join(' ');
+      if (plan.slow) {
+        where.push(`(${PAIRS} OR (e.idx IN (SELECT idx FROM search_fts_slow) AND ${FTS}))`);
+        params.push(phrases, quoted(terms.filter((t) => !single.includes(t))));
+      } else {
+        where.push(PAIRS);
+        params.push(phrases);
+      }
+    }
   }
   if (req.pageSize > MAX_PAGE_SIZE) throw invalidArgument('page_size', `at most ${MAX_PAGE_SIZE}`);
   const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify([where, params.map(String)]))
+    .update(JSON.stringify([asked[0], asked[1].map(String)]))
     .digest('hex')
     .slice(0, 16);
   const before = req.pageToken === '' ? undefined : decodePageToken(req.pageToken, fingerprint);

@@ -5,9 +5,24 @@ import type Database from 'better-sqlite3';
 /** Bump when the layout changes: a database with another version is reindexed by the operator. */
 export const SEARCH_SCHEMA_VERSION = 1n;
 
-const TABLES = ['search_fts', 'search_findings', 'search_attrs', 'search_entries', 'search_meta'] as const;
+const TABLES = [
+  'search_fts_slow',
+  'search_fts_pairs',
+  'search_fts',
+  'search_findings',
+  'search_attrs',
+  'search_entries',
+  'search_meta',
+] as const;
 
 export function createSearchTables(db: Database.Database): void {
+  // The pair table (fts-pairs.ts) is complete only when it was there from the first entry: a
+  // database indexed before it existed keeps matching terms in search_fts until reindexed.
+  const hadEntries =
+    db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_entries'").get() !== undefined &&
+    db.prepare('SELECT 1 FROM search_entries LIMIT 1').get() !== undefined;
+  const hadPairs =
+    db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'search_fts_pairs'").get() !== undefined;
   db.exec(`
     CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT OR IGNORE INTO search_meta (key, value) VALUES ('schema', ${SEARCH_SCHEMA_VERSION});
@@ -69,7 +84,18 @@ export function createSearchTables(db: Database.Database): void {
     CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5 (
       reason, username, names, hosts, annotations, content='', tokenize='unicode61'
     );
+    -- Adjacent token pairs of search_fts's columns (fts-pairs.ts): fast phrases for identifiers.
+    CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_pairs USING fts5 (
+      reason, username, names, hosts, annotations, content='', tokenize="unicode61 tokenchars '_'"
+    );
+    -- Entries whose text is not plain ASCII: not in search_fts_pairs, matched in search_fts.
+    CREATE TABLE IF NOT EXISTS search_fts_slow (idx INTEGER PRIMARY KEY);
   `);
+  if (!hadPairs) {
+    db.prepare("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('fts_pairs', ?)").run(
+      hadEntries ? 0 : 1,
+    );
+  }
 }
 
 export function dropSearchTables(db: Database.Database): void {

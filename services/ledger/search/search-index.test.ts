@@ -23,6 +23,7 @@ import {
 } from './corpus.js';
 import { MAX_FILTER_CHARS } from './filters.js';
 import { reindex } from './reindex.js';
+import { SearchIndex } from './search-index.js';
 import { openTestLedger, type TestLedger } from './testing.js';
 
 const ENTRIES = 600;
@@ -61,6 +62,53 @@ function allPages(l: TestLedger, f: Filter, pageSize: number, published: () => b
 
 const invalid = (fn: () => unknown) =>
   assert.throws(fn, (e: unknown) => (e as { code?: unknown }).code === status.INVALID_ARGUMENT);
+
+describe('SearchIndex full text with non-ASCII text', () => {
+  it('matches terms in entries the pair table does not hold', () => {
+    const l = openTestLedger();
+    try {
+      const corpus = new Corpus(11);
+      const changes = corpus.next(40);
+      const odd = changes[7];
+      const odd2 = changes[20];
+      assert.ok(odd !== undefined && odd2 !== undefined);
+      odd.reason = 'déploiement de shop.example.com';
+      odd2.reason = 'Ünïcödé shop.example.com.example.com';
+      l.append(changes);
+      const q = (text: string) =>
+        l.index.search(request({ word: text }, 1000), l.size()).results.map((r) => r.index);
+      const viaFts = (text: string) =>
+        (
+          l.db
+            .prepare('SELECT rowid AS idx FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC')
+            .all(`"${text}"`) as { idx: bigint }[]
+        ).map((r) => r.idx);
+      for (const text of ['shop.example.com', 'com.example', 'de shop.example', 'déploiement de']) {
+        assert.deepEqual(q(text), viaFts(text), text);
+      }
+      assert.ok(q('shop.example.com').includes(7n));
+      assert.ok(q('com.example').includes(20n));
+      assert.deepEqual(q('de shop.example'), [7n]);
+    } finally {
+      l.close();
+    }
+  });
+
+  it('an index made before the pair table keeps answering from search_fts', () => {
+    const l = openTestLedger();
+    try {
+      l.append(new Corpus(3).next(30));
+      const want = l.index.search(request({ word: 'shop.example.com' }, 1000), l.size()).results;
+      l.db.exec('DROP TABLE search_fts_pairs');
+      l.db.exec("DELETE FROM search_meta WHERE key = 'fts_pairs'");
+      const again = new SearchIndex(l.db, { logger: silentLogger() });
+      assert.deepEqual(again.search(request({ word: 'shop.example.com' }, 1000), l.size()).results, want);
+      assert.ok(want.length > 0);
+    } finally {
+      l.close();
+    }
+  });
+});
 
 describe('SearchIndex', () => {
   let l: TestLedger;
@@ -143,6 +191,80 @@ describe('SearchIndex', () => {
   it('finds a host by full text', () => {
     const got = l.index.search(request({ word: 'shop.example.com' }, 1000), l.size()).results.length;
     assert.ok(got >= check({ host: 'shop.example.com' }));
+  });
+
+  describe('terms of several tokens (hosts, users, names) match the phrase scan', () => {
+    const toks = (x: string) =>
+      x
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((t) => t !== '');
+    const hasPhrase = (col: string, p: readonly string[]) => {
+      const ts = toks(col);
+      for (let i = 0; i + p.length <= ts.length; i++) if (p.every((w, j) => ts[i + j] === w)) return true;
+      return false;
+    };
+    const scan = (text: string) =>
+      corpus.entries
+        .filter(({ idx, change: c, hosts, annotationValues }) => {
+          if (idx >= l.size()) return false;
+          const cols = [
+            c.reason ?? '',
+            [c.user.username, c.impersonatedUser?.username ?? ''].filter((u) => u !== '').join(' '),
+            [c.object.name, c.object.namespace, c.cluster].join(' '),
+            [...new Set(hosts)].join(' '),
+            annotationValues.join('\n'),
+          ];
+          return text
+            .split(/\s+/)
+            .filter((t) => t !== '')
+            .every((t) => cols.some((col) => hasPhrase(col, toks(t))));
+        })
+        .map((e) => e.idx)
+        .reverse();
+    const direct = (text: string) =>
+      (
+        l.db.prepare('SELECT rowid AS idx FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC').all(
+          text
+            .split(/\s+/)
+            .filter((t) => t !== '')
+            .map((t) => `"${t.replaceAll('"', '""')}"`)
+            .join(' '),
+        ) as { idx: bigint }[]
+      ).map((r) => r.idx);
+    for (const text of [
+      'shop.example.com',
+      'Shop.Example.COM',
+      'example.com',
+      'shop.example',
+      '*.example.org',
+      'api.example.com shop.example.com',
+      'alice@example.com',
+      'example.com alice',
+      'system:serviceaccount:ci:deployer',
+      'serviceaccount:ci',
+      'web payments',
+      'web shop eu1',
+      'com api',
+      'auth.refund.example.com',
+      'https://auth.canary.example.com',
+      'more_set_headers',
+      'X-hotfix: 1',
+      'refund for ticket',
+      'for-ticket-4',
+      'example.com.',
+    ]) {
+      it(text, () => {
+        const got = allPages(l, { word: text }, 37, () => l.size());
+        assert.deepEqual(got, scan(text));
+        assert.deepEqual(got, direct(text));
+      });
+    }
+    it('the corpus exercises them', () => {
+      assert.ok(scan('shop.example.com').length > 20);
+      assert.ok(scan('alice@example.com').length > 20);
+      assert.ok(scan('web shop eu1').length > 0);
+    });
   });
 
   it('returns only entries below the published size', () => {
@@ -260,7 +382,7 @@ describe('SearchIndex', () => {
         ),
       );
     const fts = () =>
-      WORDS.map((w) =>
+      [...WORDS, 'shop.example.com', 'alice@example.com', 'web shop', 'refund for ticket'].map((w) =>
         l.index
           .search(request({ word: w }, 1000), l.size())
           .results.map((r) => String(r.index))

@@ -25,6 +25,7 @@ import {
 } from './entry-row.js';
 import { invalidArgument } from './errors.js';
 import { buildQuery, encodePageToken } from './filters.js';
+import { pairColumns } from './fts-pairs.js';
 import {
   type HistoryVersion,
   objectHistory,
@@ -55,6 +56,10 @@ export class SearchIndex {
   readonly #insertAttr: Database.Statement;
   readonly #insertFinding: Database.Statement;
   readonly #insertFts: Database.Statement;
+  readonly #insertPairs: Database.Statement;
+  readonly #insertSlow: Database.Statement;
+  readonly #pairsComplete: Database.Statement<[], { value: bigint }>;
+  readonly #anySlow: Database.Statement<[], { n: bigint }>;
   readonly #findings: Database.Statement<
     [bigint],
     { rule: string; severity: string; message: string; path: string }
@@ -86,6 +91,14 @@ export class SearchIndex {
     this.#insertFts = db.prepare(
       'INSERT INTO search_fts (rowid, reason, username, names, hosts, annotations) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.#insertPairs = db.prepare(
+      'INSERT INTO search_fts_pairs (rowid, reason, username, names, hosts, annotations) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#insertSlow = db.prepare('INSERT INTO search_fts_slow (idx) VALUES (?)');
+    this.#pairsComplete = db.prepare("SELECT value FROM search_meta WHERE key = 'fts_pairs'");
+    this.#anySlow = db.prepare('SELECT EXISTS (SELECT 1 FROM search_fts_slow) AS n');
+    this.#pairsComplete.safeIntegers(true);
+    this.#anySlow.safeIntegers(true);
     this.#primeBurstWindow();
     this.#findings = db.prepare(
       'SELECT rule, severity, message, path FROM search_findings WHERE idx = ? ORDER BY seq',
@@ -183,6 +196,9 @@ export class SearchIndex {
     });
     const t = d.fts;
     this.#insertFts.run(idx, t.reason, t.username, t.names, t.hosts, t.annotations);
+    const p = pairColumns(t);
+    if (p === undefined) this.#insertSlow.run(idx);
+    else this.#insertPairs.run(idx, ...p);
   }
 
   findingsOf(idx: bigint): Finding[] {
@@ -192,7 +208,12 @@ export class SearchIndex {
   search(req: SearchEntriesRequest, publishedSize: bigint) {
     const end = this.#metrics?.queries.startTimer({ method: 'SearchEntries' });
     try {
-      const q = buildQuery(req);
+      const q = buildQuery(
+        req,
+        req.text === ''
+          ? undefined
+          : { pairs: this.#pairsComplete.get()?.value === 1n, slow: this.#anySlow.get()?.n === 1n },
+      );
       const bound = q.before !== undefined && q.before < publishedSize ? q.before : publishedSize;
       const sql = `SELECT e.idx FROM search_entries e WHERE ${['e.idx < ?', ...q.where].join(' AND ')} ORDER BY e.idx DESC LIMIT ?`;
       let stmt = this.#queries.get(sql);
