@@ -13,15 +13,9 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { ChangeError, type ChangeErrorCode, changeIdentity } from '../../packages/change/index.js';
-import {
-  alertsSubject,
-  CHANGES_STREAM,
-  LEDGER_CONSUMER,
-  rejectedSubject,
-} from '../../packages/runtime/index.js';
+import { CHANGES_STREAM, LEDGER_CONSUMER, rejectedSubject } from '../../packages/runtime/index.js';
 import { bodyRefs, fetchBodies } from './bodies.js';
 import type { LedgerMetrics } from './metrics.js';
-import type { SearchIndex } from './search/index.js';
 import type { AppendItem, LogStore } from './store.js';
 import type { VerifyPool } from './verify-pool.js';
 
@@ -50,10 +44,9 @@ export interface IngestDeps {
   jsm: JetStreamManager;
   store: LogStore;
   pool: VerifyPool;
-  search: SearchIndex | undefined;
   logger: Logger;
   metrics: LedgerMetrics;
-  /** Called after each commit that appended entries. */
+  /** Called after each commit that appended entries (wakes the search follower). */
   onAppended(): void;
 }
 
@@ -131,7 +124,7 @@ export class Ingest {
   }
 
   async #commit(msgs: JsMsg[], verified: Promise<Awaited<ReturnType<VerifyPool['verify']>>>): Promise<void> {
-    const { store, metrics, search, logger } = this.#d;
+    const { store, metrics, logger } = this.#d;
     const results = await verified;
     const items: (AppendItem & { msg: JsMsg })[] = [];
     const rejections: Rejection[] = [];
@@ -162,15 +155,9 @@ export class Ingest {
         bodies,
       });
     }
-    let findings: ReturnType<SearchIndex['add']> = [];
+    // The search index follows the log in its own transactions (search/follower.ts).
     const end = metrics.commitSeconds.startTimer();
-    const outcomes = store.append(items, (appended) => {
-      if (search !== undefined) {
-        findings = search.add(
-          appended.map((a) => ({ index: a.index, change: a.item.change, bodies: a.item.bodies })),
-        );
-      }
-    });
+    const outcomes = store.append(items);
     end();
     let appended = 0;
     outcomes.forEach((o, i) => {
@@ -181,17 +168,8 @@ export class Ingest {
     metrics.appended.inc(appended);
     metrics.treeSize.set(Number(store.size));
     if (appended > 0) this.#d.onAppended();
-    for (const f of findings) this.#publishFindings(f);
     for (const r of rejections) await this.#reject(r);
     if (rejections.length > 0) logger.debug({ count: rejections.length }, 'rejected messages');
-  }
-
-  #publishFindings(f: ReturnType<SearchIndex['add']>[number]): void {
-    for (const finding of f.findings) {
-      const rest = JSON.stringify({ cluster: f.cluster, ...finding });
-      // The index is a bigint: spliced in as a JSON number rather than rounded through Number.
-      this.#d.nc.publish(alertsSubject(f.cluster), `{"index":${f.index},${rest.slice(1)}`);
-    }
   }
 
   async #reject(r: Rejection): Promise<void> {

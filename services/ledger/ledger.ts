@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
 import { addHealthAndReflection, addService, listen, serverCredentials } from '../../packages/rpc/index.js';
 import {
+  alertsSubject,
   connectNats,
   createLogger,
   createRegistry,
@@ -27,7 +28,7 @@ import { type CheckpointCosigner, withoutWitnesses } from './cosigning.js';
 import { LedgerError } from './errors.js';
 import { Ingest } from './ingest.js';
 import { ledgerMetrics } from './metrics.js';
-import { SearchIndex } from './search/index.js';
+import { SearchFollower, SearchIndex } from './search/index.js';
 import { LogStore } from './store.js';
 import { VerifyPool } from './verify-pool.js';
 import { createWitnessCosigner } from './witness-cosigner.js';
@@ -109,6 +110,26 @@ export async function startLedger(
       await nc.flush().catch(() => {});
       await nc.close();
     });
+    const follower =
+      search === undefined
+        ? undefined
+        : new SearchFollower(store.db, search, {
+            logger,
+            registry,
+            logSize: () => store.size,
+            publish: (found) => {
+              for (const f of found) {
+                for (const finding of f.findings) {
+                  const rest = JSON.stringify({ cluster: f.cluster, ...finding });
+                  // The index is a bigint: spliced in as a JSON number rather than rounded.
+                  nc.publish(alertsSubject(f.cluster), `{"index":${f.index},${rest.slice(1)}`);
+                }
+              }
+            },
+          });
+    // Stops before the connection closes (cleanup runs in reverse); resumes at the next start.
+    if (follower !== undefined) cleanup.push(() => follower.stop());
+    follower?.notify();
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, { duplicateWindowMs: config.duplicateWindowMs });
     const js = jetstream(nc);
@@ -159,7 +180,7 @@ export async function startLedger(
     const pool = new VerifyPool(collectorKeys, config.verifyWorkers);
     cleanup.push(() => pool.close());
     const ingest = new Ingest(
-      { nc, js, jsm, store, pool, search, logger, metrics, onAppended: () => {} },
+      { nc, js, jsm, store, pool, logger, metrics, onAppended: () => follower?.notify() },
       { batchSize: config.batchSize, batchAgeMs: config.batchAgeMs, ackWaitMs: config.ackWaitMs },
     );
     await ingest.start();

@@ -1,5 +1,5 @@
 // The log's storage: one SQLite file, one writer. An append batch (entries, the Merkle nodes they
-// complete, identities, bodies, search rows and the new compact range) is one transaction, so a
+// complete, identities, bodies and the new compact range) is one transaction, so a
 // crash leaves either all of a batch or none of it. Proofs read O(log n) stored hashes.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,7 +49,8 @@ export type AppendOutcome = bigint | 'duplicate';
 
 /**
  * Runs inside the append transaction after the batch's entries are written, with the appended
- * items and their indexes (the search index hooks in here). Throwing aborts the whole batch.
+ * items and their indexes. Throwing aborts the whole batch. (The search index does not hook in:
+ * it follows the log in its own transactions, search/follower.ts.)
  */
 export type AppendHook = (appended: { index: bigint; item: AppendItem }[]) => void;
 

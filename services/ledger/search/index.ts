@@ -3,11 +3,13 @@
 // Contract with the ledger:
 // - `new SearchIndex(db, opts)` once, on the ledger's database (safeIntegers on, WAL); it creates
 //   its `search_*` tables when missing. A bad rules file throws RiskError('BAD_CONFIG').
-// - `add(entries)` inside each append transaction, in index order; it returns each entry's
-//   findings for the ledger to publish on `ledger.alerts.<cluster>` after commit. It never throws
+// - `add(entries)` in the caller's transaction, in index order (the follower, reindex); it records
+//   the indexed position in the same transaction and returns each entry's findings for the
+//   follower to publish on `ledger.alerts.<cluster>` after commit.
+// - `SearchFollower` indexes committed entries after the append transactions, in its own. It never throws
 //   for a rule's error or an odd change shape: those are logged and counted.
 // - `search(req, publishedSize)` / `history(req, publishedSize)` see only indexes < publishedSize
-//   and throw RpcError(INVALID_ARGUMENT, 'field: why') for bad input.
+//   (and below the indexed position) and throw RpcError(INVALID_ARGUMENT, 'field: why') for bad input.
 // - History diffs compare the stored object after each version with the one before it: a patch
 //   shows its effect on the object, a failed attempt has an empty diff, a create is one `add` of
 //   the root and a delete one `remove` of the root (`from` = the last known version).
@@ -15,6 +17,13 @@
 //   `reindexCommand()` is the `ingress-ledger reindex --data-dir DIR` command.
 
 export { DEFAULT_PAGE_SIZE, MAX_FILTER_CHARS, MAX_PAGE_SIZE } from './filters.js';
+export {
+  FOLLOW_CHUNK,
+  type FollowerOptions,
+  type IndexedFindings,
+  LAG_WARN_ENTRIES,
+  SearchFollower,
+} from './follower.js';
 export type { HistoryVersion } from './history.js';
 export { type ReindexOptions, reindex } from './reindex.js';
 export { ReindexError, reindexCommand } from './reindex-command.js';

@@ -32,6 +32,7 @@ export function reindex(db: Database.Database, opts: ReindexOptions): bigint {
     'SELECT idx, leaf FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?',
   );
   page.safeIntegers(true);
+  const setIndexed = db.prepare("UPDATE search_progress SET indexed = ? WHERE key = 'indexed'");
   let next = 0n;
   let done = 0n;
   const empty = new Map<string, Uint8Array>();
@@ -49,9 +50,13 @@ export function reindex(db: Database.Database, opts: ReindexOptions): bigint {
         );
       }
     }
-    db.transaction(() => index.add(batch))();
     done += BigInt(rows.length);
     next = (rows.at(-1)?.idx ?? next) + 1n;
+    db.transaction(() => {
+      index.add(batch);
+      // The follower resumes after the rebuild (a skipped last leaf still counts as done).
+      setIndexed.run(next);
+    })();
     opts.onProgress?.(done, total);
   }
   return done;

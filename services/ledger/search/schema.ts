@@ -8,6 +8,7 @@ export const SEARCH_SCHEMA_VERSION = 1n;
 const TABLES = [
   'search_fts_slow',
   'search_fts_pairs',
+  'search_progress',
   'search_fts',
   'search_findings',
   'search_attrs',
@@ -26,6 +27,9 @@ export function createSearchTables(db: Database.Database): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT OR IGNORE INTO search_meta (key, value) VALUES ('schema', ${SEARCH_SCHEMA_VERSION});
+    -- The follower's position: every entry below \`indexed\` is indexed. Written in the same
+    -- transaction as the rows, so a restart resumes exactly there.
+    CREATE TABLE IF NOT EXISTS search_progress (key TEXT PRIMARY KEY, indexed INTEGER NOT NULL);
     -- One row per log entry. obj is the object key (cluster, resource, namespace, name): the same
     -- object whatever API group or subresource the write went through.
     CREATE TABLE IF NOT EXISTS search_entries (
@@ -96,6 +100,10 @@ export function createSearchTables(db: Database.Database): void {
       hadEntries ? 0 : 1,
     );
   }
+  // A database indexed inside the append transaction (before the follower) has every entry
+  // indexed: it starts after the last indexed row.
+  db.exec(`INSERT OR IGNORE INTO search_progress (key, indexed)
+           SELECT 'indexed', coalesce(max(idx) + 1, 0) FROM search_entries`);
 }
 
 export function dropSearchTables(db: Database.Database): void {

@@ -1,5 +1,6 @@
 // The search index beside the log: derived rows, attributes, full text and risk findings for each
-// entry, written inside the ledger's append transaction and read by SearchEntries/GetObjectHistory.
+// entry, written by the follower (follower.ts) after the entries commit and read by
+// SearchEntries/GetObjectHistory, which see only entries already indexed.
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -67,6 +68,8 @@ export class SearchIndex {
   readonly #previous: PreviousStatement;
   readonly #writeAtomically: (d: Derived, findings: readonly Finding[]) => void;
   readonly #recent = new RecentVersions();
+  readonly #setIndexed: Database.Statement<[bigint]>;
+  readonly #getIndexed: Database.Statement<[], bigint>;
   readonly #queries = new Map<string, Database.Statement<unknown[], { idx: bigint }>>();
 
   constructor(db: Database.Database, opts: SearchIndexOptions) {
@@ -99,6 +102,10 @@ export class SearchIndex {
     this.#anySlow = db.prepare('SELECT EXISTS (SELECT 1 FROM search_fts_slow) AS n');
     this.#pairsComplete.safeIntegers(true);
     this.#anySlow.safeIntegers(true);
+    this.#setIndexed = db.prepare("UPDATE search_progress SET indexed = ? WHERE key = 'indexed'");
+    this.#getIndexed = db
+      .prepare<[], bigint>("SELECT indexed FROM search_progress WHERE key = 'indexed'")
+      .pluck();
     this.#primeBurstWindow();
     this.#findings = db.prepare(
       'SELECT rule, severity, message, path FROM search_findings WHERE idx = ? ORDER BY seq',
@@ -170,6 +177,9 @@ export class SearchIndex {
       for (const f of findings) this.#metrics?.findings.inc({ rule: f.rule });
       out.push({ index: input.index, cluster: change.cluster, findings });
     }
+    // In the caller's transaction: the position moves with the rows it covers.
+    const last = entries.at(-1);
+    if (last !== undefined) this.#setIndexed.run(last.index + 1n);
     return out;
   }
 
@@ -201,6 +211,17 @@ export class SearchIndex {
     else this.#insertPairs.run(idx, ...p);
   }
 
+  /** Entries below this index are indexed (the follower's committed position). */
+  indexedSize(): bigint {
+    return BigInt(this.#getIndexed.get() ?? 0n);
+  }
+
+  /** Queries see only entries both published and indexed. */
+  #bound(publishedSize: bigint): bigint {
+    const indexed = this.indexedSize();
+    return indexed < publishedSize ? indexed : publishedSize;
+  }
+
   findingsOf(idx: bigint): Finding[] {
     return this.#findings.all(idx).map((r) => ({ ...r, severity: r.severity as Severity }));
   }
@@ -214,7 +235,8 @@ export class SearchIndex {
           ? undefined
           : { pairs: this.#pairsComplete.get()?.value === 1n, slow: this.#anySlow.get()?.n === 1n },
       );
-      const bound = q.before !== undefined && q.before < publishedSize ? q.before : publishedSize;
+      const visible = this.#bound(publishedSize);
+      const bound = q.before !== undefined && q.before < visible ? q.before : visible;
       const sql = `SELECT e.idx FROM search_entries e WHERE ${['e.idx < ?', ...q.where].join(' AND ')} ORDER BY e.idx DESC LIMIT ?`;
       let stmt = this.#queries.get(sql);
       if (stmt === undefined) {
@@ -261,7 +283,7 @@ export class SearchIndex {
           this.#reader,
           (i) => this.findingsOf(i),
           req,
-          publishedSize,
+          this.#bound(publishedSize),
         ),
       };
     } finally {
