@@ -35,7 +35,7 @@ export class HashCache {
     return this.#bytes;
   }
 
-  /** Levels >= the returned one fit the budget for a tree of `size` leaves (capacity 1.5x). */
+  /** Levels >= the returned one fit the budget for a tree of `size` leaves (capacity 1.5x, for growth). */
   static levelFor(size: number, maxBytes: number): number {
     let level = 0;
     for (; level < LEVELS; level++) {
@@ -61,7 +61,8 @@ export class HashCache {
     for (let l = this.#minLevel; l < LEVELS; l++) {
       const n = this.#counts[l] ?? 0;
       if (n === 0) continue;
-      const buf = Buffer.allocUnsafe(Math.ceil((n * 3) / 2) * HASH_SIZE);
+      // Room for ~1k more hashes before the first growth (which doubles).
+      const buf = Buffer.allocUnsafe((n + 1024) * HASH_SIZE);
       this.#bufs[l] = buf;
       this.#bytes += buf.length;
     }
