@@ -82,6 +82,14 @@ describe('HashCache', () => {
       hashes.push(...b.map((x) => x.leafHash));
       assertSameProofs(reopened, hashes);
     }
+    // Interleaved sizes exercise the right-edge fold cache's resets.
+    for (let k = 0; k < 2000; k++) {
+      const n = 1 + ((k * 7919) % hashes.length);
+      const i = (k * 104_729) % n;
+      const want = naiveInclusion(i, hashes.slice(0, n)).map(Buffer.from);
+      for (const s of reopened)
+        assert.deepEqual(s.inclusionProof(BigInt(i), BigInt(n)).map(Buffer.from), want);
+    }
     for (const s of reopened) s.close();
   });
 

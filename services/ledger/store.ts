@@ -8,6 +8,7 @@ import type { Change } from '../../packages/change/index.js';
 import {
   CompactRange,
   consistencyProof,
+  EdgeFoldCache,
   inclusionProof,
   type NodeReader,
   rootAt,
@@ -56,6 +57,8 @@ export class LogStore {
   readonly #read: NodeReader;
   // Complete subtrees never change, so a cached hash never goes stale (hash-cache.ts).
   readonly #hashes: HashCache;
+  /** Right-edge folds of the last proven tree size (a few hashes, see EdgeFoldCache). */
+  readonly #edges = new EdgeFoldCache();
 
   /** `cacheBytes` bounds the in-memory copy of stored hashes (see HashCache). */
   constructor(dataDir: string, cacheBytes = HASH_CACHE_MAX_BYTES) {
@@ -177,7 +180,7 @@ export class LogStore {
 
   inclusionProof(index: bigint, size: bigint): Uint8Array[] {
     this.#checkSize(size);
-    return inclusionProof(index, size, this.#read);
+    return inclusionProof(index, size, this.#read, this.#edges);
   }
 
   consistencyProof(from: bigint, to: bigint): Uint8Array[] {
