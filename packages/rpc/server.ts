@@ -59,7 +59,10 @@ function unaryHandler(
       try {
         const response = await fn(decoded(call.request), ctx);
         // Serialize here so a malformed response is reported as this handler's failure.
-        const bytes = serialize(create(method.output, response as never));
+        // A handler may answer with bytes it serialized itself (a hot path's hand-written encoder).
+        const bytes = serialize(
+          response instanceof Uint8Array ? response : create(method.output, response as never),
+        );
         ctx.settle();
         report(opts, method, started, undefined, ctx);
         callback(null, bytes);

@@ -33,9 +33,18 @@ type ServerStreamingMethod = { methodKind: 'server_streaming'; input: DescMessag
 /** Client and bidi streaming methods are left out of both maps (the Ledger API has none). */
 type Supported = UnaryMethod | ServerStreamingMethod;
 
+/**
+ * A unary answer already serialized in the method's output wire format (a hot path's hand-written
+ * encoder, checked against protobuf-es in its tests); sent as is.
+ */
+export type EncodedMessage = Uint8Array;
+
 /** The handler of one method: a promise for unary, an async iterable for server streaming. */
 export type MethodImpl<M> = M extends UnaryMethod
-  ? (request: MessageShape<M['input']>, ctx: CallContext) => Promise<MessageInitShape<M['output']>>
+  ? (
+      request: MessageShape<M['input']>,
+      ctx: CallContext,
+    ) => Promise<MessageInitShape<M['output']> | EncodedMessage>
   : M extends ServerStreamingMethod
     ? (request: MessageShape<M['input']>, ctx: CallContext) => AsyncIterable<MessageInitShape<M['output']>>
     : never;

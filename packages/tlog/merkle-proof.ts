@@ -108,9 +108,48 @@ export function inclusionProofNodes(index: bigint, size: bigint): NodeId[] {
   return inclusionPlan(index, size).flat();
 }
 
-/** RFC 9162 2.1.3 inclusion proof of leaf `index` in the tree of `size`, from stored complete subtrees. */
-export function inclusionProof(index: bigint, size: bigint, read: NodeReader): Uint8Array[] {
-  return inclusionPlan(index, size).map((ids) => fold(read, ids));
+/**
+ * Remembers folded right-edge ranges (ranges that are not one complete subtree) of one tree size:
+ * every inclusion proof for that size folds the same few (at most one per level), so a server
+ * answering many proofs at its published size hashes each only once. Bounded: it holds one tree
+ * size at a time and at most 64 ranges of it.
+ */
+export class EdgeFoldCache {
+  #size = -1n;
+  readonly #folds = new Map<string, Uint8Array>();
+
+  /** The fold of `ids` (a range ending at `size`), computed once per (size, range). */
+  fold(size: bigint, read: NodeReader, ids: readonly NodeId[]): Uint8Array {
+    const first = ids[0];
+    if (ids.length === 1 || first === undefined) return fold(read, ids);
+    if (size !== this.#size || this.#folds.size >= 64) {
+      this.#size = size;
+      this.#folds.clear();
+    }
+    // The range's first subtree fixes its start and the tiling up to `size` is unique.
+    const key = `${first.level}/${first.index}`;
+    let h = this.#folds.get(key);
+    if (h === undefined) {
+      h = fold(read, ids);
+      this.#folds.set(key, h);
+    }
+    return h;
+  }
+}
+
+/**
+ * RFC 9162 2.1.3 inclusion proof of leaf `index` in the tree of `size`, from stored complete
+ * subtrees. With `edges`, right-edge folds are shared between calls for the same size.
+ */
+export function inclusionProof(
+  index: bigint,
+  size: bigint,
+  read: NodeReader,
+  edges?: EdgeFoldCache,
+): Uint8Array[] {
+  const plan = inclusionPlan(index, size);
+  if (edges === undefined) return plan.map((ids) => fold(read, ids));
+  return plan.map((ids) => (ids.length === 1 ? fold(read, ids) : edges.fold(size, read, ids)));
 }
 
 /** The NodeIds a consistency proof from m to n reads. */

@@ -19,6 +19,7 @@ export { MAX_TREE_SIZE } from './merkle-bounds.js';
 export {
   consistencyProof,
   consistencyProofNodes,
+  EdgeFoldCache,
   inclusionProof,
   inclusionProofNodes,
   rootAt,

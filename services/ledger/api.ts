@@ -4,8 +4,9 @@
 
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
-import type { EntrySchema, Ledger } from '../../packages/proto/index.js';
+import type { EntrySchema, InclusionProofSchema, Ledger } from '../../packages/proto/index.js';
 import { RpcError, type ServiceImpl } from '../../packages/rpc/index.js';
+import { HASH_SIZE } from '../../packages/tlog/index.js';
 import { bodyRefs } from './bodies.js';
 import type { Checkpointer, PublishedCheckpoint } from './checkpointer.js';
 import {
@@ -35,6 +36,63 @@ export interface ApiDeps {
   search: SearchIndex | undefined;
   /** Aborts when the ledger closes, ending every stream. */
   closing: AbortSignal;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(out: Uint8Array, at: number, v: number): number {
+  while (v >= 128) {
+    out[at++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[at++] = v;
+  return at;
+}
+
+/**
+ * InclusionProof in protobuf wire format, byte for byte what toBinary writes (fields in order,
+ * zero scalars left out), without building a message: the proof RPC's hot path. Falls back to
+ * protobuf-es for values beyond 2^53 or hashes of another length (never served by the store).
+ */
+export function encodeInclusionProof(
+  index: bigint,
+  treeSize: bigint,
+  hashes: readonly Uint8Array[],
+): Uint8Array | MessageInitShape<typeof InclusionProofSchema> {
+  if (index > MAX_SAFE || treeSize > MAX_SAFE || hashes.some((h) => h.length !== HASH_SIZE))
+    return { index, treeSize, hashes: [...hashes] };
+  const i = Number(index);
+  const s = Number(treeSize);
+  const len =
+    (i === 0 ? 0 : 1 + varintLength(i)) +
+    (s === 0 ? 0 : 1 + varintLength(s)) +
+    hashes.length * (2 + HASH_SIZE);
+  const out = new Uint8Array(len);
+  let at = 0;
+  if (i !== 0) {
+    out[at++] = 0x08; // field 1, varint
+    at = writeVarint(out, at, i);
+  }
+  if (s !== 0) {
+    out[at++] = 0x10; // field 2, varint
+    at = writeVarint(out, at, s);
+  }
+  for (const h of hashes) {
+    out[at++] = 0x1a; // field 3, length-delimited
+    out[at++] = HASH_SIZE;
+    out.set(h, at);
+    at += HASH_SIZE;
+  }
+  return out;
 }
 
 function toCheckpoint(c: PublishedCheckpoint) {
@@ -102,7 +160,7 @@ export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
         if (found === undefined || found >= t.size) throw notFound('leaf_hash', 'no such leaf in the tree');
         index = found;
       }
-      return { index, treeSize: t.size, hashes: store.inclusionProof(index, t.size) };
+      return encodeInclusionProof(index, t.size, store.inclusionProof(index, t.size));
     },
 
     async getConsistencyProof(req) {

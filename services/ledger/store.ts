@@ -8,12 +8,14 @@ import type { Change } from '../../packages/change/index.js';
 import {
   CompactRange,
   consistencyProof,
+  EdgeFoldCache,
   inclusionProof,
   type NodeReader,
   rootAt,
   TlogError,
 } from '../../packages/tlog/index.js';
 import { LedgerError } from './errors.js';
+import { HASH_CACHE_MAX_BYTES, HashCache } from './hash-cache.js';
 import { createLogSchema, nodeId } from './schema.js';
 
 /** The database file inside --data-dir. */
@@ -21,11 +23,6 @@ export const DB_FILE = 'ledger.sqlite';
 
 /** SQLite page size of a new database: packs 1-2 KB leaves with little slack per page. */
 export const PAGE_SIZE = 16_384;
-
-/** Nodes at this level and above are kept in memory once read: every proof passes through them. */
-export const NODE_CACHE_MIN_LEVEL = 4;
-/** Most cached nodes (~100 bytes each): 1M entries need about 125k, so the cap only bites far beyond. */
-export const NODE_CACHE_MAX = 1 << 18;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -59,10 +56,13 @@ export class LogStore {
   #range: CompactRange;
   readonly #stmts;
   readonly #read: NodeReader;
-  // Complete subtrees never change, so a cached hash never goes stale.
-  readonly #cache = new Map<number, Uint8Array>();
+  // Complete subtrees never change, so a cached hash never goes stale (hash-cache.ts).
+  readonly #hashes: HashCache;
+  /** Right-edge folds of the last proven tree size (a few hashes, see EdgeFoldCache). */
+  readonly #edges = new EdgeFoldCache();
 
-  constructor(dataDir: string) {
+  /** `cacheBytes` bounds the in-memory copy of stored hashes (see HashCache). */
+  constructor(dataDir: string, cacheBytes = HASH_CACHE_MAX_BYTES) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, DB_FILE));
     this.db.defaultSafeIntegers(true);
@@ -98,16 +98,15 @@ export class LogStore {
     };
     const row = this.#stmts.lastState.get() as Uint8Array | undefined;
     this.#range = row === undefined ? CompactRange.empty() : decodeRange(row);
+    this.#hashes = new HashCache(cacheBytes);
+    this.#loadHashes();
     this.#read = (level, index) => {
+      if (index <= MAX_SAFE) {
+        const cached = this.#hashes.get(level, Number(index));
+        if (cached !== undefined) return cached;
+      }
       if (level === 0) return this.#stored(this.#stmts.leafHash.get(index), level, index);
-      const id = nodeId(level, index);
-      // A number key hashes far faster than a bigint; ids stay exact below 2^53 (2^51 leaves).
-      const key = level >= NODE_CACHE_MIN_LEVEL && id <= MAX_SAFE ? Number(id) : -1;
-      const cached = key < 0 ? undefined : this.#cache.get(key);
-      if (cached !== undefined) return cached;
-      const hash = this.#stored(this.#stmts.node.get(id), level, index);
-      if (key >= 0 && this.#cache.size < NODE_CACHE_MAX) this.#cache.set(key, hash);
-      return hash;
+      return this.#stored(this.#stmts.node.get(nodeId(level, index)), level, index);
     };
   }
 
@@ -127,7 +126,10 @@ export class LogStore {
   append(items: readonly AppendItem[], hook?: AppendHook): AppendOutcome[] {
     const s = this.#stmts;
     let range = this.#range;
+    // Cached only once the transaction commits: a rolled-back batch leaves no trace.
+    const completed: [number, bigint, Uint8Array][] = [];
     const run = this.db.transaction(() => {
+      completed.length = 0;
       const outcomes: AppendOutcome[] = [];
       const appended: { index: bigint; item: AppendItem }[] = [];
       for (const item of items) {
@@ -137,8 +139,12 @@ export class LogStore {
           continue;
         }
         range = range.append(item.leafHash, (level, i, hash) => {
-          if (level > 0) s.insertNode.run(nodeId(level, i), hash);
+          if (level > 0) {
+            s.insertNode.run(nodeId(level, i), hash);
+            completed.push([level, i, hash]);
+          }
         });
+        completed.push([0, index, item.leafHash]);
         s.insertEntry.run(index, item.leaf, item.leafHash);
         for (const [sha, data] of item.bodies) s.insertBody.run(sha, data);
         outcomes.push(index);
@@ -152,6 +158,9 @@ export class LogStore {
     });
     const outcomes = run.immediate();
     this.#range = range;
+    for (const [level, i, hash] of completed) {
+      if (i <= MAX_SAFE) this.#hashes.push(level, Number(i), hash);
+    }
     return outcomes;
   }
 
@@ -172,7 +181,7 @@ export class LogStore {
 
   inclusionProof(index: bigint, size: bigint): Uint8Array[] {
     this.#checkSize(size);
-    return inclusionProof(index, size, this.#read);
+    return inclusionProof(index, size, this.#read, this.#edges);
   }
 
   consistencyProof(from: bigint, to: bigint): Uint8Array[] {
@@ -216,6 +225,39 @@ export class LogStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** Bytes held by the in-memory hash cache, and its lowest cached level (tests, metrics). */
+  hashCacheStats(): { bytes: number; minLevel: number } {
+    return { bytes: this.#hashes.bytes, minLevel: this.#hashes.minLevel };
+  }
+
+  /** Fills the hash cache from the store: leaf hashes from the leaf-hash index, nodes from their table. */
+  #loadHashes(): void {
+    const size = this.#range.size;
+    if (size > MAX_SAFE) return;
+    const cache = this.#hashes;
+    cache.prepare(Number(size));
+    if (cache.minLevel === 0) {
+      // The covering index holds (leaf_hash, idx): ~40 bytes a row instead of the ~1.5 KB leaf rows.
+      const leaves = this.db
+        .prepare('SELECT idx, leaf_hash FROM entries INDEXED BY entries_by_leaf_hash')
+        .raw()
+        .safeIntegers(false);
+      for (const row of leaves.iterate() as IterableIterator<[number, Uint8Array]>)
+        cache.set(0, row[0], row[1]);
+    }
+    const nodes = this.db.prepare('SELECT id, hash FROM nodes').raw().safeIntegers(false);
+    for (const [id, hash] of nodes.iterate() as IterableIterator<[number, Uint8Array]>) {
+      // id = (index << (level + 1)) + 2^level - 1: level is the number of trailing one bits.
+      let level = 0;
+      let rest = id;
+      while (rest % 2 === 1) {
+        level++;
+        rest = (rest - 1) / 2;
+      }
+      if (level >= cache.minLevel) cache.set(level, Math.floor(rest / 2), hash);
+    }
   }
 
   #stored(hash: unknown, level: number, index: bigint): Uint8Array {
