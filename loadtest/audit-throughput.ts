@@ -3,15 +3,13 @@
 // rate, since every leaf carries a collector signature to check).
 //
 // Run: npx tsc -p . && node dist/loadtest/audit-throughput.js [entries, default 1000000] [workers]
-// The log is served from memory by a real gRPC server in this process; the audit runs as the real
-// executable in a child process, so both share the machine as they would on one host.
-import { execFile } from 'node:child_process';
+// The log is built and served by a real gRPC server in its own process (loadtest/lib/audit-log-server,
+// compact storage: one buffer of leaves, offsets and precomputed leaf hashes); the audit runs as the
+// real executable in another child process, with its default worker count unless one is given.
+import { execFile, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { generateKey, getCrypto } from '../packages/tlog/index.js';
-import { fixtureLog } from '../services/cli/testing/fixtures.js';
-import { startMemoryLedger } from '../services/cli/testing/memory-ledger.js';
-import { sampleChange, signLeaf } from '../services/cli/testing/memory-log.js';
 import { CLI_BIN } from '../services/cli/testing/run-cli.js';
 
 /** Entries in the log unless given on the command line. */
@@ -20,8 +18,12 @@ const DEFAULT_ENTRIES = 1_000_000;
 const VERIFY_SECONDS = 3;
 
 const entries = Number(process.argv[2] ?? DEFAULT_ENTRIES);
-const workers = Number(process.argv[3] ?? availableParallelism());
-if (!Number.isInteger(entries) || entries < 1 || !Number.isInteger(workers) || workers < 1) {
+const workers = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+if (
+  !Number.isInteger(entries) ||
+  entries < 1 ||
+  (workers !== undefined && (!Number.isInteger(workers) || workers < 1))
+) {
   console.error('usage: audit-throughput [entries] [workers]');
   process.exit(2);
 }
@@ -40,24 +42,24 @@ function singleCoreVerifyRate(leafBytes: number): number {
   return n / ((performance.now() - start) / 1000);
 }
 
-const f = fixtureLog(0);
-const built = performance.now();
-let bytes = 0;
-for (let i = 0; i < entries; i++) {
-  const leaf = signLeaf(sampleChange(i), f.collector);
-  bytes += leaf.length;
-  f.log.append(leaf);
-  if (i % 100_000 === 99_999) process.stderr.write(`built ${i + 1} entries\n`);
+interface Served {
+  address: string;
+  policyFile: string;
+  collectorVkey: string;
+  avgLeafBytes: number;
 }
-const avgLeaf = Math.round(bytes / entries);
-process.stderr.write(
-  `built ${entries} entries (avg leaf ${avgLeaf} bytes) in ${((performance.now() - built) / 1000).toFixed(1)} s\n`,
-);
+const server = fork(new URL('./lib/audit-log-server.js', import.meta.url), [String(entries)], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const served = await new Promise<Served>((resolve, reject) => {
+  server.once('message', (m) => resolve(m as Served));
+  server.once('exit', (code) => reject(new Error(`log server exited with ${code}`)));
+});
+const avgLeaf = served.avgLeafBytes;
 
 // The machine may be shared: measure the verify rate just before and just after the audit and
 // compare against their mean, so a load change during the run skews both sides alike.
 const verifyBefore = singleCoreVerifyRate(avgLeaf);
-const ledger = await startMemoryLedger(f.log);
 const started = performance.now();
 const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
   execFile(
@@ -66,13 +68,12 @@ const result = await new Promise<{ code: number | null; stdout: string; stderr: 
       CLI_BIN,
       'audit',
       '--grpc',
-      ledger.address,
+      served.address,
       '--policy',
-      f.policyFile,
+      served.policyFile,
       '--collector-vkey',
-      f.collectorVkey,
-      '--workers',
-      String(workers),
+      served.collectorVkey,
+      ...(workers === undefined ? [] : ['--workers', String(workers)]),
       '--json',
     ],
     { maxBuffer: 16 * 1024 * 1024 },
@@ -81,7 +82,11 @@ const result = await new Promise<{ code: number | null; stdout: string; stderr: 
   );
 });
 const wall = (performance.now() - started) / 1000;
-await ledger.close();
+// The server's own CPU time while serving (building excluded), so its share of the cores is visible.
+const serverCpuSeconds = await new Promise<number>((resolve) => {
+  server.once('message', (m) => resolve((m as { serveCpuSeconds: number }).serveCpuSeconds));
+  server.send('close');
+});
 const verifyAfter = singleCoreVerifyRate(avgLeaf);
 const verifyRate = (verifyBefore + verifyAfter) / 2;
 if (result.code !== 0) {
@@ -100,11 +105,12 @@ console.log(
       entries,
       avgLeafBytes: avgLeaf,
       cores,
-      workers,
+      workers: workers ?? 'default',
       singleCoreVerifyPerSecond: Math.round(verifyRate),
       singleCoreVerifyBeforeAfter: [Math.round(verifyBefore), Math.round(verifyAfter)],
       auditEntriesPerSecond: out.entriesPerSecond,
       auditSeconds: out.seconds,
+      serverCpuSecondsWhileServing: Number(serverCpuSeconds.toFixed(1)),
       wallSecondsWithStartup: Number(wall.toFixed(1)),
       goalEntriesPerSecond: Math.round(goal),
       ratioToCoresTimesVerify: Number((out.entriesPerSecond / (cores * verifyRate)).toFixed(2)),

@@ -14,6 +14,10 @@ export interface BatchRequest {
   /** Leaves back to back; leaf i is data[offsets[i], offsets[i+1]). */
   data: ArrayBuffer;
   offsets: Uint32Array;
+  /** The server's claimed 32-byte leaf hashes, in order (the worker compares them with its own). */
+  claimed: ArrayBuffer;
+  /** Positions in the batch whose claimed hash was not 32 bytes long (a mismatch whatever it holds). */
+  malformed: number[];
 }
 
 export interface LeafFailure {

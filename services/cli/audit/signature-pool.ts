@@ -4,7 +4,12 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BatchRequest, BatchResult, WorkerInit } from './signature-messages.js';
 
-/** One worker per core: the main thread mostly waits on the network and appends hashes. */
+/**
+ * One worker per core. The main thread (gRPC decoding, one copy of each batch into a transferable
+ * buffer, appending hashes to the compact range) uses a fraction of a core; Ed25519 verification in
+ * the workers is the dominant cost, so leaving a core to the main thread would idle more than it
+ * saves (measured: docs/performance.md, Audit). --workers overrides it.
+ */
 export const DEFAULT_WORKERS = availableParallelism();
 
 interface Pending {
@@ -37,29 +42,40 @@ export class SignaturePool {
     return this.workers.length;
   }
 
-  /** Checks leaves [start, start + leaves.length); the promise resolves with hashes and failures. */
-  check(start: bigint, leaves: readonly Uint8Array[]): Promise<BatchResult> {
+  /**
+   * Checks leaves [start, start + entries.length): hashes them, compares each hash with the server's
+   * claimed one, checks the signatures. The batch goes to a worker as two transferred buffers
+   * (leaves back to back with offsets, claimed hashes); the promise resolves with hashes and failures.
+   */
+  check(start: bigint, entries: readonly { leaf: Uint8Array; leafHash: Uint8Array }[]): Promise<BatchResult> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
-    const offsets = new Uint32Array(leaves.length + 1);
+    const n = entries.length;
+    const offsets = new Uint32Array(n + 1);
     let total = 0;
-    leaves.forEach((l, i) => {
+    for (let i = 0; i < n; i++) {
       offsets[i] = total;
-      total += l.length;
-    });
-    offsets[leaves.length] = total;
+      total += (entries[i] as { leaf: Uint8Array }).leaf.length;
+    }
+    offsets[n] = total;
     const data = new Uint8Array(total);
-    leaves.forEach((l, i) => {
-      data.set(l, offsets[i]);
-    });
+    const claimed = new Uint8Array(n * 32);
+    const malformed: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = entries[i] as { leaf: Uint8Array; leafHash: Uint8Array };
+      data.set(e.leaf, offsets[i]);
+      // A claimed hash of the wrong length is never the leaf's hash: the worker is told so.
+      if (e.leafHash.length === 32) claimed.set(e.leafHash, i * 32);
+      else malformed.push(i);
+    }
     // The least loaded worker takes it, so one slow batch does not stall the others.
     let w = 0;
     for (let i = 1; i < this.load.length; i++) if ((this.load[i] ?? 0) < (this.load[w] ?? 0)) w = i;
     const id = this.nextId++;
-    const req: BatchRequest = { id, start, data: data.buffer, offsets };
+    const req: BatchRequest = { id, start, data: data.buffer, offsets, claimed: claimed.buffer, malformed };
     return new Promise<BatchResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
       this.load[w] = (this.load[w] ?? 0) + 1;
-      this.workers[w]?.postMessage(req, [data.buffer, offsets.buffer]);
+      this.workers[w]?.postMessage(req, [data.buffer, offsets.buffer, claimed.buffer]);
     });
   }
 
