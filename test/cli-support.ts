@@ -3,19 +3,9 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnCli } from '../services/cli/testing/run-cli.js';
+import type { Endpoints } from '../services/cli/up/data-dir.js';
 
-export interface Endpoints {
-  grpc: string;
-  webhook: string;
-  webhookToken: string;
-  witness: string;
-  nats: string;
-  origin: string;
-  logVkey: string;
-  witnessVkeys: string[];
-  collectorVkeys: string[];
-  policy: string;
-}
+export type { Endpoints };
 
 export interface UpProcess {
   child: ChildProcess;

@@ -31,3 +31,16 @@ export function describeChange(c: Change): [string, string][] {
     ['audit id', c.auditID],
   ];
 }
+
+/** The table cells of one change: index, time, cluster, action, object, actor, HTTP status. */
+export function changeCells(index: bigint, c: Change): string[] {
+  return [
+    index.toString(),
+    localTime(c.stageTimestamp),
+    c.cluster,
+    c.action,
+    objectLabel(c),
+    actorLabel(c),
+    String(c.responseCode),
+  ];
+}

@@ -6,8 +6,8 @@ import { type ClientOptions, changeOfLeaf, openLedger, withClientOptions } from 
 import { CliError } from '../errors.js';
 import { parseIndex, positiveInt } from '../flags.js';
 import { callFailed, type LedgerApi } from '../ledger-client.js';
-import { b64, bold, localTime, printJson, println, red } from '../output.js';
-import { actorLabel, objectLabel } from '../render-change.js';
+import { b64, bold, printJson, println, red } from '../output.js';
+import { changeCells } from '../render-change.js';
 
 /** Entries shown when neither --start nor --limit is given: the newest few. */
 export const DEFAULT_ENTRIES_LIMIT = 20;
@@ -88,15 +88,7 @@ function show(e: Entry, json: boolean): void {
   const cells =
     change === undefined
       ? [e.index.toString(), red('(not a change: malformed leaf)')]
-      : [
-          e.index.toString(),
-          localTime(change.stageTimestamp),
-          change.cluster,
-          change.action,
-          objectLabel(change),
-          actorLabel(change),
-          String(change.responseCode),
-        ];
+      : changeCells(e.index, change);
   if (!hashOk) cells.push(red('leaf hash mismatch'));
   println(padRow(cells));
 }

@@ -4,8 +4,8 @@ import type { Finding, SearchResult } from '../../../packages/proto/index.js';
 import { type ClientOptions, changeOfLeaf, openLedger, withClientOptions } from '../client-options.js';
 import { parseTimeOrAgo, positiveInt, type TimePoint, timestampOf } from '../flags.js';
 import { callFailed, type LedgerApi, type SearchInit } from '../ledger-client.js';
-import { localTime, printJson, println, red, table, yellow } from '../output.js';
-import { actorLabel, objectLabel } from '../render-change.js';
+import { printJson, println, red, table, yellow } from '../output.js';
+import { changeCells } from '../render-change.js';
 
 /** Results shown when --limit is not given. */
 export const DEFAULT_SEARCH_LIMIT = 100;
@@ -133,16 +133,7 @@ async function search(o: SearchOptions): Promise<void> {
       rows.push(
         change === undefined
           ? [e.index.toString(), red('(malformed leaf)')]
-          : [
-              e.index.toString(),
-              localTime(change.stageTimestamp),
-              change.cluster,
-              change.action,
-              objectLabel(change),
-              actorLabel(change),
-              String(change.responseCode),
-              r.findings.map(severityLabel).join(', '),
-            ],
+          : [...changeCells(e.index, change), r.findings.map(severityLabel).join(', ')],
       );
     }
   } catch (err) {
