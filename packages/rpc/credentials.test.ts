@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { haveOpenssl, makeTestPki, NO_OPENSSL } from '../../test/support/certs.js';
 import { Ledger } from '../proto/index.js';
 import {
   addService,
@@ -17,66 +17,7 @@ import {
 } from './index.js';
 import { Probe, testLedger } from './test-ledger.js';
 
-const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
-const NO_OPENSSL = 'skipped: the openssl command line is not installed (needed to make test certificates)';
-
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-function openssl(dir: string, ...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** A self-signed CA in dir/<name>.crt|key. */
-function makeCa(dir: string, name: string): void {
-  openssl(
-    dir,
-    'req',
-    '-x509',
-    ...EC,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  );
-}
-
-/** A leaf certificate dir/<name>.crt|key signed by the CA `ca`, for server or client use. */
-function makeLeaf(dir: string, ca: string, name: string, usage: 'serverAuth' | 'clientAuth'): void {
-  openssl(dir, 'req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-  const ext = join(dir, `${name}.ext`);
-  writeFileSync(
-    ext,
-    `basicConstraints=CA:FALSE\nextendedKeyUsage=${usage}\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n`,
-  );
-  openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    '-extfile',
-    ext,
-  );
-}
-
-describe('TLS and mutual TLS credentials', { skip: haveOpenssl ? false : NO_OPENSSL }, () => {
+describe('TLS and mutual TLS credentials', { skip: haveOpenssl() ? false : NO_OPENSSL }, () => {
   let dir = '';
   const servers: grpc.Server[] = [];
   const f = (name: string) => join(dir, name);
@@ -107,11 +48,7 @@ describe('TLS and mutual TLS credentials', { skip: haveOpenssl ? false : NO_OPEN
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'rpc-tls-'));
-    makeCa(dir, 'ca');
-    makeCa(dir, 'rogue-ca');
-    makeLeaf(dir, 'ca', 'server', 'serverAuth');
-    makeLeaf(dir, 'ca', 'client', 'clientAuth');
-    makeLeaf(dir, 'rogue-ca', 'rogue-client', 'clientAuth');
+    makeTestPki(dir);
   });
   after(() => {
     for (const s of servers) s.forceShutdown();

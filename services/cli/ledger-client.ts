@@ -14,6 +14,7 @@ import {
   type SearchEntriesResponse,
 } from '../../packages/proto/index.js';
 import { channelCredentials, createClient, RpcError, type TlsFiles } from '../../packages/rpc/index.js';
+import { explainUnavailable } from './connection-failure.js';
 import { CliError } from './errors.js';
 import { readCapped } from './inputs.js';
 
@@ -108,7 +109,9 @@ export function connectLedger(
 
 /** A call failure as a CLI error (exit 2): the server could not be asked, or refused. */
 export function callFailed(address: string, err: unknown): CliError {
-  if (err instanceof LedgerCallError)
-    return new CliError('UNAVAILABLE', `ledger ${address}: ${err.status}: ${err.message}`);
+  if (err instanceof LedgerCallError) {
+    const why = err.status === 'UNAVAILABLE' ? explainUnavailable(err.message) : err.message;
+    return new CliError('UNAVAILABLE', `ledger ${address}: ${err.status}: ${why}`);
+  }
   return new CliError('UNAVAILABLE', `ledger ${address}: ${(err as Error).message}`);
 }

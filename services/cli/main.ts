@@ -1,6 +1,9 @@
 // Entry point of the `ingress-ledger` executable (bin/ingress-ledger.js imports the compiled file).
 import { EXIT_OK } from './errors.js';
 import { run } from './program.js';
+import { dropIpServerNameWarning } from './warnings.js';
+
+dropIpServerNameWarning();
 
 const status = await run(process.argv);
 if (status !== EXIT_OK) {

@@ -1,77 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry, silentLogger } from '../../packages/runtime/index.js';
 import { generateKey } from '../../packages/tlog/index.js';
+import { haveOpenssl, makeTestPki, NO_OPENSSL } from '../../test/support/certs.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
 import { type RunningCollector, startCollector } from './index.js';
 
-const haveOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 const TOKEN = 'tls-token-0123456789abcdef';
-
-// A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl.
-function makeCerts(dir: string): void {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const [name, ext] of [
-    ['server', 'server.ext'],
-    ['client', 'client.ext'],
-  ] as const) {
-    ssl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      ext,
-      '-out',
-      `${name}.crt`,
-    );
-  }
-}
 
 function post(url: string, dir: string, opts: { token?: string; clientCert?: boolean }): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -98,11 +37,7 @@ function post(url: string, dir: string, opts: { token?: string; clientCert?: boo
 }
 
 describe('the audit webhook over TLS', {
-  skip: !haveNatsServer()
-    ? 'nats-server is not installed'
-    : !haveOpenssl
-      ? 'openssl is not installed'
-      : false,
+  skip: !haveNatsServer() ? 'nats-server is not installed' : !haveOpenssl() ? NO_OPENSSL : false,
 }, () => {
   let nats: NatsServer;
   let dir: string;
@@ -110,7 +45,7 @@ describe('the audit webhook over TLS', {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'il-tls-'));
-    makeCerts(dir);
+    makeTestPki(dir);
     nats = await startNatsServer();
     collector = await startCollector(
       {

@@ -38,7 +38,22 @@ export function ledgerCommand(): Command {
     process.exit(2);
   });
   cmd.action(async (flags: Record<string, unknown>) => {
-    let running: RunningLedger;
+    let running: RunningLedger | undefined;
+    let reloadAsked = false;
+    const reload = (r: RunningLedger) => {
+      try {
+        r.reloadCollectorKeys();
+      } catch {
+        // Logged by the ledger; the previous keys stay and the ledger runs on.
+      }
+    };
+    // SIGHUP's default action ends the process, so it is taken over before the (slow) start; a
+    // reload asked for meanwhile is done once the ledger runs, as the file may have changed
+    // after the start read it.
+    process.on('SIGHUP', () => {
+      if (running === undefined) reloadAsked = true;
+      else reload(running);
+    });
     try {
       running = await startLedger(configFromSources(flags, process.env));
     } catch (err) {
@@ -46,21 +61,16 @@ export function ledgerCommand(): Command {
       process.stderr.write(`ingress-ledger ledger: ${(err as Error).message}\n`);
       process.exit(config ? 2 : 1);
     }
+    const r = running;
+    if (reloadAsked) reload(r);
     const stop = () => {
-      running.close().then(
+      r.close().then(
         () => process.exit(0),
         () => process.exit(1),
       );
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    process.on('SIGHUP', () => {
-      try {
-        running.reloadCollectorKeys();
-      } catch (err) {
-        process.stderr.write(`ingress-ledger ledger: ${(err as Error).message}\n`);
-      }
-    });
   });
   return cmd;
 }

@@ -36,6 +36,9 @@ describe('ledger configuration', () => {
     ['metrics-listen', { ...base, 'metrics-listen': ':x' }],
     ['verify-workers', { ...base, 'verify-workers': '1000' }],
     ['search', { ...base, search: 'yes' }],
+    ['grpc-key', { ...base, 'grpc-key': 'k.pem' }],
+    ['grpc-cert', { ...base, 'grpc-cert': 'c.pem' }],
+    ['grpc-client-ca', { ...base, 'grpc-client-ca': 'ca.pem' }],
   ];
   for (const [flag, s] of bad) {
     it(`names --${flag} when it is ${JSON.stringify(s[flag as keyof RawSettings] ?? 'missing')}`, () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { TlsFiles } from '../../packages/rpc/index.js';
-import type { NatsConfig } from '../../packages/runtime/index.js';
+import type { NatsConfig, NatsSetting } from '../../packages/runtime/index.js';
 import { DEFAULT_DUPLICATE_WINDOW_MS } from '../../packages/runtime/index.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpointer.js';
 import { LedgerError } from './errors.js';
@@ -78,7 +78,20 @@ export const SETTINGS = [
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number][0];
+
 export type RawSettings = Partial<Record<SettingName, string>>;
+
+/** The flag of each NATS setting, to name it in errors found when its files are read. */
+export const NATS_FLAGS: Record<NatsSetting, SettingName> = {
+  url: 'nats-url',
+  user: 'nats-user',
+  password: 'nats-password',
+  nkeySeedFile: 'nats-nkey-file',
+  credsFile: 'nats-creds-file',
+  tlsCaFile: 'nats-ca-file',
+  tlsCertFile: 'nats-cert-file',
+  tlsKeyFile: 'nats-key-file',
+};
 
 const DURATION_RE = /^(0|[1-9][0-9]{0,8})(ms|s|m)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
@@ -184,6 +197,13 @@ export function ledgerConfig(s: RawSettings): LedgerConfig {
   if (s['nats-ca-file'] !== undefined) nats.tlsCaFile = s['nats-ca-file'];
   if (s['nats-cert-file'] !== undefined) nats.tlsCertFile = s['nats-cert-file'];
   if (s['nats-key-file'] !== undefined) nats.tlsKeyFile = s['nats-key-file'];
+  if ((s['grpc-cert'] === undefined) !== (s['grpc-key'] === undefined)) {
+    if (s['grpc-cert'] === undefined) bad('grpc-key', 'needs --grpc-cert');
+    bad('grpc-cert', 'needs --grpc-key');
+  }
+  if (s['grpc-client-ca'] !== undefined && s['grpc-cert'] === undefined) {
+    bad('grpc-client-ca', 'needs --grpc-cert and --grpc-key (mutual TLS is TLS first)');
+  }
   const tls: TlsFiles = {};
   if (s['grpc-cert'] !== undefined) tls.certFile = s['grpc-cert'];
   if (s['grpc-key'] !== undefined) tls.keyFile = s['grpc-key'];

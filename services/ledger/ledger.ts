@@ -9,13 +9,21 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
-import { addHealthAndReflection, addService, listen, serverCredentials } from '../../packages/rpc/index.js';
+import {
+  addHealthAndReflection,
+  addService,
+  listen,
+  serverCredentials,
+  type TlsFiles,
+} from '../../packages/rpc/index.js';
 import {
   alertsSubject,
   connectNats,
   createLogger,
   createRegistry,
   ensureStreams,
+  NatsError,
+  natsConnectionOptions,
   readSkeyFile,
   readVkeysFile,
   serveMetrics,
@@ -23,7 +31,7 @@ import {
 import { type PrivateKey, type PublicKey, parsePolicy } from '../../packages/tlog/index.js';
 import { ledgerService } from './api.js';
 import { Checkpointer } from './checkpointer.js';
-import type { LedgerConfig } from './config.js';
+import { type LedgerConfig, NATS_FLAGS } from './config.js';
 import { type CheckpointCosigner, withoutWitnesses } from './cosigning.js';
 import { LedgerError } from './errors.js';
 import { Ingest } from './ingest.js';
@@ -41,7 +49,10 @@ export interface RunningLedger {
   grpcAddress: string;
   origin: string;
   logVkey: string;
-  /** Re-reads the collector keys file (SIGHUP); a bad file keeps the old keys and throws CONFIG. */
+  /**
+   * Re-reads the collector keys file (SIGHUP). A file that cannot be read or parsed, or holds no
+   * keys, changes nothing: the error is logged and thrown (CONFIG), and the previous keys stay.
+   */
   reloadCollectorKeys(): void;
   /** Stops ingest after the batch in flight, signs a last checkpoint, closes everything. */
   close(): Promise<void>;
@@ -53,6 +64,16 @@ function configError<T>(flag: string, fn: () => T): T {
   } catch (err) {
     throw new LedgerError('CONFIG', `--${flag}: ${(err as Error).message}`);
   }
+}
+
+/** The flag of the file a serverCredentials error is about: its messages name the file. */
+function grpcTlsFlag(tls: TlsFiles, message: string): string {
+  const about = (file: string | undefined) =>
+    file !== undefined &&
+    (message.startsWith(`${file}:`) || message.startsWith(`${file} `) || message.endsWith(`'${file}'`));
+  if (about(tls.caFile)) return 'grpc-client-ca';
+  if (about(tls.keyFile)) return 'grpc-key';
+  return 'grpc-cert';
 }
 
 function boundAddress(listenAddr: string, port: number): string {
@@ -83,13 +104,31 @@ export async function startLedger(
   const readCollectorKeys = (): PublicKey[] =>
     configError('collector-keys', () => readVkeysFile(config.collectorKeysFile));
   const collectorKeys = readCollectorKeys();
+  if (collectorKeys.length === 0) {
+    logger.warn({ file: config.collectorKeysFile }, 'no collector keys: every change will be rejected');
+  }
   let cosigner: CheckpointCosigner = withoutWitnesses;
   if (config.witnessPolicyFile !== undefined) {
     const file = config.witnessPolicyFile;
     const policy = configError('witness-policy', () => parsePolicy(readFileSync(file, 'utf8')));
     cosigner = configError('witness-policy', () => createWitnessCosigner({ policy, logger, registry }));
   }
-  const creds = configError('grpc-cert', () => serverCredentials(config.grpcTls ?? {}));
+  const grpcTls = config.grpcTls ?? {};
+  let creds: grpc.ServerCredentials;
+  try {
+    creds = serverCredentials(grpcTls);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new LedgerError('CONFIG', `--${grpcTlsFlag(grpcTls, message)}: ${message}`);
+  }
+  try {
+    natsConnectionOptions(config.nats);
+  } catch (err) {
+    if (err instanceof NatsError && err.setting !== undefined) {
+      throw new LedgerError('CONFIG', `--${NATS_FLAGS[err.setting]}: ${err.message}`);
+    }
+    throw err;
+  }
 
   const cleanup: (() => Promise<void> | void)[] = [];
   const undo = async () => {
@@ -202,8 +241,22 @@ export async function startLedger(
       origin,
       logVkey: key.vkey,
       reloadCollectorKeys() {
-        pool.setKeys(readCollectorKeys());
-        logger.info('collector keys reloaded');
+        try {
+          const keys = readCollectorKeys();
+          // An empty file is most likely one being rewritten in place; taking it would reject
+          // every change until the next reload.
+          if (keys.length === 0) {
+            throw new LedgerError('CONFIG', `--collector-keys: ${config.collectorKeysFile} holds no keys`);
+          }
+          pool.setKeys(keys);
+          logger.info({ keys: keys.length }, 'collector keys reloaded');
+        } catch (err) {
+          logger.error(
+            { err: (err as Error).message },
+            'collector keys not reloaded; the previous keys stay',
+          );
+          throw err;
+        }
       },
       close() {
         closed ??= (async () => {

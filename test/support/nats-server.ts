@@ -1,7 +1,7 @@
 // Starts a real nats-server with JetStream on a free loopback port, storing in a temp dir.
 // Used by every test that needs NATS; never a mock.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,15 +50,29 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   throw new Error(`nats-server did not listen on ${port} within ${deadlineMs} ms`);
 }
 
-export async function startNatsServer(opts: { storeDir?: string; port?: number } = {}): Promise<NatsServer> {
+export interface NatsServerOptions {
+  storeDir?: string;
+  port?: number;
+  /**
+   * The text of a nats-server configuration file (authorization, tls, operator mode…), written into
+   * the store dir. The listen address, port, JetStream and store dir stay the command line's.
+   */
+  config?: string;
+}
+
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
   const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), 'il-nats-'));
   const port = opts.port ?? (await freePort());
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
+  if (opts.config !== undefined) {
+    const file = join(storeDir, 'nats-server.conf');
+    writeFileSync(file, opts.config);
+    args.push('-c', file);
+  }
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
