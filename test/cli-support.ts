@@ -11,8 +11,8 @@ export interface UpProcess {
   child: ChildProcess;
   endpoints: Endpoints;
   output: () => string;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  /** A stop signal (SIGTERM unless given), then the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts `ingress-ledger up` on dataDir with free ports and waits for endpoints.json. */
@@ -56,8 +56,8 @@ export async function startUp(dataDir: string, timeoutMs = 60_000): Promise<UpPr
     child,
     endpoints,
     output: () => out,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       const code = await exit;
       clearTimeout(timer);

@@ -2,7 +2,7 @@
 // process; one audit event in through the webhook, out as a cosigned, auditable entry; then a
 // restart on the same data dir resumes the same log with the same keys.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -92,5 +92,8 @@ describe('ingress-ledger up', {
     } finally {
       api2.close();
     }
+    // A hang-up (closed terminal) stops everything as cleanly as SIGTERM does.
+    assert.equal(await up.stop('SIGHUP'), 0, up.output());
+    assert.equal(existsSync(join(dir, 'endpoints.json')), false);
   });
 });

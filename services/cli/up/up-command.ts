@@ -1,6 +1,6 @@
 // `ingress-ledger up` (DESIGN 6): the whole system on one machine. nats-server (unless --nats-url),
 // a witness, a ledger that requires that witness's cosignature, and a collector, with keys kept in
-// the data dir so a second run resumes the same log. Stops everything, in reverse, on SIGINT/SIGTERM.
+// the data dir so a second run resumes the same log. Stops everything, in reverse, on SIGINT/SIGTERM/SIGHUP.
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -90,6 +90,9 @@ async function up(o: UpOptions): Promise<void> {
   const stopped = new Promise<string>((res) => {
     process.once('SIGINT', () => res('SIGINT'));
     process.once('SIGTERM', () => res('SIGTERM'));
+    // A closed terminal: `up` runs in the foreground, so a hang-up stops it like Ctrl-C would
+    // (children stopped, endpoints removed) instead of Node's default of dying on the spot.
+    process.once('SIGHUP', () => res('SIGHUP'));
   });
 
   try {
