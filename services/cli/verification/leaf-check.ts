@@ -9,6 +9,7 @@ import {
 } from '../../../packages/change/index.js';
 import { openNote, type PublicKey, parseNote, TlogError } from '../../../packages/tlog/index.js';
 import { VerificationError } from './errors.js';
+import { leafPassesFast } from './leaf-fast-path.js';
 
 export interface CheckedLeaf {
   change: Change;
@@ -61,6 +62,13 @@ export function leafText(leaf: Uint8Array): string | undefined {
  * rules, which do not bear on who signed), so that the Ed25519 verification dominates the cost.
  */
 export function checkLeafSignature(leaf: Uint8Array, keys: readonly PublicKey[], index: bigint): void {
+  // Honest leaves pass here from their bytes; everything else gets the full check and its message.
+  if (leafPassesFast(leaf, keys, MAX_LEAF_BYTES)) return;
+  checkLeafSignatureFully(leaf, keys, index);
+}
+
+/** checkLeafSignature without its fast path (exported so tests can hold the fast path to it). */
+export function checkLeafSignatureFully(leaf: Uint8Array, keys: readonly PublicKey[], index: bigint): void {
   if (leaf.length > MAX_LEAF_BYTES)
     throw new VerificationError('LEAF', `entry ${index}: leaf of ${leaf.length} bytes`, index);
   let text: string;
