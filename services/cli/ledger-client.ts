@@ -35,6 +35,12 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 /** Largest answer accepted: a page of 1,000 entries of up to 64 KiB leaves, with room to spare. */
 export const MAX_RECEIVE_BYTES = 128 * 1024 * 1024;
 const MAX_PEM_BYTES = 1024 * 1024;
+/**
+ * HTTP/2 receive window. The default 64 KiB makes a server stop every 64 KiB of a megabyte
+ * GetEntries answer to wait for the client's window update; with several answers in flight the
+ * window should hold them whole.
+ */
+const FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** A failed call: the gRPC status name and the server's message. */
 export class LedgerCallError extends Error {
@@ -104,6 +110,7 @@ export function connectLedger(
   // stay bytes (grpc-js hands the deserializer the message buffer; returning it as is skips decoding).
   const raw = new grpc.Client(address, credentials, {
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+    'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
   });
   const client = createClient(Ledger, address, credentials, { channelOverride: raw.getChannel() });
   const opts = () => ({ deadline: timeoutMs });

@@ -4,6 +4,7 @@
 // type, a group, a varint past 64 bits) is refused as a whole. What it accepts, protobuf-es's
 // fromBinary reads the same way (tested against it, truncated and garbled input included); fields
 // it does not know are skipped, so a newer server can add some.
+import { isUtf8 } from 'node:buffer';
 
 /** Thrown for an answer that is not a well-formed GetEntriesResponse. */
 export class EntriesWireError extends Error {
@@ -241,8 +242,11 @@ function readBody(bytes: Uint8Array, start: number, end: number, entry: number):
     const s = r.length();
     const e = s + r.lo;
     r.pos = e;
-    if (field === 1) sha = bytes.subarray(s, e);
-    else data = bytes.subarray(s, e);
+    if (field === 1) {
+      sha = bytes.subarray(s, e);
+      // A proto3 string is UTF-8; protobuf-es refuses the answer otherwise, and so does this reader.
+      if (!isUtf8(sha)) malformed('body digest is not UTF-8', s);
+    } else data = bytes.subarray(s, e);
   }
   return { entry, sha256: sha, data };
 }
