@@ -155,6 +155,7 @@ export async function auditOnce(
       const parts = await (fetches.shift() as Promise<FetchedPart[]>);
       startFetch();
       for (const part of parts) {
+        // Bodies first: the answer's bytes move to a worker with the check.
         checkBodies(part, fail);
         inFlight.push({ part, check: pool.check(part) });
       }
