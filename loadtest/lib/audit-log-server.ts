@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { CompactLog, startCompactLedger } from '../../services/cli/testing/compact-ledger.js';
 import { fixtureLog } from '../../services/cli/testing/fixtures.js';
 import { sampleChange, signLeaf } from '../../services/cli/testing/memory-log.js';
+import { encodeEntries } from '../../services/ledger/entries-encoding.js';
 
 const entries = Number(process.argv[2]);
 const f = fixtureLog(0);
@@ -19,7 +20,8 @@ const avgLeafBytes = Math.round(log.bytes / entries);
 process.stderr.write(
   `built ${entries} entries (avg leaf ${avgLeafBytes} bytes, ${(log.bytes / 2 ** 20).toFixed(0)} MiB in one buffer) in ${((performance.now() - built) / 1000).toFixed(1)} s\n`,
 );
-const ledger = await startCompactLedger(log);
+// Answers are encoded the way the real ledger's GetEntries encodes them.
+const ledger = await startCompactLedger(log, encodeEntries);
 const cpuAtServe = process.cpuUsage();
 process.send?.({
   address: ledger.address,

@@ -4,11 +4,12 @@
 
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
-import type { EntrySchema, InclusionProofSchema, Ledger } from '../../packages/proto/index.js';
+import type { InclusionProofSchema, Ledger } from '../../packages/proto/index.js';
 import { RpcError, type ServiceImpl } from '../../packages/rpc/index.js';
 import { HASH_SIZE } from '../../packages/tlog/index.js';
 import { bodyRefs } from './bodies.js';
 import type { Checkpointer, PublishedCheckpoint } from './checkpointer.js';
+import { type EntryFields, encodeEntries } from './entries-encoding.js';
 import {
   checkConsistencyRequest,
   checkEntriesRequest,
@@ -24,8 +25,6 @@ import type { LogStore } from './store.js';
 export const MAX_ENTRIES_RESPONSE_BYTES = 3 * 1024 * 1024;
 /** Entries a watcher reads from the store per step. */
 const WATCH_CHUNK = 256n;
-
-type EntryInit = MessageInitShape<typeof EntrySchema>;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const SHA256_MARK = Buffer.from('"sha256"');
@@ -123,7 +122,7 @@ export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
     return c;
   };
 
-  const entry = (idx: bigint, leaf: Uint8Array, leafHash: Uint8Array): EntryInit => {
+  const entry = (idx: bigint, leaf: Uint8Array, leafHash: Uint8Array): EntryFields => {
     const bodies: { sha256: string; data: Uint8Array }[] = [];
     // Only leaves that mention a digest can reference bodies: skip the JSON parse for the rest.
     if (Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength).includes(SHA256_MARK)) {
@@ -140,7 +139,7 @@ export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
     return { index: idx, leaf, leafHash, bodies };
   };
 
-  const entryAt = (idx: bigint): EntryInit => {
+  const entryAt = (idx: bigint): EntryFields => {
     const row = store.entries(idx, idx + 1n)[0];
     if (row === undefined) throw notFound('index', `${idx} is not in the log`);
     return entry(row.idx, row.leaf, row.leaf_hash);
@@ -170,15 +169,15 @@ export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
 
     async getEntries(req) {
       const { start, end } = checkEntriesRequest(req, published().size);
-      const entries: EntryInit[] = [];
+      const entries: EntryFields[] = [];
       let bytes = 0;
       for (const row of store.entries(start, end)) {
         if (entries.length > 0 && bytes + row.leaf.length > MAX_ENTRIES_RESPONSE_BYTES) break;
         const e = entry(row.idx, row.leaf, row.leaf_hash);
-        bytes += row.leaf.length + (e.bodies ?? []).reduce((n, b) => n + (b.data?.length ?? 0), 0);
+        bytes += row.leaf.length + e.bodies.reduce((n, b) => n + b.data.length, 0);
         entries.push(e);
       }
-      return { entries };
+      return encodeEntries(entries) ?? { entries };
     },
 
     async searchEntries(req) {

@@ -6,10 +6,11 @@ import { CompactRange, type Policy, TlogError, verifyConsistency } from '../../.
 import { checkCheckpoint, type VerifiedCheckpoint } from '../verification/checkpoint-check.js';
 import { VerificationError } from '../verification/errors.js';
 import { locateDifference } from '../verification/locate.js';
-import { checkBodies, fetchRange } from './fetch.js';
-import type { LogSource, SourceEntry } from './log-source.js';
+import { checkBodies, type FetchedPart, fetchRange } from './fetch.js';
+import type { LogSource } from './log-source.js';
 import type { SignaturePool } from './signature-pool.js';
 import type { AuditState } from './state.js';
+import { TreeBuilder } from './tree-builder.js';
 
 /** Entries asked for per GetEntries call (the server may answer with fewer). */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -99,14 +100,14 @@ export async function auditOnce(
 
   const resume = opts.resume === true && trusted !== undefined;
   const from = resume ? trusted.size : 0n;
-  let range = resume ? trusted.range : CompactRange.empty();
+  const tree = new TreeBuilder(resume ? trusted.range : CompactRange.empty());
   // keep is only allocated when from is 0, so indexes are within a Number's exact range.
   const keep = from === 0n && size <= MAX_LOCATE_LEAVES ? new Uint8Array(Number(size) * 32) : undefined;
 
   const batchSize = BigInt(opts.batchSize ?? DEFAULT_BATCH_SIZE);
   const fetchAhead = opts.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY;
-  const inFlight: { start: bigint; count: number; check: ReturnType<SignaturePool['check']> }[] = [];
-  const fetches: Promise<SourceEntry[]>[] = [];
+  const inFlight: { part: FetchedPart; check: ReturnType<SignaturePool['check']> }[] = [];
+  const fetches: Promise<FetchedPart[]>[] = [];
   let nextFetch = from;
   const startFetch = () => {
     if (nextFetch >= size) return false;
@@ -117,7 +118,7 @@ export async function auditOnce(
   };
   for (let i = 0; i < fetchAhead && startFetch(); i++);
 
-  // Drains the oldest checked batch: its failures (signatures, and leaf hashes that differ from the
+  // Drains the oldest checked answer: its failures (signatures, and leaf hashes that differ from the
   // server's, both found by the worker), then its hashes appended to the tree in index order.
   const drain = async () => {
     const b = inFlight.shift();
@@ -125,18 +126,14 @@ export async function auditOnce(
     const result = await b.check;
     const hashes = new Uint8Array(result.hashes);
     for (const f of result.failures) fail(new VerificationError(f.code, f.message, f.index));
-    const count = b.count;
-    // Whether the trusted size falls inside this batch (the tree must then have the trusted root).
-    const checkAt =
-      trusted !== undefined && trusted.size > range.size && trusted.size <= range.size + BigInt(count)
-        ? Number(trusted.size - range.size)
-        : -1;
-    const first = Number(b.start);
-    for (let i = 0; i < count; i++) {
-      const h = hashes.subarray(i * 32, i * 32 + 32);
-      keep?.set(h, (first + i) * 32);
-      range = range.append(h);
-      if (i + 1 === checkAt && trusted !== undefined && !equal(range.root(), trusted.rootHash)) {
+    const count = b.part.entries.count;
+    if (keep !== undefined) keep.set(hashes, Number(b.part.start) * 32);
+    // Whether the trusted size falls inside this answer (the tree must then have the trusted root).
+    const base = tree.size;
+    if (trusted !== undefined && trusted.size > base && trusted.size <= base + BigInt(count)) {
+      const upTo = Number(trusted.size - base);
+      tree.appendHashes(hashes, 0, upTo);
+      if (!equal(tree.range().root(), trusted.rootHash)) {
         fail(
           new VerificationError(
             'ROLLBACK',
@@ -146,29 +143,35 @@ export async function auditOnce(
           ),
         );
       }
+      tree.appendHashes(hashes, upTo, count);
+    } else {
+      tree.appendHashes(hashes, 0, count);
     }
-    opts.onProgress?.(range.size - from, size - from);
+    opts.onProgress?.(tree.size - from, size - from);
   };
 
   try {
     while (fetches.length > 0) {
-      const entries = await (fetches.shift() as Promise<SourceEntry[]>);
+      const parts = await (fetches.shift() as Promise<FetchedPart[]>);
       startFetch();
-      const start = entries[0]?.index ?? 0n;
-      for (const e of entries) checkBodies(e, fail);
-      inFlight.push({ start, count: entries.length, check: pool.check(start, entries) });
+      for (const part of parts) {
+        // Bodies first: the answer's bytes move to a worker with the check.
+        checkBodies(part, fail);
+        inFlight.push({ part, check: pool.check(part) });
+      }
       while (inFlight.length > pool.size * 2) await drain();
     }
     while (inFlight.length > 0) await drain();
   } catch (err) {
     if (!(err instanceof VerificationError)) throw err;
     fail(err);
-    return report({ checkpoint: vc, from, checked: range.size - from });
+    return report({ checkpoint: vc, from, checked: tree.size - from });
   } finally {
     // Let failed fetches settle quietly once we stop consuming them.
     for (const f of fetches) f.catch(() => {});
   }
 
+  const range = tree.range();
   if (!equal(range.root(), rootHash)) {
     const at =
       keep === undefined

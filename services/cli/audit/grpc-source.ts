@@ -3,6 +3,7 @@
 // reached is a usage problem (exit 2), not a verdict.
 import { callFailed, type LedgerApi, LedgerCallError } from '../ledger-client.js';
 import { VerificationError } from '../verification/errors.js';
+import { EntriesWireError, readEntries } from './entries-wire.js';
 import type { LogSource } from './log-source.js';
 
 const TRANSPORT_FAILURES = new Set([
@@ -30,10 +31,17 @@ export function grpcLogSource(api: LedgerApi, address: string): LogSource {
       }
     },
     entries: async (start, end) => {
+      let bytes: Uint8Array;
       try {
-        return await api.getEntries(start, end);
+        bytes = await api.getEntriesBytes(start, end);
       } catch (err) {
         throw refused(err, `entries from ${start}`, start);
+      }
+      try {
+        return readEntries(bytes);
+      } catch (err) {
+        if (!(err instanceof EntriesWireError)) throw err;
+        throw new VerificationError('ENTRY', `entries from ${start}: ${err.message}`, start);
       }
     },
     consistencyProof: async (from, to) => {

@@ -1,19 +1,15 @@
 // What the auditor needs from a log. Implementations only fetch: every answer is untrusted data
 // that the auditor checks itself.
-
-export interface SourceEntry {
-  index: bigint;
-  leaf: Uint8Array;
-  /** The server's claimed leaf hash (checked against our own). */
-  leafHash: Uint8Array;
-  bodies: readonly { sha256: string; data: Uint8Array }[];
-}
+import type { EntriesView } from './entries-wire.js';
 
 export interface LogSource {
   /** The latest published checkpoint note. */
   checkpoint(): Promise<string>;
-  /** Entries from start on, before end; may return fewer than asked, never zero for a valid range. */
-  entries(start: bigint, end: bigint): Promise<SourceEntry[]>;
+  /**
+   * Entries from start on, before end, as read from the answer's wire bytes; may hold fewer than
+   * asked, and indexes the auditor checks. A malformed answer is a VerificationError at start.
+   */
+  entries(start: bigint, end: bigint): Promise<EntriesView>;
   consistencyProof(from: bigint, to: bigint): Promise<Uint8Array[]>;
   inclusionProof(index: bigint, size: bigint): Promise<Uint8Array[]>;
 }

@@ -11,13 +11,13 @@ export interface BatchRequest {
   id: number;
   /** Index of the first leaf. */
   start: bigint;
-  /** Leaves back to back; leaf i is data[offsets[i], offsets[i+1]). */
+  /** The GetEntries answer's bytes, as the server sent them. */
   data: ArrayBuffer;
-  offsets: Uint32Array;
-  /** The server's claimed 32-byte leaf hashes, in order (the worker compares them with its own). */
-  claimed: ArrayBuffer;
-  /** Positions in the batch whose claimed hash was not 32 bytes long (a mismatch whatever it holds). */
-  malformed: number[];
+  /**
+   * Per leaf, offsets into data: leaf start, leaf end, claimed leaf hash start, claimed leaf hash
+   * end (the server's claim; a claim that is not 32 bytes is a mismatch whatever it holds).
+   */
+  spans: Uint32Array;
 }
 
 export interface LeafFailure {

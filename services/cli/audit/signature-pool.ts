@@ -2,15 +2,19 @@
 // Results come back per batch; the caller consumes them in submission order.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { FetchedPart } from './fetch.js';
 import type { BatchRequest, BatchResult, WorkerInit } from './signature-messages.js';
 
 /**
- * One worker per core. The main thread (gRPC decoding, one copy of each batch into a transferable
- * buffer, appending hashes to the compact range) uses a fraction of a core; Ed25519 verification in
- * the workers is the dominant cost, so leaving a core to the main thread would idle more than it
- * saves (measured: docs/performance.md, Audit). --workers overrides it.
+ * One worker per core. The main thread (receiving answers, finding the entries in their bytes, one
+ * copy of each answer into a transferable buffer, appending hashes to the tree) uses a few percent
+ * of a core; Ed25519 verification in the workers is the dominant cost, so leaving a core to the main
+ * thread would idle more than it saves (measured: docs/performance.md, Audit). --workers overrides it.
  */
 export const DEFAULT_WORKERS = availableParallelism();
+
+/** Bytes besides an answer that its buffer may hold and still be handed over (the gRPC frame header). */
+const MAX_FOREIGN_BYTES = 16;
 
 interface Pending {
   resolve: (r: BatchResult) => void;
@@ -43,39 +47,32 @@ export class SignaturePool {
   }
 
   /**
-   * Checks leaves [start, start + entries.length): hashes them, compares each hash with the server's
-   * claimed one, checks the signatures. The batch goes to a worker as two transferred buffers
-   * (leaves back to back with offsets, claimed hashes); the promise resolves with hashes and failures.
+   * Checks the leaves of one answer: hashes them, compares each hash with the server's claimed one,
+   * checks the signatures. The answer's bytes go to a worker as one transferred copy with the
+   * entries' offsets; the promise resolves with hashes and failures.
    */
-  check(start: bigint, entries: readonly { leaf: Uint8Array; leafHash: Uint8Array }[]): Promise<BatchResult> {
+  check(part: FetchedPart): Promise<BatchResult> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
-    const n = entries.length;
-    const offsets = new Uint32Array(n + 1);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      offsets[i] = total;
-      total += (entries[i] as { leaf: Uint8Array }).leaf.length;
-    }
-    offsets[n] = total;
-    const data = new Uint8Array(total);
-    const claimed = new Uint8Array(n * 32);
-    const malformed: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const e = entries[i] as { leaf: Uint8Array; leafHash: Uint8Array };
-      data.set(e.leaf, offsets[i]);
-      // A claimed hash of the wrong length is never the leaf's hash: the worker is told so.
-      if (e.leafHash.length === 32) claimed.set(e.leafHash, i * 32);
-      else malformed.push(i);
-    }
+    const { bytes, spans, count } = part.entries;
+    // grpc-js gives each large answer a buffer of its own (the answer after a 5-byte frame header),
+    // which it drops once decoded: that buffer moves to the worker as is. A small answer may sit in
+    // Node's shared buffer pool, which must never move: it is copied. A fresh megabyte costs page
+    // faults, so the copy that can be avoided is.
+    const own =
+      bytes.buffer.byteLength - bytes.byteLength <= MAX_FOREIGN_BYTES && bytes.buffer instanceof ArrayBuffer;
+    const data = own ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+    const at = own ? bytes.byteOffset : 0;
+    const offsets = spans.slice(0, 4 * count);
+    if (at !== 0) for (let i = 0; i < offsets.length; i++) offsets[i] = (offsets[i] as number) + at;
     // The least loaded worker takes it, so one slow batch does not stall the others.
     let w = 0;
     for (let i = 1; i < this.load.length; i++) if ((this.load[i] ?? 0) < (this.load[w] ?? 0)) w = i;
     const id = this.nextId++;
-    const req: BatchRequest = { id, start, data: data.buffer, offsets, claimed: claimed.buffer, malformed };
+    const req: BatchRequest = { id, start: part.start, data, spans: offsets };
     return new Promise<BatchResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
       this.load[w] = (this.load[w] ?? 0) + 1;
-      this.workers[w]?.postMessage(req, [data.buffer, offsets.buffer, claimed.buffer]);
+      this.workers[w]?.postMessage(req, [data, offsets.buffer]);
     });
   }
 
