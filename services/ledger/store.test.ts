@@ -29,7 +29,7 @@ after(() => {
 function item(auditID: string): AppendItem {
   const change = makeChange('c1', auditID);
   const leaf = signChange(change, key);
-  return { leaf, leafHash: leafHash(leaf), identity: `c1/${auditID}`, change, bodies: new Map() };
+  return { leaf, leafHash: leafHash(leaf), identity: `c1/${auditID}`, bodies: new Map() };
 }
 
 describe('LogStore', () => {

@@ -4,7 +4,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Change } from '../../packages/change/index.js';
 import {
   CompactRange,
   consistencyProof,
@@ -31,7 +30,6 @@ export interface AppendItem {
   leaf: Uint8Array;
   leafHash: Uint8Array;
   identity: string;
-  change: Change;
   /** Out-of-leaf bodies by lower-case hex sha256. */
   bodies: ReadonlyMap<string, Uint8Array>;
 }
