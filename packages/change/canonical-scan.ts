@@ -90,7 +90,15 @@ class Scan {
         const e = s.charCodeAt(this.pos + 1);
         // \" \\ \b \f \n \r \t; not \/ and not \u (the library writes those characters raw, or
         // as \u00xx for other controls: escapes it would write are left to it).
-        if (e !== QUOTE && e !== BACKSLASH && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74)
+        if (
+          e !== QUOTE &&
+          e !== BACKSLASH &&
+          e !== 0x62 &&
+          e !== 0x66 &&
+          e !== 0x6e &&
+          e !== 0x72 &&
+          e !== 0x74
+        )
           this.fail();
         this.pos += 2;
         continue;
