@@ -46,6 +46,7 @@ export interface VerifyResponse {
 }
 
 interface Pending {
+  worker: Worker;
   resolve(r: VerifyResponse): void;
   reject(err: Error): void;
 }
@@ -55,11 +56,15 @@ const NO_REFS: readonly BodyRef[] = Object.freeze([]);
 export class VerifyPool {
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
+  /** Requests in flight per worker: a worker keeps the process alive only while it has one. */
+  readonly #busy = new Map<Worker, number>();
   #nextId = 0;
   #next = 0;
   #vkeys: string[] = [];
   #keysVersion = 0;
   #closed = false;
+  /** Set when a worker died: every later batch fails (and is redelivered) rather than hanging. */
+  #failed: Error | undefined;
 
   constructor(keys: readonly PublicKey[], size = DEFAULT_VERIFY_WORKERS) {
     this.setKeys(keys);
@@ -68,11 +73,17 @@ export class VerifyPool {
       w.on('message', (r: VerifyResponse) => {
         const p = this.#pending.get(r.id);
         this.#pending.delete(r.id);
+        if (p !== undefined) this.#done(p.worker);
         p?.resolve(r);
       });
-      w.on('error', (err) => this.#failAll(err));
+      w.on('error', (err) => {
+        this.#failed ??= err;
+        this.#failAll(err);
+      });
       w.on('exit', (code) => {
-        if (!this.#closed) this.#failAll(new LedgerError('CLOSED', `verify worker exited with ${code}`));
+        if (this.#closed) return;
+        this.#failed ??= new LedgerError('CLOSED', `verify worker exited with ${code}`);
+        this.#failAll(this.#failed);
       });
       w.unref();
       this.#workers.push(w);
@@ -88,6 +99,7 @@ export class VerifyPool {
   /** Opens every leaf; results are in the order of `leaves`. */
   async verify(leaves: readonly Uint8Array[]): Promise<VerifyResult[]> {
     if (this.#closed) throw new LedgerError('CLOSED', 'verify pool is closed');
+    if (this.#failed !== undefined) throw this.#failed;
     if (leaves.length === 0) return [];
     const n = this.#workers.length;
     const slice = Math.max(MIN_SLICE, Math.ceil(leaves.length / n));
@@ -116,8 +128,11 @@ export class VerifyPool {
       data.set(leaf, at);
       at += leaf.length;
     }
+    const busy = this.#busy.get(worker) ?? 0;
+    if (busy === 0) worker.ref();
+    this.#busy.set(worker, busy + 1);
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { worker, resolve, reject });
       const req: VerifyRequest = {
         id,
         keysVersion: this.#keysVersion,
@@ -129,8 +144,17 @@ export class VerifyPool {
     });
   }
 
+  #done(worker: Worker): void {
+    const busy = (this.#busy.get(worker) ?? 1) - 1;
+    this.#busy.set(worker, busy);
+    if (busy === 0) worker.unref();
+  }
+
   #failAll(err: Error): void {
-    for (const p of this.#pending.values()) p.reject(err);
+    for (const p of this.#pending.values()) {
+      this.#done(p.worker);
+      p.reject(err);
+    }
     this.#pending.clear();
   }
 
