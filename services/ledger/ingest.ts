@@ -26,7 +26,13 @@ export const DEFAULT_BATCH_AGE_MS = 50;
 /** How long JetStream waits for an ack before redelivering (covers a crashed ledger). */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 /** Batches in flight at once (verifying or committing): bounds memory and redelivery after a crash. */
-const BATCHES_IN_FLIGHT = 4;
+const BATCHES_IN_FLIGHT = 8;
+/**
+ * Most batches committed as one transaction: half the messages in flight, so the other half can be
+ * delivered and verified while a group commits (a group of every unacked message would idle the
+ * verify workers until its acks let JetStream deliver more).
+ */
+const MAX_GROUP_BATCHES = BATCHES_IN_FLIGHT / 2;
 /** Pause before a batch whose commit failed is redelivered. */
 const NAK_DELAY_MS = 1000;
 /** Header naming why a message was rejected: `<CODE>: <message>`. */
@@ -153,7 +159,7 @@ export class Ingest {
       // one transaction, which writes each index page it touches once rather than once per batch.
       let n = 1;
       if ((queue[0] as Batch).error === undefined) {
-        while (n < queue.length && (queue[n] as Batch).results !== undefined) n++;
+        while (n < queue.length && n < MAX_GROUP_BATCHES && (queue[n] as Batch).results !== undefined) n++;
       }
       const group = queue.splice(0, n);
       try {
