@@ -5,7 +5,7 @@
 // onOverOff (goal >= 0.9); with search on it also times until the follower has indexed every entry.
 // Run: `npx tsc -p . && node dist/loadtest/ledger-drain.js [N]` (default 200000; needs nats-server).
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -52,6 +52,30 @@ function singleCoreVerifyRate(): number {
   return best;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux only; else 0). */
+function procCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid of the nats-server child listening on `port`, found through /proc (Linux only). */
+function natsServerPid(port: number): number | undefined {
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(d)) continue;
+      const args = readFileSync(`/proc/${d}/cmdline`, 'latin1').split('\0');
+      if (args[0]?.endsWith('nats-server') && args[args.indexOf('-p') + 1] === String(port)) return Number(d);
+    }
+  } catch {}
+  return undefined;
+}
+
 function dirBytes(dir: string): number {
   let total = 0;
   for (const f of readdirSync(dir)) total += statSync(join(dir, f)).size;
@@ -92,6 +116,12 @@ interface Drain {
   indexedSeconds?: number;
   peakRssMB: number;
   diskBytes: number;
+  /**
+   * CPU time per entry while draining, in microseconds: the ledger's process (main thread,
+   * verify workers, this harness's polling) and nats-server. Less sensitive to other load on the
+   * machine than the rate: on 2 cores the goal needs their sum near 2 / (verify rate).
+   */
+  cpuMicrosPerEntry: { ledger: number; nats: number };
 }
 
 function indexedSize(file: string): bigint {
@@ -118,6 +148,9 @@ async function drain(search: string): Promise<Drain> {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
   }
+  const natsPid = natsServerPid(nats.port);
+  const cpu0 = process.cpuUsage();
+  const natsCpu0 = natsPid === undefined ? 0 : procCpuSeconds(natsPid);
   const start = performance.now();
   const ledger = await startLedger(
     ledgerConfig({
@@ -127,6 +160,11 @@ async function drain(search: string): Promise<Drain> {
       key: keys.keyFile,
       'collector-keys': keys.collectorKeysFile,
       search,
+      // BENCH_VERIFY_WORKERS and BENCH_BATCH_SIZE try other settings than the defaults.
+      ...(process.env.BENCH_VERIFY_WORKERS === undefined
+        ? {}
+        : { 'verify-workers': process.env.BENCH_VERIFY_WORKERS }),
+      ...(process.env.BENCH_BATCH_SIZE === undefined ? {} : { 'batch-size': process.env.BENCH_BATCH_SIZE }),
     }),
     { logger: silentLogger() },
   );
@@ -135,13 +173,19 @@ async function drain(search: string): Promise<Drain> {
   let peakRss = 0;
   let seconds = 0;
   let indexedSeconds: number | undefined;
+  let cpu = { user: 0, system: 0 };
+  let natsCpu = 0;
   const file = join(dataDir, DB_FILE);
   while (seconds === 0 || (search === 'on' && indexedSeconds === undefined)) {
     await new Promise((r) => setTimeout(r, 100));
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (seconds === 0) {
       size = (await client.getCheckpoint({})).size;
-      if (size >= BigInt(N)) seconds = (performance.now() - start) / 1000;
+      if (size >= BigInt(N)) {
+        seconds = (performance.now() - start) / 1000;
+        cpu = process.cpuUsage(cpu0);
+        natsCpu = natsPid === undefined ? 0 : procCpuSeconds(natsPid) - natsCpu0;
+      }
     }
     if (search === 'on' && indexedSeconds === undefined && indexedSize(file) >= BigInt(N))
       indexedSeconds = (performance.now() - start) / 1000;
@@ -159,6 +203,10 @@ async function drain(search: string): Promise<Drain> {
     ...(indexedSeconds === undefined ? {} : { indexedSeconds: +indexedSeconds.toFixed(2) }),
     peakRssMB: Math.round(peakRss / 2 ** 20),
     diskBytes: dirBytes(dataDir),
+    cpuMicrosPerEntry: {
+      ledger: Math.round((cpu.user + cpu.system) / N),
+      nats: Math.round((natsCpu * 1e6) / N),
+    },
   };
 }
 

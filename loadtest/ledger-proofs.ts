@@ -82,7 +82,6 @@ async function benchMain(entries: number): Promise<void> {
         leaf,
         leafHash: leafHash(leaf),
         identity: `c1/p${i}`,
-        change: makeChange('c1', 'x'),
         bodies: new Map(),
       });
     }

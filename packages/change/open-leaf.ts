@@ -3,6 +3,7 @@
 // signature before the JSON is looked at, so unsigned input costs one parse and one verify at most.
 import { openNote, type PublicKey, TlogError } from '../tlog/index.js';
 import { canonicalJson } from './canonical.js';
+import { isSurelyCanonical } from './canonical-scan.js';
 import { type Change, MAX_LEAF_BYTES } from './change.js';
 import { ChangeError } from './errors.js';
 import { validateChange } from './validate.js';
@@ -38,6 +39,8 @@ function parseLine(text: string): unknown {
   } catch {
     throw new ChangeError('BAD_JSON', 'note text is not JSON');
   }
+  // The one-pass scan settles the usual leaf; anything it cannot show canonical gets the full check.
+  if (isSurelyCanonical(line)) return value;
   let canonical: string;
   try {
     canonical = canonicalJson(value);

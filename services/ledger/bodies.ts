@@ -1,9 +1,12 @@
 // Out-of-leaf bodies (DESIGN 3.2): a leaf names them by digest; the collector publishes each on
 // INGRESS_BODIES before the leaf. The ledger fetches them by subject and trusts only the digest.
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { type Change, ChangeError } from '../../packages/change/index.js';
+import { ChangeError } from '../../packages/change/index.js';
 import { BODIES_STREAM, bodySubject } from '../../packages/runtime/index.js';
 import { getCrypto } from '../../packages/tlog/index.js';
+import type { BodyRef } from './body-refs.js';
+
+export { type BodyRef, bodyRefs } from './body-refs.js';
 
 /** Attempts to fetch a body before the leaf is rejected BODY_MISSING. */
 export const BODY_FETCH_ATTEMPTS = 3;
@@ -12,33 +15,17 @@ export const BODY_FETCH_RETRY_MS = 200;
 
 const HEX_SHA256_RE = /^[0-9a-f]{64}$/;
 
-interface Ref {
-  sha256: string;
-  size: number;
-}
-
-function refOf(v: unknown): Ref | undefined {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  const keys = Object.keys(v);
-  if (keys.length !== 2 || !('sha256' in v) || !('size' in v)) return undefined;
-  const { sha256, size } = v as { sha256: unknown; size: unknown };
-  if (typeof sha256 !== 'string' || typeof size !== 'number') return undefined;
-  return { sha256, size };
-}
-
-/** The body references of a change (request and response), if any. */
-export function bodyRefs(change: Change): Ref[] {
-  return [refOf(change.request), refOf(change.response)].filter((r): r is Ref => r !== undefined);
-}
-
 function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
-/** Fetches and checks every body a change references; throws ChangeError('BODY_MISSING'). */
-export async function fetchBodies(jsm: JetStreamManager, change: Change): Promise<Map<string, Uint8Array>> {
+/** Fetches and checks every body a change references (`bodyRefs`); throws ChangeError('BODY_MISSING'). */
+export async function fetchBodies(
+  jsm: JetStreamManager,
+  refs: readonly BodyRef[],
+): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
-  for (const ref of bodyRefs(change)) {
+  for (const ref of refs) {
     if (!HEX_SHA256_RE.test(ref.sha256))
       throw new ChangeError('BODY_MISSING', 'body digest is not hex sha256');
     let data: Uint8Array | undefined;

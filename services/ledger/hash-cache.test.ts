@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { leafHash } from '../../packages/tlog/index.js';
-import { makeChange, naiveConsistency, naiveInclusion } from '../../test/ledger-fixtures.js';
+import { naiveConsistency, naiveInclusion } from '../../test/ledger-fixtures.js';
 import { HashCache } from './hash-cache.js';
 import { type AppendItem, LogStore } from './store.js';
 
@@ -27,7 +27,6 @@ function items(n: number): AppendItem[] {
       leaf,
       leafHash: leafHash(leaf),
       identity: `c1/h${i}`,
-      change: makeChange('c1', `h${i}`),
       bodies: new Map(),
     };
   });

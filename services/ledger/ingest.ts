@@ -12,12 +12,12 @@ import {
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
-import { ChangeError, type ChangeErrorCode, changeIdentity } from '../../packages/change/index.js';
+import { ChangeError, type ChangeErrorCode } from '../../packages/change/index.js';
 import { CHANGES_STREAM, LEDGER_CONSUMER, rejectedSubject } from '../../packages/runtime/index.js';
-import { bodyRefs, fetchBodies } from './bodies.js';
+import { fetchBodies } from './bodies.js';
 import type { LedgerMetrics } from './metrics.js';
 import type { AppendItem, LogStore } from './store.js';
-import type { VerifyPool } from './verify-pool.js';
+import type { VerifyPool, VerifyResult } from './verify-pool.js';
 
 /** Most messages in one batch (one transaction). */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -26,7 +26,13 @@ export const DEFAULT_BATCH_AGE_MS = 50;
 /** How long JetStream waits for an ack before redelivering (covers a crashed ledger). */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 /** Batches in flight at once (verifying or committing): bounds memory and redelivery after a crash. */
-const BATCHES_IN_FLIGHT = 4;
+const BATCHES_IN_FLIGHT = 8;
+/**
+ * Most batches committed as one transaction: half the messages in flight, so the other half can be
+ * delivered and verified while a group commits (a group of every unacked message would idle the
+ * verify workers until its acks let JetStream deliver more).
+ */
+const MAX_GROUP_BATCHES = BATCHES_IN_FLIGHT / 2;
 /** Pause before a batch whose commit failed is redelivered. */
 const NAK_DELAY_MS = 1000;
 /** Header naming why a message was rejected: `<CODE>: <message>`. */
@@ -50,6 +56,17 @@ export interface IngestDeps {
   onAppended(): void;
 }
 
+/** A cut batch on its way through verification to its commit. */
+interface Batch {
+  msgs: JsMsg[];
+  /** Settles (never rejects) once `results` or `error` is set. */
+  verified: Promise<void>;
+  results: VerifyResult[] | undefined;
+  error: unknown;
+}
+
+const NO_BODIES: ReadonlyMap<string, Uint8Array> = new Map();
+
 interface Rejection {
   msg: JsMsg;
   code: ChangeErrorCode;
@@ -70,6 +87,10 @@ export class Ingest {
   #messages: ConsumerMessages | undefined;
   #buffer: JsMsg[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Batches cut and not yet committed, in delivery order. */
+  readonly #queue: Batch[] = [];
+  #committing = false;
+  /** The running commit loop (settled when the queue is empty). */
   #chain: Promise<void> = Promise.resolve();
   #stopping = false;
 
@@ -113,58 +134,83 @@ export class Ingest {
     if (msgs.length === 0) return;
     this.#d.metrics.batchSize.observe(msgs.length);
     // Verification starts now, on the workers, while earlier batches are still committing.
-    const verified = this.#d.pool.verify(msgs.map((m) => m.data));
-    verified.catch(() => {});
-    this.#chain = this.#chain.then(() =>
-      this.#commit(msgs, verified).catch((err: unknown) => {
-        this.#d.logger.error({ err }, 'ingest batch failed; it will be redelivered');
-        for (const m of msgs) m.nak(NAK_DELAY_MS);
-      }),
+    const batch: Batch = { msgs, results: undefined, error: undefined, verified: Promise.resolve() };
+    batch.verified = this.#d.pool.verify(msgs.map((m) => m.data)).then(
+      (r) => {
+        batch.results = r;
+      },
+      (err: unknown) => {
+        batch.error = err;
+      },
     );
+    this.#queue.push(batch);
+    if (!this.#committing) {
+      this.#committing = true;
+      this.#chain = this.#commitLoop();
+    }
   }
 
-  async #commit(msgs: JsMsg[], verified: Promise<Awaited<ReturnType<VerifyPool['verify']>>>): Promise<void> {
+  /** Commits queued batches in delivery order until the queue is empty. */
+  async #commitLoop(): Promise<void> {
+    const queue = this.#queue;
+    while (queue.length > 0) {
+      await (queue[0] as Batch).verified;
+      // The head, plus every batch behind it that is already verified: under load they commit as
+      // one transaction, which writes each index page it touches once rather than once per batch.
+      let n = 1;
+      if ((queue[0] as Batch).error === undefined) {
+        while (n < queue.length && n < MAX_GROUP_BATCHES && (queue[n] as Batch).results !== undefined) n++;
+      }
+      const group = queue.splice(0, n);
+      try {
+        await this.#commit(group);
+      } catch (err) {
+        this.#d.logger.error({ err }, 'ingest batch failed; it will be redelivered');
+        for (const b of group) for (const m of b.msgs) m.nak(NAK_DELAY_MS);
+      }
+    }
+    this.#committing = false;
+  }
+
+  async #commit(group: Batch[]): Promise<void> {
     const { store, metrics, logger } = this.#d;
-    const results = await verified;
     const items: (AppendItem & { msg: JsMsg })[] = [];
     const rejections: Rejection[] = [];
-    for (let i = 0; i < msgs.length; i++) {
-      const msg = msgs[i]!;
-      const r = results[i];
-      if (r === undefined) throw new Error('verify pool returned too few results');
-      if (!r.ok) {
-        rejections.push({ msg, code: r.code, message: r.message });
-        continue;
-      }
-      let bodies: Map<string, Uint8Array> = new Map();
-      if (bodyRefs(r.change).length > 0) {
-        try {
-          bodies = await fetchBodies(this.#d.jsm, r.change);
-        } catch (err) {
-          if (!(err instanceof ChangeError)) throw err;
-          rejections.push({ msg, code: err.code, message: err.message });
+    for (const batch of group) {
+      if (batch.error !== undefined) throw batch.error;
+      const { msgs, results } = batch;
+      if (results === undefined || results.length !== msgs.length)
+        throw new Error('verify pool returned a wrong number of results');
+      for (let i = 0; i < msgs.length; i++) {
+        const msg = msgs[i] as JsMsg;
+        const r = results[i] as VerifyResult;
+        if (!r.ok) {
+          rejections.push({ msg, code: r.code, message: r.message });
           continue;
         }
+        let bodies: ReadonlyMap<string, Uint8Array> = NO_BODIES;
+        if (r.bodyRefs.length > 0) {
+          try {
+            bodies = await fetchBodies(this.#d.jsm, r.bodyRefs);
+          } catch (err) {
+            if (!(err instanceof ChangeError)) throw err;
+            rejections.push({ msg, code: err.code, message: err.message });
+            continue;
+          }
+        }
+        items.push({ msg, leaf: msg.data, leafHash: r.leafHash, identity: r.identity, bodies });
       }
-      items.push({
-        msg,
-        leaf: msg.data,
-        leafHash: r.leafHash,
-        identity: changeIdentity(r.change),
-        change: r.change,
-        bodies,
-      });
     }
     // The search index follows the log in its own transactions (search/follower.ts).
     const end = metrics.commitSeconds.startTimer();
     const outcomes = store.append(items);
     end();
     let appended = 0;
-    outcomes.forEach((o, i) => {
-      if (o === 'duplicate') metrics.duplicates.inc();
+    for (let i = 0; i < outcomes.length; i++) {
+      if (outcomes[i] === 'duplicate') metrics.duplicates.inc();
       else appended++;
       items[i]?.msg.ack();
-    });
+    }
     metrics.appended.inc(appended);
     metrics.treeSize.set(Number(store.size));
     if (appended > 0) this.#d.onAppended();

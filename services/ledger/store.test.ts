@@ -13,7 +13,7 @@ import {
   signChange,
 } from '../../test/ledger-fixtures.js';
 import { APPEND_ONLY_TABLES } from './schema.js';
-import { type AppendItem, LogStore } from './store.js';
+import { type AppendItem, LogStore, MERGE_ROWS } from './store.js';
 
 const key = generateKey('collector/c1');
 const dirs: string[] = [];
@@ -29,7 +29,7 @@ after(() => {
 function item(auditID: string): AppendItem {
   const change = makeChange('c1', auditID);
   const leaf = signChange(change, key);
-  return { leaf, leafHash: leafHash(leaf), identity: `c1/${auditID}`, change, bodies: new Map() };
+  return { leaf, leafHash: leafHash(leaf), identity: `c1/${auditID}`, bodies: new Map() };
 }
 
 describe('LogStore', () => {
@@ -73,6 +73,71 @@ describe('LogStore', () => {
     store.close();
   });
 
+  describe('when identities and leaf hashes move from unmerged rows into their tables', () => {
+    it('finds duplicates and leaf hashes the same before a merge, after it, and after a reopen', () => {
+      const dir = tempDir();
+      let store = new LogStore(dir);
+      const merged = [item('m0'), item('m1')];
+      const unmerged = [item('m2'), item('m3')];
+      store.append(merged);
+      store.merge();
+      store.append(unmerged);
+      const check = (s: LogStore) => {
+        [...merged, ...unmerged].forEach((it, i) => {
+          assert.equal(s.hasIdentity(it.identity), true);
+          assert.equal(s.indexOfLeafHash(it.leafHash), BigInt(i));
+        });
+        assert.equal(s.hasIdentity('c1/none'), false);
+        assert.equal(s.indexOfLeafHash(new Uint8Array(32)), undefined);
+        assert.deepEqual(s.append([{ ...merged[1]! }, { ...unmerged[1]! }]), ['duplicate', 'duplicate']);
+      };
+      check(store);
+      store.close();
+      store = new LogStore(dir); // unmerged rows come back from the table
+      check(store);
+      store.merge();
+      check(store);
+      assert.equal(store.db.prepare('SELECT count(*) FROM unmerged').pluck().get(), 0n);
+      assert.equal(store.db.prepare('SELECT count(*) FROM identities').pluck().get(), 4n);
+      store.close();
+    });
+
+    it('merges by itself once MERGE_ROWS entries wait', () => {
+      const store = new LogStore(tempDir());
+      const items = Array.from({ length: MERGE_ROWS }, (_, i) => ({
+        leaf: new TextEncoder().encode(`leaf ${i}`),
+        leafHash: leafHash(new TextEncoder().encode(`leaf ${i}`)),
+        identity: `c1/auto${i}`,
+        bodies: new Map(),
+      }));
+      store.append(items.slice(0, MERGE_ROWS - 1));
+      assert.equal(store.db.prepare('SELECT count(*) FROM unmerged').pluck().get(), BigInt(MERGE_ROWS - 1));
+      store.append(items.slice(MERGE_ROWS - 1));
+      assert.equal(store.db.prepare('SELECT count(*) FROM unmerged').pluck().get(), 0n);
+      assert.equal(store.indexOfLeafHash(items[MERGE_ROWS - 1]!.leafHash), BigInt(MERGE_ROWS - 1));
+      store.close();
+    });
+
+    it('upgrades a database that indexed entries.leaf_hash instead of keeping leaf_hashes', () => {
+      const dir = tempDir();
+      const first = new LogStore(dir);
+      const items = [item('u0'), item('u1'), item('u2')];
+      first.append(items);
+      first.merge();
+      // The older layout: leaf hashes only in an index on entries.
+      first.db.exec(`DROP TRIGGER leaf_hashes_no_delete; DELETE FROM leaf_hashes;
+        CREATE INDEX entries_by_leaf_hash ON entries (leaf_hash);`);
+      const root = first.root();
+      first.close();
+      const again = new LogStore(dir);
+      for (const [i, it] of items.entries()) assert.equal(again.indexOfLeafHash(it.leafHash), BigInt(i));
+      assert.equal(hex(again.rootAt(3n)), hex(root));
+      const index = "SELECT count(*) FROM sqlite_master WHERE name = 'entries_by_leaf_hash'";
+      assert.equal(again.db.prepare(index).pluck().get(), 0n);
+      again.close();
+    });
+  });
+
   it('resumes from its stored state after a reopen, without rebuilding', () => {
     const dir = tempDir();
     const first = new LogStore(dir);
@@ -104,6 +169,7 @@ describe('LogStore', () => {
   describe('when someone edits the log tables with SQL', () => {
     const store = new LogStore(tempDir());
     store.append([item('t0'), item('t1'), item('t2')]);
+    store.merge();
     store.addCheckpoint({ size: 3n, note: 'n' });
     store.addPublished({ size: 3n, note: 'n' });
     store.db.prepare('INSERT INTO bodies (sha256, data) VALUES (?, ?)').run('00', Buffer.from('{}'));

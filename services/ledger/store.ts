@@ -1,10 +1,9 @@
 // The log's storage: one SQLite file, one writer. An append batch (entries, the Merkle nodes they
 // complete, identities, bodies and the new compact range) is one transaction, so a
 // crash leaves either all of a batch or none of it. Proofs read O(log n) stored hashes.
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Change } from '../../packages/change/index.js';
 import {
   CompactRange,
   consistencyProof,
@@ -26,14 +25,34 @@ export const PAGE_SIZE = 16_384;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/**
+ * Unmerged entries that trigger a merge into `identities` and `leaf_hashes` (schema.ts). Larger
+ * merges write each index page fewer times per entry; the unmerged rows are also held in memory
+ * (two map entries each) and a merge pauses appends while it runs.
+ */
+export const MERGE_ROWS = 32_768;
+
+/** SQLite page cache: the hash-ordered indexes are read at random by every duplicate check. */
+const CACHE_KIB = 32 * 1024;
+
+/** A leaf hash as a map key (one char per byte). */
+function hashKey(hash: Uint8Array): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1');
+}
+
 /** One admitted leaf, ready to append. */
 export interface AppendItem {
   leaf: Uint8Array;
   leafHash: Uint8Array;
   identity: string;
-  change: Change;
   /** Out-of-leaf bodies by lower-case hex sha256. */
   bodies: ReadonlyMap<string, Uint8Array>;
+}
+
+interface UnmergedRow {
+  idx: bigint;
+  identity: string;
+  leaf_hash: Uint8Array;
 }
 
 export interface StoredCheckpoint {
@@ -60,6 +79,9 @@ export class LogStore {
   readonly #hashes: HashCache;
   /** Right-edge folds of the last proven tree size (a few hashes, see EdgeFoldCache). */
   readonly #edges = new EdgeFoldCache();
+  /** The rows of the `unmerged` table: identity and leaf hash (hashKey) to index. */
+  readonly #unmergedIds = new Map<string, bigint>();
+  readonly #unmergedHashes = new Map<string, bigint>();
 
   /** `cacheBytes` bounds the in-memory copy of stored hashes (see HashCache). */
   constructor(dataDir: string, cacheBytes = HASH_CACHE_MAX_BYTES) {
@@ -73,12 +95,21 @@ export class LogStore {
     // NORMAL: a commit survives a process crash (WAL); syncDurable() makes it survive power loss
     // too, and runs before every checkpoint is signed, so no signature covers unsynced entries.
     this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`cache_size = -${CACHE_KIB}`);
     createLogSchema(this.db);
     const db = this.db;
     this.#stmts = {
       insertEntry: db.prepare('INSERT INTO entries (idx, leaf, leaf_hash) VALUES (?, ?, ?)'),
       insertNode: db.prepare('INSERT INTO nodes (id, hash) VALUES (?, ?)'),
-      insertIdentity: db.prepare('INSERT OR IGNORE INTO identities (identity, idx) VALUES (?, ?)'),
+      insertUnmerged: db.prepare('INSERT INTO unmerged (idx, identity, leaf_hash) VALUES (?, ?, ?)'),
+      unmerged: db.prepare('SELECT idx, identity, leaf_hash FROM unmerged'),
+      mergeIdentities: db.prepare(
+        'INSERT OR IGNORE INTO identities (identity, idx) SELECT identity, idx FROM unmerged ORDER BY identity',
+      ),
+      mergeLeafHashes: db.prepare(
+        'INSERT OR IGNORE INTO leaf_hashes (leaf_hash, idx) SELECT leaf_hash, idx FROM unmerged ORDER BY leaf_hash',
+      ),
+      clearUnmerged: db.prepare('DELETE FROM unmerged'),
       insertBody: db.prepare('INSERT OR IGNORE INTO bodies (sha256, data) VALUES (?, ?)'),
       insertState: db.prepare('INSERT INTO tree_state (size, range, committed_at) VALUES (?, ?, ?)'),
       insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?)'),
@@ -88,7 +119,7 @@ export class LogStore {
       lastState: db.prepare('SELECT range FROM tree_state ORDER BY size DESC LIMIT 1').pluck(),
       leafHash: db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck(),
       node: db.prepare('SELECT hash FROM nodes WHERE id = ?').pluck(),
-      byLeafHash: db.prepare('SELECT idx FROM entries WHERE leaf_hash = ? ORDER BY idx LIMIT 1').pluck(),
+      byLeafHash: db.prepare('SELECT idx FROM leaf_hashes WHERE leaf_hash = ? ORDER BY idx LIMIT 1').pluck(),
       entries: db.prepare('SELECT idx, leaf, leaf_hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
       body: db.prepare('SELECT data FROM bodies WHERE sha256 = ?').pluck(),
       identity: db.prepare('SELECT idx FROM identities WHERE identity = ?').pluck(),
@@ -98,6 +129,10 @@ export class LogStore {
     };
     const row = this.#stmts.lastState.get() as Uint8Array | undefined;
     this.#range = row === undefined ? CompactRange.empty() : decodeRange(row);
+    for (const row of this.#stmts.unmerged.iterate() as IterableIterator<UnmergedRow>) {
+      this.#unmergedIds.set(row.identity, row.idx);
+      this.#unmergedHashes.set(hashKey(row.leaf_hash), row.idx);
+    }
     this.#hashes = new HashCache(cacheBytes);
     this.#loadHashes();
     this.#read = (level, index) => {
@@ -128,16 +163,20 @@ export class LogStore {
     let range = this.#range;
     // Cached only once the transaction commits: a rolled-back batch leaves no trace.
     const completed: [number, bigint, Uint8Array][] = [];
+    const added = new Map<string, bigint>();
     const run = this.db.transaction(() => {
       completed.length = 0;
+      added.clear();
       const outcomes: AppendOutcome[] = [];
       const appended: { index: bigint; item: AppendItem }[] = [];
       for (const item of items) {
         const index = range.size;
-        if (s.insertIdentity.run(item.identity, index).changes === 0) {
+        if (added.has(item.identity) || this.hasIdentity(item.identity)) {
           outcomes.push('duplicate');
           continue;
         }
+        added.set(item.identity, index);
+        s.insertUnmerged.run(index, item.identity, item.leafHash);
         range = range.append(item.leafHash, (level, i, hash) => {
           if (level > 0) {
             s.insertNode.run(nodeId(level, i), hash);
@@ -159,19 +198,63 @@ export class LogStore {
     const outcomes = run.immediate();
     this.#range = range;
     for (const [level, i, hash] of completed) {
+      if (level === 0) this.#unmergedHashes.set(hashKey(hash), i);
       if (i <= MAX_SAFE) this.#hashes.push(level, Number(i), hash);
+    }
+    for (const [identity, index] of added) this.#unmergedIds.set(identity, index);
+    if (this.#unmergedIds.size >= MERGE_ROWS) {
+      try {
+        this.merge();
+      } catch {
+        // The batch is committed and must be acked; the rows stay unmerged (lookups still see
+        // them) and the next append tries again, where a lasting fault (disk full) surfaces.
+      }
     }
     return outcomes;
   }
 
-  /** Forces the WAL to stable storage (the checkpointer calls it before signing). */
+  /**
+   * Moves every unmerged identity and leaf hash into their hash-ordered tables, in key order, in
+   * one transaction (append calls it when MERGE_ROWS are waiting). Lookups see the same answers
+   * before and after.
+   */
+  merge(): void {
+    const s = this.#stmts;
+    this.db
+      .transaction(() => {
+        s.mergeIdentities.run();
+        s.mergeLeafHashes.run();
+        s.clearUnmerged.run();
+      })
+      .immediate();
+    this.#unmergedIds.clear();
+    this.#unmergedHashes.clear();
+  }
+
+  /** Forces every committed batch to stable storage (the checkpointer calls it before signing). */
   syncDurable(): void {
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    // Committed frames are in the WAL, so syncing that file makes them survive power loss; frames
+    // SQLite has already checkpointed into the database file were synced there by the checkpoint.
+    // A checkpoint would do it too, but it also copies every frame into the database file and
+    // syncs that, on the ingest's thread, four times a second.
+    let fd: number | undefined;
+    try {
+      fd = openSync(`${this.db.name}-wal`, 'r');
+    } catch {
+      // No WAL file (nothing written yet, or it was removed): the checkpoint path covers it.
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+      return;
+    }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Whether an identity is already in the log. */
   hasIdentity(identity: string): boolean {
-    return this.#stmts.identity.get(identity) !== undefined;
+    return this.#unmergedIds.has(identity) || this.#stmts.identity.get(identity) !== undefined;
   }
 
   rootAt(size: bigint): Uint8Array {
@@ -191,7 +274,9 @@ export class LogStore {
 
   /** The index of the first leaf with this hash, if any. */
   indexOfLeafHash(hash: Uint8Array): bigint | undefined {
-    return this.#stmts.byLeafHash.get(hash) as bigint | undefined;
+    // Merged rows are older than unmerged ones, so the first index is the merged one when both exist.
+    const merged = this.#stmts.byLeafHash.get(hash) as bigint | undefined;
+    return merged ?? this.#unmergedHashes.get(hashKey(hash));
   }
 
   entries(start: bigint, end: bigint): { idx: bigint; leaf: Uint8Array; leaf_hash: Uint8Array }[] {
@@ -239,9 +324,9 @@ export class LogStore {
     const cache = this.#hashes;
     cache.prepare(Number(size));
     if (cache.minLevel === 0) {
-      // The covering index holds (leaf_hash, idx): ~40 bytes a row instead of the ~1.5 KB leaf rows.
+      // These hold (leaf_hash, idx): ~40 bytes a row instead of the ~1.5 KB leaf rows.
       const leaves = this.db
-        .prepare('SELECT idx, leaf_hash FROM entries INDEXED BY entries_by_leaf_hash')
+        .prepare('SELECT idx, leaf_hash FROM leaf_hashes UNION ALL SELECT idx, leaf_hash FROM unmerged')
         .raw()
         .safeIntegers(false);
       for (const row of leaves.iterate() as IterableIterator<[number, Uint8Array]>)
