@@ -17,6 +17,7 @@ import {
 import { LedgerError } from './errors.js';
 import { HASH_CACHE_MAX_BYTES, HashCache } from './hash-cache.js';
 import { createLogSchema, nodeId } from './schema.js';
+import { openGate, type WriteGate } from './write-gate.js';
 
 /** The database file inside --data-dir. */
 export const DB_FILE = 'ledger.sqlite';
@@ -25,6 +26,12 @@ export const DB_FILE = 'ledger.sqlite';
 export const PAGE_SIZE = 16_384;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * How long a write waits for SQLite's lock (held by the search follower's connection between its
+ * transactions, see write-gate.ts) before failing with SQLITE_BUSY. Far above any follower slice.
+ */
+export const BUSY_TIMEOUT_MS = 10_000;
 
 /** One admitted leaf, ready to append. */
 export interface AppendItem {
@@ -60,11 +67,12 @@ export class LogStore {
   readonly #hashes: HashCache;
   /** Right-edge folds of the last proven tree size (a few hashes, see EdgeFoldCache). */
   readonly #edges = new EdgeFoldCache();
+  #gate: WriteGate = openGate;
 
   /** `cacheBytes` bounds the in-memory copy of stored hashes (see HashCache). */
   constructor(dataDir: string, cacheBytes = HASH_CACHE_MAX_BYTES) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, DB_FILE));
+    this.db = new Database(join(dataDir, DB_FILE), { timeout: BUSY_TIMEOUT_MS });
     this.db.defaultSafeIntegers(true);
     // Leaves are ~1.5 KB: in 4 KiB pages two fit and a third of each page is wasted. Only takes
     // effect when the file is created (before WAL mode is set).
@@ -122,6 +130,20 @@ export class LogStore {
 
   readonly readNode: NodeReader = (level, index) => this.#read(level, index);
 
+  /** Writes wait at this gate for another connection's transaction (the search follower's). */
+  useWriteGate(gate: WriteGate): void {
+    this.#gate = gate;
+  }
+
+  #gated<T>(fn: () => T): T {
+    this.#gate.enter();
+    try {
+      return fn();
+    } finally {
+      this.#gate.leave();
+    }
+  }
+
   /** Appends a batch in one transaction; identities already in the log (or earlier in the batch) are duplicates. */
   append(items: readonly AppendItem[], hook?: AppendHook): AppendOutcome[] {
     const s = this.#stmts;
@@ -156,7 +178,7 @@ export class LogStore {
       }
       return outcomes;
     });
-    const outcomes = run.immediate();
+    const outcomes = this.#gated(() => run.immediate());
     this.#range = range;
     for (const [level, i, hash] of completed) {
       if (i <= MAX_SAFE) this.#hashes.push(level, Number(i), hash);
@@ -166,7 +188,8 @@ export class LogStore {
 
   /** Forces the WAL to stable storage (the checkpointer calls it before signing). */
   syncDurable(): void {
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    // Gated: a checkpoint the follower's commit started could leave out the frames just appended.
+    this.#gated(() => this.db.pragma('wal_checkpoint(PASSIVE)'));
   }
 
   /** Whether an identity is already in the log. */
@@ -203,11 +226,11 @@ export class LogStore {
   }
 
   addCheckpoint(c: StoredCheckpoint): void {
-    this.#stmts.insertCheckpoint.run(c.size, c.note, BigInt(Date.now()));
+    this.#gated(() => this.#stmts.insertCheckpoint.run(c.size, c.note, BigInt(Date.now())));
   }
 
   addPublished(c: StoredCheckpoint): void {
-    this.#stmts.insertPublished.run(c.size, c.note, BigInt(Date.now()));
+    this.#gated(() => this.#stmts.insertPublished.run(c.size, c.note, BigInt(Date.now())));
   }
 
   lastCheckpoint(): StoredCheckpoint | undefined {
