@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
 import { addHealthAndReflection, addService, listen, serverCredentials } from '../../packages/rpc/index.js';
 import {
@@ -115,7 +115,19 @@ export async function startLedger(
     if (search !== undefined) {
       // The follower writes from its own thread and connection; the ledger's writes go first.
       const gate = sharedGateBuffer();
-      store.useWriteGate(ledgerGate(gate));
+      const ledgerSide = ledgerGate(gate);
+      store.useWriteGate(ledgerSide);
+      let reported = 0;
+      new Counter({
+        name: 'ledger_write_gate_wait_seconds_total',
+        help: 'Time appends and checkpoints waited for a search follower transaction to commit',
+        registers: [registry],
+        collect() {
+          const total = ledgerSide.waitedMs() / 1000;
+          this.inc(total - reported);
+          reported = total;
+        },
+      });
       follower = new SearchFollower(search, {
         logger,
         registry,
