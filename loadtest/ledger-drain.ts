@@ -3,11 +3,14 @@
 // node:crypto Ed25519 verify rate measured in the same run (goal: ratio >= 1.0), plus RSS and disk.
 // By default it drains twice from the same stream, search off then on, and prints both rates and
 // onOverOff (goal >= 0.9); with search on it also times until the follower has indexed every entry.
+// Each run reports the main thread's event-loop delay, the mean append transaction and the time
+// the ledger's writes waited for a search follower transaction (write-gate.ts).
 // Run: `npx tsc -p . && node dist/loadtest/ledger-drain.js [N]` (default 200000; needs nats-server).
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import Database from 'better-sqlite3';
@@ -16,6 +19,7 @@ import { createClient } from '../packages/rpc/index.js';
 import {
   CHANGES_STREAM,
   changesSubject,
+  createRegistry,
   ensureStreams,
   LEDGER_CONSUMER,
   silentLogger,
@@ -122,6 +126,20 @@ interface Drain {
    * machine than the rate: on 2 cores the goal needs their sum near 2 / (verify rate).
    */
   cpuMicrosPerEntry: { ledger: number; nats: number };
+  /** The main thread's event-loop delay during the drain (what an indexing chunk held it up). */
+  loopDelayMs: { p50: number; p99: number; max: number };
+  /** Mean append transaction, including any wait for the search follower's lock. */
+  commitMeanMs: number;
+  /** Total time appends and checkpoints waited for a follower transaction. */
+  gateWaitSeconds: number;
+  commits: number;
+}
+
+/** A metric's value whose series name is `series` (a counter's own name, a histogram's _sum/_count). */
+async function metricValue(registry: ReturnType<typeof createRegistry>, name: string, series = name) {
+  const m = await registry.getSingleMetric(name)?.get();
+  const named = (v: object) => ((v as { metricName?: string }).metricName ?? name) === series;
+  return m?.values.filter(named).reduce((n, v) => n + v.value, 0) ?? 0;
 }
 
 function indexedSize(file: string): bigint {
@@ -151,6 +169,9 @@ async function drain(search: string): Promise<Drain> {
   const natsPid = natsServerPid(nats.port);
   const cpu0 = process.cpuUsage();
   const natsCpu0 = natsPid === undefined ? 0 : procCpuSeconds(natsPid);
+  const registry = createRegistry('ledger');
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const start = performance.now();
   const ledger = await startLedger(
     ledgerConfig({
@@ -166,7 +187,7 @@ async function drain(search: string): Promise<Drain> {
         : { 'verify-workers': process.env.BENCH_VERIFY_WORKERS }),
       ...(process.env.BENCH_BATCH_SIZE === undefined ? {} : { 'batch-size': process.env.BENCH_BATCH_SIZE }),
     }),
-    { logger: silentLogger() },
+    { logger: silentLogger(), registry },
   );
   const client = createClient(Ledger, ledger.grpcAddress);
   let size = 0n;
@@ -194,6 +215,10 @@ async function drain(search: string): Promise<Drain> {
     const { profile: data } = await session.post('Profiler.stop');
     writeFileSync(profile, JSON.stringify(data));
   }
+  loop.disable();
+  const commitSum = await metricValue(registry, 'ledger_commit_seconds', 'ledger_commit_seconds_sum');
+  const commits = await metricValue(registry, 'ledger_commit_seconds', 'ledger_commit_seconds_count');
+  const gateWaitSeconds = await metricValue(registry, 'ledger_write_gate_wait_seconds_total');
   client.close();
   await ledger.close();
   return {
@@ -207,6 +232,14 @@ async function drain(search: string): Promise<Drain> {
       ledger: Math.round((cpu.user + cpu.system) / N),
       nats: Math.round((natsCpu * 1e6) / N),
     },
+    loopDelayMs: {
+      p50: +(loop.percentile(50) / 1e6).toFixed(1),
+      p99: +(loop.percentile(99) / 1e6).toFixed(1),
+      max: +(loop.max / 1e6).toFixed(1),
+    },
+    commitMeanMs: commits === 0 ? 0 : +((commitSum / commits) * 1000).toFixed(2),
+    gateWaitSeconds: +gateWaitSeconds.toFixed(3),
+    commits,
   };
 }
 

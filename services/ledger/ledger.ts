@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
 import {
   addHealthAndReflection,
@@ -40,6 +40,7 @@ import { SearchFollower, SearchIndex } from './search/index.js';
 import { LogStore } from './store.js';
 import { VerifyPool } from './verify-pool.js';
 import { createWitnessCosigner } from './witness-cosigner.js';
+import { ledgerGate, sharedGateBuffer } from './write-gate.js';
 
 /** How long close() lets open RPC streams finish before they are cut. */
 const GRPC_SHUTDOWN_GRACE_MS = 2000;
@@ -149,25 +150,45 @@ export async function startLedger(
       await nc.flush().catch(() => {});
       await nc.close();
     });
-    const follower =
-      search === undefined
-        ? undefined
-        : new SearchFollower(store.db, search, {
-            logger,
-            registry,
-            logSize: () => store.size,
-            publish: (found) => {
-              for (const f of found) {
-                for (const finding of f.findings) {
-                  const rest = JSON.stringify({ cluster: f.cluster, ...finding });
-                  // The index is a bigint: spliced in as a JSON number rather than rounded.
-                  nc.publish(alertsSubject(f.cluster), `{"index":${f.index},${rest.slice(1)}`);
-                }
-              }
-            },
-          });
-    // Stops before the connection closes (cleanup runs in reverse); resumes at the next start.
-    if (follower !== undefined) cleanup.push(() => follower.stop());
+    let follower: SearchFollower | undefined;
+    if (search !== undefined) {
+      // The follower writes from its own thread and connection; the ledger's writes go first.
+      const gate = sharedGateBuffer();
+      const ledgerSide = ledgerGate(gate);
+      store.useWriteGate(ledgerSide);
+      let reported = 0;
+      new Counter({
+        name: 'ledger_write_gate_wait_seconds_total',
+        help: 'Time appends and checkpoints waited for a search follower transaction to commit',
+        registers: [registry],
+        collect() {
+          const total = ledgerSide.waitedMs() / 1000;
+          this.inc(total - reported);
+          reported = total;
+        },
+      });
+      follower = new SearchFollower(search, {
+        logger,
+        registry,
+        file: store.db.name,
+        ...(config.rulesFile !== undefined ? { rulesFile: config.rulesFile } : {}),
+        gate,
+        logSize: () => store.size,
+        publish: (found) => {
+          for (const f of found) {
+            for (const finding of f.findings) {
+              const rest = JSON.stringify({ cluster: f.cluster, ...finding });
+              // The index is a bigint: spliced in as a JSON number rather than rounded.
+              nc.publish(alertsSubject(f.cluster), `{"index":${f.index},${rest.slice(1)}`);
+            }
+          }
+        },
+      });
+      const f = follower;
+      // Stops before the connection closes (cleanup runs in reverse), after the worker's slice
+      // commits and its alerts are published; resumes at the next start.
+      cleanup.push(() => f.stop());
+    }
     follower?.notify();
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, { duplicateWindowMs: config.duplicateWindowMs });

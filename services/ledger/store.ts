@@ -16,6 +16,7 @@ import {
 import { LedgerError } from './errors.js';
 import { HASH_CACHE_MAX_BYTES, HashCache } from './hash-cache.js';
 import { createLogSchema, nodeId } from './schema.js';
+import { openGate, type WriteGate } from './write-gate.js';
 
 /** The database file inside --data-dir. */
 export const DB_FILE = 'ledger.sqlite';
@@ -39,6 +40,12 @@ const CACHE_KIB = 32 * 1024;
 function hashKey(hash: Uint8Array): string {
   return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1');
 }
+
+/**
+ * How long a write waits for SQLite's lock (held by the search follower's connection between its
+ * transactions, see write-gate.ts) before failing with SQLITE_BUSY. Far above any follower slice.
+ */
+export const BUSY_TIMEOUT_MS = 10_000;
 
 /** One admitted leaf, ready to append. */
 export interface AppendItem {
@@ -82,11 +89,12 @@ export class LogStore {
   /** The rows of the `unmerged` table: identity and leaf hash (hashKey) to index. */
   readonly #unmergedIds = new Map<string, bigint>();
   readonly #unmergedHashes = new Map<string, bigint>();
+  #gate: WriteGate = openGate;
 
   /** `cacheBytes` bounds the in-memory copy of stored hashes (see HashCache). */
   constructor(dataDir: string, cacheBytes = HASH_CACHE_MAX_BYTES) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, DB_FILE));
+    this.db = new Database(join(dataDir, DB_FILE), { timeout: BUSY_TIMEOUT_MS });
     this.db.defaultSafeIntegers(true);
     // Leaves are ~1.5 KB: in 4 KiB pages two fit and a third of each page is wasted. Only takes
     // effect when the file is created (before WAL mode is set).
@@ -157,6 +165,20 @@ export class LogStore {
 
   readonly readNode: NodeReader = (level, index) => this.#read(level, index);
 
+  /** Writes wait at this gate for another connection's transaction (the search follower's). */
+  useWriteGate(gate: WriteGate): void {
+    this.#gate = gate;
+  }
+
+  #gated<T>(fn: () => T): T {
+    this.#gate.enter();
+    try {
+      return fn();
+    } finally {
+      this.#gate.leave();
+    }
+  }
+
   /** Appends a batch in one transaction; identities already in the log (or earlier in the batch) are duplicates. */
   append(items: readonly AppendItem[], hook?: AppendHook): AppendOutcome[] {
     const s = this.#stmts;
@@ -195,7 +217,7 @@ export class LogStore {
       }
       return outcomes;
     });
-    const outcomes = run.immediate();
+    const outcomes = this.#gated(() => run.immediate());
     this.#range = range;
     for (const [level, i, hash] of completed) {
       if (level === 0) this.#unmergedHashes.set(hashKey(hash), i);
@@ -220,13 +242,12 @@ export class LogStore {
    */
   merge(): void {
     const s = this.#stmts;
-    this.db
-      .transaction(() => {
-        s.mergeIdentities.run();
-        s.mergeLeafHashes.run();
-        s.clearUnmerged.run();
-      })
-      .immediate();
+    const run = this.db.transaction(() => {
+      s.mergeIdentities.run();
+      s.mergeLeafHashes.run();
+      s.clearUnmerged.run();
+    });
+    this.#gated(() => run.immediate());
     this.#unmergedIds.clear();
     this.#unmergedHashes.clear();
   }
@@ -242,7 +263,8 @@ export class LogStore {
       fd = openSync(`${this.db.name}-wal`, 'r');
     } catch {
       // No WAL file (nothing written yet, or it was removed): the checkpoint path covers it.
-      this.db.pragma('wal_checkpoint(PASSIVE)');
+      // Gated: a checkpoint the follower's commit started could leave out frames just appended.
+      this.#gated(() => this.db.pragma('wal_checkpoint(PASSIVE)'));
       return;
     }
     try {
@@ -288,11 +310,11 @@ export class LogStore {
   }
 
   addCheckpoint(c: StoredCheckpoint): void {
-    this.#stmts.insertCheckpoint.run(c.size, c.note, BigInt(Date.now()));
+    this.#gated(() => this.#stmts.insertCheckpoint.run(c.size, c.note, BigInt(Date.now())));
   }
 
   addPublished(c: StoredCheckpoint): void {
-    this.#stmts.insertPublished.run(c.size, c.note, BigInt(Date.now()));
+    this.#gated(() => this.#stmts.insertPublished.run(c.size, c.note, BigInt(Date.now())));
   }
 
   lastCheckpoint(): StoredCheckpoint | undefined {

@@ -1,7 +1,9 @@
 // SearchFollower against a real SQLite file laid out as the ledger's: the log is written first,
-// the follower indexes it afterwards. A restart mid-catch-up resumes without gaps or duplicates
-// (same tables as a reindex from scratch), lag is a metric and a warning, alerts are published
-// only after the rows are committed, and queries never see unindexed entries.
+// the follower indexes it afterwards on its worker thread. A restart mid-catch-up resumes without
+// gaps or duplicates (same tables as a reindex from scratch), a slice is one transaction bounded in
+// time, lag is a metric and a warning, alerts are published only after the rows are committed,
+// queries never see unindexed entries, stop() never leaves half a slice, and the log's own writes
+// never meet a follower transaction.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +16,10 @@ import { Registry } from 'prom-client';
 import { SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { changeOf } from '../../../packages/risk/testing.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
+import { ledgerGate, sharedGateBuffer } from '../write-gate.js';
 import { Corpus } from './corpus.js';
 import { type IndexedFindings, SearchFollower } from './follower.js';
+import { FollowerSlice } from './follower-slice.js';
 import { reindex } from './reindex.js';
 import { SearchIndex } from './search-index.js';
 import { leafOf } from './testing.js';
@@ -29,8 +33,8 @@ interface Log {
   close(): void;
 }
 
-function openDb(file: string): Database.Database {
-  const db = new Database(file);
+function openDb(file: string, timeout?: number): Database.Database {
+  const db = new Database(file, timeout === undefined ? {} : { timeout });
   db.defaultSafeIntegers(true);
   db.pragma('journal_mode = WAL');
   db.exec(`CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL);
@@ -70,19 +74,37 @@ function follow(
     registry?: Registry;
     publish?: (f: readonly IndexedFindings[]) => void;
     logger?: pino.Logger;
+    gate?: SharedArrayBuffer;
+    sliceMs?: number;
   } = {},
 ) {
   const logger = extra.logger ?? silentLogger();
-  const index = new SearchIndex(log.db, { logger });
-  const follower = new SearchFollower(log.db, index, {
+  const index = new SearchIndex(log.db, {
     logger,
     ...(extra.registry === undefined ? {} : { registry: extra.registry }),
+  });
+  const follower = new SearchFollower(index, {
+    logger,
+    ...(extra.registry === undefined ? {} : { registry: extra.registry }),
+    ...(extra.sliceMs === undefined ? {} : { sliceMs: extra.sliceMs }),
+    file: log.file,
+    gate: extra.gate ?? sharedGateBuffer(),
     logSize: () => log.size,
     publish: extra.publish ?? (() => {}),
-    chunk: 100,
+    maxEntries: 100,
     lagWarnEntries: 50,
   });
   return { index, follower };
+}
+
+/** The worker's slice on this thread: whole slices of `max` entries, or one entry per slice. */
+function slicer(log: Log, opts: { max?: number; sliceMs?: number } = {}) {
+  const index = new SearchIndex(log.db, { logger: silentLogger() });
+  const slice = new FollowerSlice(log.db, index, silentLogger(), {
+    maxEntries: opts.max ?? 100,
+    sliceMs: opts.sliceMs ?? Number.POSITIVE_INFINITY,
+  });
+  return { index, slice };
 }
 
 const dump = (db: Database.Database) =>
@@ -106,45 +128,64 @@ describe('SearchFollower', () => {
     const log = openLog();
     try {
       log.append(new Corpus(11).next(1050));
-      let { index, follower } = follow(log);
-      assert.equal(follower.step(), 100);
-      assert.equal(follower.step(), 100);
+      const { index, slice } = slicer(log);
+      assert.equal(slice.step().read, 100);
+      assert.equal(slice.step().read, 100);
       assert.equal(index.indexedSize(), 200n);
-      // More entries arrive, then the process dies between chunks: only committed work remains.
+      // More entries arrive, then the process dies between slices: only committed work remains.
       log.append(new Corpus(12).next(30));
-      follower.stop();
       log.db.close();
       log.db = openDb(log.file);
-      ({ index, follower } = follow(log));
-      assert.equal(index.indexedSize(), 200n, 'resumes at the committed position');
+      const { index: again, follower } = follow(log);
+      assert.equal(again.indexedSize(), 200n, 'resumes at the committed position');
       await follower.caughtUp();
-      assert.equal(index.indexedSize(), log.size);
+      assert.equal(again.indexedSize(), log.size);
       const n = log.db.prepare('SELECT count(*) FROM search_entries').pluck().get();
       assert.equal(n, log.size, 'one row per entry');
+      await follower.stop();
       const incremental = dump(log.db);
       reindex(log.db, { logger: silentLogger() });
       assert.deepEqual(dump(log.db), incremental);
-      follower.stop();
     } finally {
       log.close();
     }
   });
 
-  it('rolls a failed chunk back whole and retries it', () => {
+  it('rolls a failed slice back whole and retries it', () => {
     const log = openLog();
     try {
       log.append(new Corpus(13).next(150));
-      const { index, follower } = follow(log);
+      const { index, slice } = slicer(log);
       log.db.exec(`CREATE TEMP TRIGGER fail BEFORE UPDATE ON search_progress
                    BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
-      assert.throws(() => follower.step(), /disk full/);
+      assert.throws(() => slice.step(), /disk full/);
       assert.equal(index.indexedSize(), 0n);
       assert.equal(log.db.prepare('SELECT count(*) FROM search_entries').pluck().get(), 0n);
       log.db.exec('DROP TRIGGER fail');
-      assert.equal(follower.step(), 100);
-      assert.equal(follower.step(), 50);
+      assert.equal(slice.step().read, 100);
+      assert.equal(slice.step().read, 50);
       assert.equal(index.indexedSize(), 150n);
-      follower.stop();
+    } finally {
+      log.close();
+    }
+  });
+
+  it('ends a slice when its time is up, after at least one entry', () => {
+    const log = openLog();
+    try {
+      log.append(new Corpus(16).next(5));
+      const { index, slice } = slicer(log, { sliceMs: 0 });
+      for (let i = 1; i <= 5; i++) {
+        const r = slice.step();
+        assert.equal(r.read, 1);
+        assert.equal(r.indexed, BigInt(i));
+        assert.deepEqual(
+          r.found.map((f) => f.index),
+          [BigInt(i - 1)],
+        );
+      }
+      assert.equal(slice.step().read, 0);
+      assert.equal(index.indexedSize(), 5n);
     } finally {
       log.close();
     }
@@ -157,21 +198,19 @@ describe('SearchFollower', () => {
     try {
       const registry = new Registry();
       log.append(new Corpus(14).next(300));
-      const { follower } = follow(log, { registry, logger });
+      // One entry per slice: the first report comes while the lag is still above 50.
+      const { follower } = follow(log, { registry, logger, sliceMs: 0 });
       const lag = async () =>
         (await registry.getSingleMetric('ledger_search_index_lag_entries')?.get())?.values[0]?.value;
       assert.equal(await lag(), 300);
-      follower.step();
-      assert.equal(await lag(), 200);
-      follower.notify();
-      await new Promise((r) => setImmediate(r));
-      assert.ok(
-        lines.some((l) => l.includes('search index is behind the log') && l.includes('"lag":"100"')),
-        lines.join(''),
-      );
       await follower.caughtUp();
       assert.equal(await lag(), 0);
-      follower.stop();
+      // Read when the report arrives: the worker may be a few slices further on by then.
+      const warned = lines
+        .filter((l) => l.includes('search index is behind the log'))
+        .map((l) => Number((JSON.parse(l) as { lag: string }).lag));
+      assert.ok(warned.length === 1 && warned[0]! > 50 && warned[0]! < 300, lines.join(''));
+      await follower.stop();
     } finally {
       log.close();
     }
@@ -188,7 +227,11 @@ describe('SearchFollower', () => {
       log.append(new Corpus(15).next(120));
       log.append([1, 2, 3, 4, 5].map(denial));
       const published: IndexedFindings[] = [];
+      // The first 100 entries as one slice on this thread, then the worker does the rest.
+      published.push(...slicer(log).slice.step().found);
+      const registry = new Registry();
       const { index, follower } = follow(log, {
+        registry,
         publish: (found) => {
           // Another connection sees the rows and the position: the follower's commit came first.
           const db = reader();
@@ -212,7 +255,6 @@ describe('SearchFollower', () => {
           published.push(...found);
         },
       });
-      follower.step();
       const all = create(SearchEntriesRequestSchema, { pageSize: 1000 });
       const seen = index.search(all, log.size).results.map((r) => r.index);
       assert.equal(seen.length, 100, 'only the indexed entries');
@@ -229,7 +271,81 @@ describe('SearchFollower', () => {
         Array.from({ length: 125 }, (_, i) => BigInt(i)),
         'each entry published once, in order',
       );
-      follower.stop();
+      await follower.stop();
+      // The worker's counters reach this thread's registry (the SearchIndex registers them here).
+      const findings = await registry.getSingleMetric('ingress_ledger_risk_findings_total')?.get();
+      const counted = findings?.values.reduce((n, v) => n + v.value, 0);
+      const expected = published.slice(100).reduce((n, p) => n + p.findings.length, 0);
+      assert.ok(expected > 0);
+      assert.equal(counted, expected);
+    } finally {
+      log.close();
+    }
+  });
+
+  it('stops after the slice in progress, and the next start resumes exactly there', async () => {
+    const log = openLog();
+    try {
+      log.append(new Corpus(17).next(600));
+      let stopping: Promise<void> | undefined;
+      const published: bigint[] = [];
+      const { follower } = follow(log, {
+        sliceMs: 1,
+        publish: (found) => {
+          published.push(...found.map((f) => f.index));
+          stopping ??= follower.stop();
+        },
+      });
+      follower.notify();
+      await follower.caughtUp();
+      await stopping;
+      const at = log.db.prepare("SELECT indexed FROM search_progress WHERE key = 'indexed'").pluck().get();
+      const rows = log.db.prepare('SELECT count(*) FROM search_entries').pluck().get();
+      assert.ok((at as bigint) < log.size, 'stopped before the end');
+      assert.equal(rows, at, 'no half slice: every row below the position, none above');
+      assert.deepEqual(
+        published,
+        Array.from({ length: Number(at) }, (_, i) => BigInt(i)),
+        'every committed slice was published before stop() resolved',
+      );
+      const { follower: next } = follow(log);
+      await next.caughtUp();
+      await next.stop();
+      const incremental = dump(log.db);
+      reindex(log.db, { logger: silentLogger() });
+      assert.deepEqual(dump(log.db), incremental);
+    } finally {
+      log.close();
+    }
+  });
+
+  it('never holds the write lock when the log writes through the gate', async () => {
+    const log = openLog();
+    try {
+      log.append(new Corpus(18).next(800));
+      // No busy handler on the log's connection: meeting the follower's lock would throw SQLITE_BUSY.
+      log.db.close();
+      log.db = openDb(log.file, 0);
+      const buffer = sharedGateBuffer();
+      const gate = ledgerGate(buffer);
+      const { follower } = follow(log, { gate: buffer });
+      follower.notify();
+      const more = new Corpus(19);
+      let appends = 0;
+      while (follower.indexed < 600n) {
+        gate.enter();
+        try {
+          log.append(more.next(5));
+        } finally {
+          gate.leave();
+        }
+        appends++;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await follower.caughtUp();
+      await follower.stop();
+      assert.ok(appends > 10, String(appends));
+      assert.equal(follower.indexed, log.size);
     } finally {
       log.close();
     }

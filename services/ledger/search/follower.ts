@@ -1,58 +1,89 @@
 // The search index as a follower of the log: appends commit without it, and the follower indexes
-// committed entries in index order in its own transactions, a bounded chunk at a time scheduled
-// with setImmediate so ingest batches run in between. Its position (search_progress) is written in
-// the same transaction as the rows, so a restart resumes exactly where it stopped; alerts are
-// published only after that commit. Lag is a gauge and logged while it is large: never silent.
-import type Database from 'better-sqlite3';
+// committed entries in index order, in its own transactions, on a worker thread with its own
+// connection to the WAL database (follower-worker.ts), so indexing uses another core and never
+// holds up the ledger's event loop. Each transaction is one short slice (follower-slice.ts) that
+// commits the rows with the position (search_progress), so a restart resumes exactly where it
+// stopped; findings come back here after that commit and only then are alerts published. Appends
+// and checkpoints go first at SQLite's write lock (write-gate.ts). Lag is a gauge and logged while
+// it is large: never silent.
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { Gauge, type Registry } from 'prom-client';
-import type { Finding } from '../../../packages/risk/index.js';
-import { changeOfLeaf } from './leaf-reader.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { BUSY_TIMEOUT_MS } from '../store.js';
+import { type IndexedFindings, MAX_SLICE_ENTRIES, SLICE_MS } from './follower-slice.js';
 import type { SearchIndex } from './search-index.js';
-import type { IndexInput } from './types.js';
 
-/** Entries indexed per follower transaction: bounds how long one chunk holds the main thread. */
-export const FOLLOW_CHUNK = 250;
+export type { IndexedFindings } from './follower-slice.js';
+
 /** Lag (entries) above which the follower logs a warning. */
 export const LAG_WARN_ENTRIES = 50_000;
 /** Least time between two lag warnings. */
 const LAG_WARN_EVERY_MS = 10_000;
-
-export type IndexedFindings = { index: bigint; cluster: string; findings: Finding[] };
+/** While ingest is busy, the follower pauses this many times as long as each slice took. */
+export const BUSY_YIELD = 1;
+/** How long stop() waits for the worker's slice before terminating it (the slice then rolls back). */
+const STOP_GRACE_MS = 10_000;
+/** Pause before a worker that died is started again. */
+const RESTART_MS = 1000;
 
 export interface FollowerOptions {
   logger: Logger;
   registry?: Registry;
+  /** The ledger's database file (WAL mode, search tables created by the SearchIndex). */
+  file: string;
+  /** The risk rules file the SearchIndex was built with. */
+  rulesFile?: string;
   /** The log's committed size. */
   logSize(): bigint;
-  /** Called after each follower commit with the findings of the entries it indexed. */
+  /** Called after each follower commit with the findings of the entries it indexed, in order. */
   publish(found: readonly IndexedFindings[]): void;
-  chunk?: number;
+  /** The write gate's shared buffer (write-gate.ts), also given to the store's ledgerGate. */
+  gate: SharedArrayBuffer;
+  sliceMs?: number;
+  maxEntries?: number;
   lagWarnEntries?: number;
+  busyYield?: number;
 }
 
+/** What the worker is started with. */
+export interface FollowerWorkerData {
+  file: string;
+  rulesFile?: string;
+  level: string;
+  metrics: boolean;
+  gate: SharedArrayBuffer;
+  sliceMs: number;
+  maxEntries: number;
+  busyTimeoutMs: number;
+  busyYield: number;
+}
+
+export type ToFollower = { type: 'wake' } | { type: 'stop' };
+
+export type FromFollower =
+  | { type: 'log'; line: string }
+  | { type: 'indexed'; indexed: bigint; found: IndexedFindings[] }
+  | { type: 'idle'; indexed: bigint }
+  | { type: 'counters'; counters: { name: string; labels: Record<string, string | number>; value: number }[] }
+  | { type: 'stopped' };
+
 export class SearchFollower {
-  readonly #db: Database.Database;
   readonly #index: SearchIndex;
   readonly #o: FollowerOptions;
-  readonly #chunk: number;
   readonly #lagWarn: bigint;
-  readonly #page: Database.Statement<[bigint, bigint], { idx: bigint; leaf: Uint8Array }>;
-  readonly #setIndexed: Database.Statement<[bigint]>;
-  #scheduled: NodeJS.Immediate | undefined;
+  #worker: Worker | undefined;
+  #restart: NodeJS.Timeout | undefined;
   #stopped = false;
+  #stopping: Promise<void> | undefined;
+  #onStopped: (() => void) | undefined;
   #lastWarn = 0;
   #idle: (() => void)[] = [];
 
-  constructor(db: Database.Database, index: SearchIndex, opts: FollowerOptions) {
-    this.#db = db;
+  /** `index` is the main thread's (queries): the follower reads its committed position from it. */
+  constructor(index: SearchIndex, opts: FollowerOptions) {
     this.#index = index;
     this.#o = opts;
-    this.#chunk = opts.chunk ?? FOLLOW_CHUNK;
     this.#lagWarn = BigInt(opts.lagWarnEntries ?? LAG_WARN_ENTRIES);
-    this.#page = db.prepare('SELECT idx, leaf FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?');
-    this.#page.safeIntegers(true);
-    this.#setIndexed = db.prepare("UPDATE search_progress SET indexed = ? WHERE key = 'indexed'");
     if (opts.registry !== undefined) {
       const self = this;
       new Gauge({
@@ -66,7 +97,7 @@ export class SearchFollower {
     }
   }
 
-  /** Entries below this are indexed and visible to queries. */
+  /** Entries below this are indexed and visible to queries (committed by the worker). */
   get indexed(): bigint {
     return this.#index.indexedSize();
   }
@@ -76,53 +107,104 @@ export class SearchFollower {
     return lag > 0n ? lag : 0n;
   }
 
-  /** New entries committed (or start-up): index them soon. */
+  /** New entries committed (or start-up): starts the worker, or wakes it. */
   notify(): void {
-    if (this.#stopped || this.#scheduled !== undefined) return;
-    this.#scheduled = setImmediate(() => this.#run());
-  }
-
-  #run(): void {
-    this.#scheduled = undefined;
     if (this.#stopped) return;
-    let more = false;
-    try {
-      more = this.step() === this.#chunk;
-    } catch (err) {
-      // The chunk's transaction rolled back: nothing indexed, position unchanged; retry later.
-      this.#o.logger.error({ err }, 'search follower: chunk failed; retrying');
-      this.#scheduled = setTimeout(() => this.#run(), 1000) as unknown as NodeJS.Immediate;
+    if (this.#worker === undefined) {
+      if (this.#restart === undefined) this.#start();
       return;
     }
-    this.#warnIfLagging();
-    if (more || this.indexed < this.#o.logSize()) this.notify();
-    else for (const fn of this.#idle.splice(0)) fn();
+    this.#worker.postMessage({ type: 'wake' } satisfies ToFollower);
   }
 
-  /** Indexes one chunk in one transaction, then publishes its findings; returns entries read. */
-  step(): number {
-    const from = this.indexed;
-    const rows = this.#page.all(from, BigInt(this.#chunk));
-    if (rows.length === 0) return 0;
-    const empty = new Map<string, Uint8Array>();
-    const inputs: IndexInput[] = [];
-    for (const r of rows) {
-      try {
-        inputs.push({ index: r.idx, change: changeOfLeaf(r.leaf), bodies: empty });
-      } catch (err) {
-        // Never in a ledger's log (leaves are verified changes); skipped like reindex does.
-        this.#o.logger.error({ index: String(r.idx), err }, 'search follower: leaf is not a change; skipped');
+  #start(): void {
+    const o = this.#o;
+    const data: FollowerWorkerData = {
+      file: o.file,
+      ...(o.rulesFile === undefined ? {} : { rulesFile: o.rulesFile }),
+      level: o.logger.level,
+      metrics: o.registry !== undefined,
+      gate: o.gate,
+      sliceMs: o.sliceMs ?? SLICE_MS,
+      maxEntries: o.maxEntries ?? MAX_SLICE_ENTRIES,
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+      busyYield: o.busyYield ?? BUSY_YIELD,
+    };
+    const w = new Worker(new URL('./follower-worker.js', import.meta.url), { workerData: data });
+    // Shutdown goes through stop(); a forgotten follower does not keep the process alive.
+    w.unref();
+    w.on('message', (m: FromFollower) => this.#receive(m));
+    w.on('error', (err) => o.logger.error({ err }, 'search follower: worker failed'));
+    w.on('exit', (code) => {
+      if (this.#worker === w) this.#worker = undefined;
+      if (this.#stopped) {
+        this.#onStopped?.();
+        return;
       }
+      // Its last slice either committed (and was reported) or rolled back: a new worker resumes.
+      o.logger.error({ code }, 'search follower: worker exited; restarting');
+      this.#restart = setTimeout(() => {
+        this.#restart = undefined;
+        this.notify();
+      }, RESTART_MS);
+    });
+    this.#worker = w;
+  }
+
+  #receive(m: FromFollower): void {
+    switch (m.type) {
+      case 'log':
+        this.#relog(m.line);
+        return;
+      case 'counters':
+        for (const c of m.counters) {
+          const metric = this.#o.registry?.getSingleMetric(c.name);
+          if (metric instanceof Counter) metric.inc(c.labels, c.value);
+        }
+        return;
+      case 'indexed':
+        this.#o.publish(m.found);
+        this.#warnIfLagging();
+        this.#checkIdle(m.indexed);
+        return;
+      case 'idle':
+        this.#checkIdle(m.indexed);
+        return;
+      case 'stopped':
+        this.#onStopped?.();
+        return;
     }
-    const last = rows.at(-1)?.idx ?? from;
-    const found = this.#db.transaction(() => {
-      const out = this.#index.add(inputs);
-      // Covers a chunk whose last leaf was skipped: the position still moves past it.
-      this.#setIndexed.run(last + 1n);
-      return out;
-    })();
-    this.#o.publish(found);
-    return rows.length;
+  }
+
+  /** A worker's log line, written by this thread's logger (which adds time and process fields). */
+  #relog(line: string): void {
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const { level, msg, ...fields } = rec;
+    const log = this.#o.logger;
+    const label = typeof level === 'number' ? log.levels.labels[level] : undefined;
+    const text = typeof msg === 'string' ? msg : '';
+    switch (label) {
+      case 'fatal':
+      case 'error':
+      case 'warn':
+      case 'info':
+      case 'debug':
+      case 'trace':
+        log[label](fields, text);
+        return;
+      default:
+        log.error(fields, text);
+    }
+  }
+
+  #checkIdle(indexed: bigint): void {
+    if (indexed < this.#o.logSize()) return;
+    for (const fn of this.#idle.splice(0)) fn();
   }
 
   #warnIfLagging(): void {
@@ -137,21 +219,40 @@ export class SearchFollower {
     );
   }
 
-  /** Resolves once every committed entry is indexed (tests, benchmarks). */
+  /** Resolves once every committed entry is indexed (tests, benchmarks), or on stop(). */
   caughtUp(): Promise<void> {
-    if (this.indexed >= this.#o.logSize()) return Promise.resolve();
+    if (this.#stopped || this.indexed >= this.#o.logSize()) return Promise.resolve();
+    const p = new Promise<void>((resolve) => this.#idle.push(resolve));
     this.notify();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return p;
   }
 
-  /** Stops indexing; the position is committed, so the next start resumes there. */
-  stop(): void {
+  /**
+   * Stops indexing after the worker's slice in progress commits and its findings are published;
+   * the position is committed, so the next start resumes there.
+   */
+  stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#scheduled !== undefined) {
-      clearImmediate(this.#scheduled);
-      clearTimeout(this.#scheduled as unknown as NodeJS.Timeout);
-    }
-    this.#scheduled = undefined;
-    for (const fn of this.#idle.splice(0)) fn();
+    if (this.#restart !== undefined) clearTimeout(this.#restart);
+    this.#restart = undefined;
+    const w = this.#worker;
+    this.#stopping ??= (async () => {
+      if (w !== undefined) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.#o.logger.warn('search follower: worker did not stop in time; terminated');
+            void w.terminate();
+          }, STOP_GRACE_MS);
+          this.#onStopped = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          w.postMessage({ type: 'stop' } satisfies ToFollower);
+        });
+        await w.terminate();
+      }
+      for (const fn of this.#idle.splice(0)) fn();
+    })();
+    return this.#stopping;
   }
 }

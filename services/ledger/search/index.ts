@@ -6,7 +6,8 @@
 // - `add(entries)` in the caller's transaction, in index order (the follower, reindex); it records
 //   the indexed position in the same transaction and returns each entry's findings for the
 //   follower to publish on `ledger.alerts.<cluster>` after commit.
-// - `SearchFollower` indexes committed entries after the append transactions, in its own. It never throws
+// - `SearchFollower` indexes committed entries after the append transactions, in its own, on a worker
+//   thread with its own connection (the ledger's writes go first: write-gate.ts). It never throws
 //   for a rule's error or an odd change shape: those are logged and counted.
 // - `search(req, publishedSize)` / `history(req, publishedSize)` see only indexes < publishedSize
 //   (and below the indexed position) and throw RpcError(INVALID_ARGUMENT, 'field: why') for bad input.
@@ -18,12 +19,13 @@
 
 export { DEFAULT_PAGE_SIZE, MAX_FILTER_CHARS, MAX_PAGE_SIZE } from './filters.js';
 export {
-  FOLLOW_CHUNK,
+  BUSY_YIELD,
   type FollowerOptions,
   type IndexedFindings,
   LAG_WARN_ENTRIES,
   SearchFollower,
 } from './follower.js';
+export { MAX_SLICE_ENTRIES, SLICE_MS } from './follower-slice.js';
 export type { HistoryVersion } from './history.js';
 export { type ReindexOptions, reindex } from './reindex.js';
 export { ReindexError, reindexCommand } from './reindex-command.js';
