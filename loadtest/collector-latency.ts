@@ -27,8 +27,12 @@ if (!(seconds > 0) || !(rate >= BATCHES_PER_SECOND)) {
 }
 const perBatch = Math.round(rate / BATCHES_PER_SECOND);
 
+// LOADTEST_DIST=DIR runs the services of another build (DIR is its dist/), for an A/B.
+const base =
+  process.env.LOADTEST_DIST === undefined ? import.meta.url : `file://${process.env.LOADTEST_DIST}/loadtest/`;
+
 function node(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args], {
+  return spawn(process.execPath, [new URL(script, base).pathname, ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });
@@ -66,6 +70,8 @@ async function main(): Promise<void> {
       join(dir, 'log.key'),
       '--collector-keys',
       join(dir, 'collectors.vkeys'),
+      // LOADTEST_LEDGER_FLAGS adds ledger flags, e.g. "--search off" or "--batch-age 20ms".
+      ...(process.env.LOADTEST_LEDGER_FLAGS ?? '').split(' ').filter((f) => f !== ''),
     ]),
     node('../services/collector/main.js', [
       '--cluster',
@@ -101,13 +107,19 @@ async function main(): Promise<void> {
       return x;
     };
     const latencies: number[] = [];
-    let checkpointSize = 0n;
-    const settle = (now: number) => {
+    // Every checkpoint as it arrived. WatchEntries sends an entry only after a checkpoint covers
+    // it, so when a batch's last entry arrives the checkpoint that covered it is already here: the
+    // batch's time is that checkpoint's arrival, not the entry's (which trails it by the time the
+    // ledger takes to read and send the entries).
+    const checkpoints: { size: bigint; at: number }[] = [];
+    const coveredAt = (index: bigint): number | undefined => checkpoints.find((c) => c.size > index)?.at;
+    const settle = () => {
       for (const x of state.values()) {
-        if (x.done || x.answeredAt === undefined || x.seen < perBatch || x.maxIndex >= checkpointSize)
-          continue;
+        if (x.done || x.answeredAt === undefined || x.seen < perBatch) continue;
+        const at = coveredAt(x.maxIndex);
+        if (at === undefined) continue;
         x.done = true;
-        latencies.push(Math.max(0, now - x.answeredAt));
+        latencies.push(Math.max(0, at - x.answeredAt));
       }
     };
     const decoder = new TextDecoder();
@@ -120,14 +132,13 @@ async function main(): Promise<void> {
         const x = batchOf(Number(m[1]));
         x.seen++;
         if (e.index > x.maxIndex) x.maxIndex = e.index;
-        // The checkpoint that covers an entry can arrive before the entry does on this stream.
-        settle(performance.now());
+        settle();
       }
     })().catch(() => undefined);
     const checkpointWatch = (async () => {
       for await (const cp of client.watchCheckpoints({}, { signal: stop.signal })) {
-        checkpointSize = cp.size;
-        settle(performance.now());
+        checkpoints.push({ size: cp.size, at: performance.now() });
+        settle();
       }
     })().catch(() => undefined);
 
