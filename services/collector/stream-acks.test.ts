@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
+import {
+  freePort,
+  haveNatsServer,
+  type NatsServer,
+  startNatsServer,
+} from '../../test/support/nats-server.js';
 import { StreamAckError, type StreamAckErrorCode, StreamAcks } from './stream-acks.js';
 
 const data = new TextEncoder().encode('payload');
@@ -113,6 +123,43 @@ describe('JetStream publishes on a shared reply subscription', {
       await rejectsWith(later.publish('acks.x', data, 'id-d'), 'CLOSED');
       later.end();
       silent.unsubscribe();
+    });
+  });
+
+  describe('when the connection may not publish to the subject', () => {
+    it('fails with REJECTED at once, not at the deadline', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'il-nats-perm-'));
+      const port = await freePort();
+      writeFileSync(
+        join(dir, 'server.conf'),
+        `listen: 127.0.0.1:${port}
+authorization { users: [ { user: c, password: p, permissions: { publish: { allow: ["allowed.>"] }, subscribe: { allow: ["_INBOX.>"] } } } ] }
+`,
+      );
+      const server = spawn('nats-server', ['-c', join(dir, 'server.conf')], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 200; i++) {
+          const up = await new Promise<boolean>((resolve) => {
+            const s = createConnection({ port, host: '127.0.0.1' });
+            s.once('connect', () => resolve(s.destroy() !== undefined));
+            s.once('error', () => resolve(false));
+          });
+          if (up) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const limited = await connect({ servers: `nats://127.0.0.1:${port}`, user: 'c', pass: 'p' });
+        const mine = new StreamAcks(limited);
+        const started = Date.now();
+        const batch = mine.batch(Date.now() + 20_000);
+        await rejectsWith(batch.publish('denied.subject', data, 'id-p'), 'REJECTED');
+        assert.ok(Date.now() - started < 5000, 'refused well before the deadline');
+        batch.end();
+        mine.close();
+        await limited.close();
+      } finally {
+        server.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

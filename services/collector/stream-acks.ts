@@ -9,7 +9,7 @@
 // PubAck with an error, a "no responders" status (no stream listens on the subject), a closed
 // connection or the batch's deadline reject it with a StreamAckError.
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { createInbox, headers as natsHeaders } from '@nats-io/nats-core';
+import { createInbox, headers as natsHeaders, PermissionViolationError } from '@nats-io/nats-core';
 
 /** The part of a PubAck the collector reads. */
 export interface StreamAck {
@@ -36,6 +36,7 @@ const MSG_ID_HEADER = 'Nats-Msg-Id';
 const NO_RESPONDERS = 503;
 
 interface Pending {
+  subject: string;
   resolve(ack: StreamAck): void;
   reject(err: StreamAckError): void;
   batch: AckBatch;
@@ -60,6 +61,15 @@ export class StreamAcks {
       () => this.#failAll('CLOSED', 'NATS connection closed'),
       () => this.#failAll('CLOSED', 'NATS connection closed'),
     );
+    // A subject this connection may not publish to is refused with an asynchronous -ERR, and the
+    // stream never answers: fail those publishes now rather than at the deadline.
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type !== 'error' || !(s.error instanceof PermissionViolationError)) continue;
+        if (s.error.operation !== 'publish') continue;
+        this.#refused(s.error.subject);
+      }
+    })().catch(() => undefined);
   }
 
   /** Starts a batch of publishes that all fail with TIMEOUT once `deadline` (epoch ms) has passed. */
@@ -80,7 +90,7 @@ export class StreamAcks {
     const hdrs = h ?? natsHeaders();
     hdrs.set(MSG_ID_HEADER, msgID);
     return new Promise<StreamAck>((resolve, reject) => {
-      this.#pending.set(token, { resolve, reject, batch });
+      this.#pending.set(token, { subject, resolve, reject, batch });
       batch.count++;
       try {
         this.#nc.publish(subject, data, { reply: this.#prefix + token, headers: hdrs });
@@ -95,6 +105,13 @@ export class StreamAcks {
     for (const [token, p] of this.#pending) {
       if (p.batch !== batch) continue;
       this.#settle(token)?.reject(new StreamAckError('TIMEOUT', why));
+    }
+  }
+
+  #refused(subject: string): void {
+    for (const [token, p] of this.#pending) {
+      if (p.subject !== subject) continue;
+      this.#settle(token)?.reject(new StreamAckError('REJECTED', `not permitted to publish to ${subject}`));
     }
   }
 
