@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     const batches = Math.round(seconds * BATCHES_PER_SECOND);
     let sent = 0n;
     const inFlight: Promise<void>[] = [];
+    const failed: string[] = [];
     const start = performance.now();
     for (let b = 0; b < batches; b++) {
       const due = start + (b * 1000) / BATCHES_PER_SECOND;
@@ -162,16 +163,25 @@ async function main(): Promise<void> {
             body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items }),
           });
           await res.arrayBuffer();
-          if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+          if (res.status !== 200) {
+            // Counted, not thrown: a rejection here would end this process before the finally
+            // below and leave the services running. retry-after marks the in-flight limit.
+            failed.push(`${res.status}${res.headers.has('retry-after') ? ' (too many in flight)' : ''}`);
+            state.delete(b);
+            return;
+          }
           batchOf(b).answeredAt = performance.now();
           sent += BigInt(perBatch);
-        })(),
+        })().catch((err: unknown) => {
+          failed.push((err as Error).message);
+          state.delete(b);
+        }),
       );
     }
     await Promise.all(inFlight);
     const sendSeconds = (performance.now() - start) / 1000;
     const deadline = performance.now() + 20_000;
-    while (latencies.length < batches && performance.now() < deadline)
+    while (latencies.length < batches - failed.length && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     stop.abort();
     await Promise.all([entriesWatch, checkpointWatch]);
@@ -184,7 +194,9 @@ async function main(): Promise<void> {
         batches: latencies.length,
         eventsPerBatch: perBatch,
         latencyMs: { p50: Math.round(pct(50)), p99: Math.round(pct(99)), max: Math.round(pct(100)) },
-        unconfirmedBatches: batches - latencies.length,
+        unconfirmedBatches: batches - failed.length - latencies.length,
+        failedBatches: failed.length,
+        ...(failed.length > 0 ? { failures: [...new Set(failed)] } : {}),
       }),
     );
   } finally {
