@@ -27,8 +27,12 @@ if (!(seconds > 0) || !(rate >= BATCHES_PER_SECOND)) {
 }
 const perBatch = Math.round(rate / BATCHES_PER_SECOND);
 
+// LOADTEST_DIST=DIR runs the services of another build (DIR is its dist/), for an A/B.
+const base =
+  process.env.LOADTEST_DIST === undefined ? import.meta.url : `file://${process.env.LOADTEST_DIST}/loadtest/`;
+
 function node(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args], {
+  return spawn(process.execPath, [new URL(script, base).pathname, ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });
@@ -66,6 +70,8 @@ async function main(): Promise<void> {
       join(dir, 'log.key'),
       '--collector-keys',
       join(dir, 'collectors.vkeys'),
+      // LOADTEST_LEDGER_FLAGS adds ledger flags, e.g. "--search off" or "--batch-age 20ms".
+      ...(process.env.LOADTEST_LEDGER_FLAGS ?? '').split(' ').filter((f) => f !== ''),
     ]),
     node('../services/collector/main.js', [
       '--cluster',
@@ -101,13 +107,19 @@ async function main(): Promise<void> {
       return x;
     };
     const latencies: number[] = [];
-    let checkpointSize = 0n;
-    const settle = (now: number) => {
+    // Every checkpoint as it arrived. WatchEntries sends an entry only after a checkpoint covers
+    // it, so when a batch's last entry arrives the checkpoint that covered it is already here: the
+    // batch's time is that checkpoint's arrival, not the entry's (which trails it by the time the
+    // ledger takes to read and send the entries).
+    const checkpoints: { size: bigint; at: number }[] = [];
+    const coveredAt = (index: bigint): number | undefined => checkpoints.find((c) => c.size > index)?.at;
+    const settle = () => {
       for (const x of state.values()) {
-        if (x.done || x.answeredAt === undefined || x.seen < perBatch || x.maxIndex >= checkpointSize)
-          continue;
+        if (x.done || x.answeredAt === undefined || x.seen < perBatch) continue;
+        const at = coveredAt(x.maxIndex);
+        if (at === undefined) continue;
         x.done = true;
-        latencies.push(Math.max(0, now - x.answeredAt));
+        latencies.push(Math.max(0, at - x.answeredAt));
       }
     };
     const decoder = new TextDecoder();
@@ -120,20 +132,20 @@ async function main(): Promise<void> {
         const x = batchOf(Number(m[1]));
         x.seen++;
         if (e.index > x.maxIndex) x.maxIndex = e.index;
-        // The checkpoint that covers an entry can arrive before the entry does on this stream.
-        settle(performance.now());
+        settle();
       }
     })().catch(() => undefined);
     const checkpointWatch = (async () => {
       for await (const cp of client.watchCheckpoints({}, { signal: stop.signal })) {
-        checkpointSize = cp.size;
-        settle(performance.now());
+        checkpoints.push({ size: cp.size, at: performance.now() });
+        settle();
       }
     })().catch(() => undefined);
 
     const batches = Math.round(seconds * BATCHES_PER_SECOND);
     let sent = 0n;
     const inFlight: Promise<void>[] = [];
+    const failed: string[] = [];
     const start = performance.now();
     for (let b = 0; b < batches; b++) {
       const due = start + (b * 1000) / BATCHES_PER_SECOND;
@@ -151,16 +163,25 @@ async function main(): Promise<void> {
             body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items }),
           });
           await res.arrayBuffer();
-          if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+          if (res.status !== 200) {
+            // Counted, not thrown: a rejection here would end this process before the finally
+            // below and leave the services running. retry-after marks the in-flight limit.
+            failed.push(`${res.status}${res.headers.has('retry-after') ? ' (too many in flight)' : ''}`);
+            state.delete(b);
+            return;
+          }
           batchOf(b).answeredAt = performance.now();
           sent += BigInt(perBatch);
-        })(),
+        })().catch((err: unknown) => {
+          failed.push((err as Error).message);
+          state.delete(b);
+        }),
       );
     }
     await Promise.all(inFlight);
     const sendSeconds = (performance.now() - start) / 1000;
     const deadline = performance.now() + 20_000;
-    while (latencies.length < batches && performance.now() < deadline)
+    while (latencies.length < batches - failed.length && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     stop.abort();
     await Promise.all([entriesWatch, checkpointWatch]);
@@ -173,7 +194,9 @@ async function main(): Promise<void> {
         batches: latencies.length,
         eventsPerBatch: perBatch,
         latencyMs: { p50: Math.round(pct(50)), p99: Math.round(pct(99)), max: Math.round(pct(100)) },
-        unconfirmedBatches: batches - latencies.length,
+        unconfirmedBatches: batches - failed.length - latencies.length,
+        failedBatches: failed.length,
+        ...(failed.length > 0 ? { failures: [...new Set(failed)] } : {}),
       }),
     );
   } finally {

@@ -4,7 +4,7 @@
 // and the JetStream async publish rate of leaf-sized messages (the two irreducible costs).
 // Run: npx tsc -p . && node dist/loadtest/collector-webhook.js [events, default 40000] [concurrency, default 4]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +28,18 @@ const concurrency = Number(process.argv[3] ?? DEFAULT_CONCURRENCY);
 if (!(total >= BATCH) || !(concurrency >= 1)) {
   console.error('usage: collector-webhook [events >= 400] [concurrency >= 1]');
   process.exit(2);
+}
+
+/** CPU seconds a process has used (user + system), from /proc on Linux; undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 function signRate(): { perSecond: number; leafBytes: number } {
@@ -78,7 +90,8 @@ async function main(): Promise<void> {
       ...(process.env.LOADTEST_PROFILE !== undefined
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_PROFILE}`]
         : []),
-      new URL('../services/collector/main.js', import.meta.url).pathname,
+      // LOADTEST_COLLECTOR=PATH runs another build of the collector (an A/B against this one).
+      process.env.LOADTEST_COLLECTOR ?? new URL('../services/collector/main.js', import.meta.url).pathname,
       '--cluster',
       'load',
       '--key',
@@ -95,16 +108,19 @@ async function main(): Promise<void> {
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   const url = `http://127.0.0.1:${port}/`;
-  try {
+  const healthy = async () => {
     for (let i = 0; ; i++) {
       const ok = await fetch(`${url}healthz`).then(
         (r) => r.ok,
         () => false,
       );
-      if (ok) break;
+      if (ok) return;
       if (i > 200) throw new Error('collector did not start');
       await new Promise((r) => setTimeout(r, 50));
     }
+  };
+  try {
+    await healthy();
     const sign = signRate();
     const publish = await publishRate(nats.url, sign.leafBytes + 120);
 
@@ -115,9 +131,13 @@ async function main(): Promise<void> {
       for (let i = 0; i < BATCH; i++) items.push(ingressEvent(`load-${b}-${i}`, b * BATCH + i));
       batches.push(JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items }));
     }
+    // Last before the clock starts: a kept-alive connection idle for longer than the server's
+    // keep-alive timeout can be closed under the first POST (EPIPE); this one makes a fresh one.
+    await healthy();
     let next = 0;
     let published = 0;
     const latencies: number[] = [];
+    const cpuBefore = cpuSeconds(child.pid);
     const start = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -137,6 +157,12 @@ async function main(): Promise<void> {
       }),
     );
     const seconds = (performance.now() - start) / 1000;
+    const cpuAfter = cpuSeconds(child.pid);
+    // CPU per event is steadier than the rate on a shared machine: it does not count waiting for a core.
+    const collectorCpuUsPerEvent =
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : Math.round(((cpuAfter - cpuBefore) * 1e6) / published);
     latencies.sort((a, b) => a - b);
     const pct = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
@@ -150,6 +176,7 @@ async function main(): Promise<void> {
       leafTextBytes: sign.leafBytes,
       jetstreamAsyncPublishPerSecond: Math.round(publish),
       ratioToLowerBaseline: Number((ingest / Math.min(sign.perSecond, publish)).toFixed(2)),
+      collectorCpuUsPerEvent,
       concurrency,
     };
     console.log(JSON.stringify(result));

@@ -2,7 +2,7 @@
 // no state of its own beyond the tail's read position: JetStream is its buffer.
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { ChangeError, DEFAULT_RESOURCES, ResourceFilter } from '../../packages/change/index.js';
 import {
   connectNats,
@@ -28,6 +28,7 @@ import { CollectorError } from './errors.js';
 import { type RunningTail, startLogTail } from './log-tail.js';
 import { collectorMetrics } from './metrics.js';
 import { ChangePublisher } from './publisher.js';
+import { StreamAcks } from './stream-acks.js';
 import { startWebhook } from './webhook.js';
 
 export interface RunningCollector {
@@ -76,7 +77,9 @@ export async function startCollector(
   };
   try {
     await ensureStreams(await jetstreamManager(nc));
-    const publisher = new ChangePublisher(jetstream(nc), {
+    const acks = new StreamAcks(nc);
+    closers.push(async () => acks.close());
+    const publisher = new ChangePublisher(acks, {
       cluster: config.cluster,
       key: config.key,
       resources,

@@ -3,7 +3,6 @@
 // PubAck; any failure or the deadline fails the whole batch, and the sender retries all of it
 // (Nats-Msg-Id deduplication makes the retry harmless).
 import { createHash } from 'node:crypto';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import {
   type AuditOutcome,
@@ -19,6 +18,7 @@ import type { PrivateKey } from '../../packages/tlog/index.js';
 import { type AuditItem, itemBytes } from './audit-input.js';
 import { CollectorError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
+import { type AckBatch, StreamAckError, type StreamAcks } from './stream-acks.js';
 
 /** Header on INGRESS_REJECTED messages: `<CODE>: <message>`. */
 export const REJECTION_HEADER = 'Rejection-Reason';
@@ -43,11 +43,11 @@ export interface PublisherOptions {
 type ItemResult = 'published' | 'duplicate' | 'skipped' | 'rejected';
 
 export class ChangePublisher {
-  readonly #js: JetStreamClient;
+  readonly #acks: StreamAcks;
   readonly #o: PublisherOptions;
 
-  constructor(js: JetStreamClient, o: PublisherOptions) {
-    this.#js = js;
+  constructor(acks: StreamAcks, o: PublisherOptions) {
+    this.#acks = acks;
     this.#o = o;
   }
 
@@ -60,8 +60,11 @@ export class ChangePublisher {
     const observedAt = new Date().toISOString();
     this.#o.metrics.received.inc({ source }, items.length);
     const result: BatchResult = { published: 0, duplicates: 0, skipped: 0, rejected: 0 };
+    const batch = this.#acks.batch(deadline);
     try {
-      const outcomes = await Promise.all(items.map((item) => this.#one(item, source, observedAt, deadline)));
+      if (deadline <= Date.now())
+        throw new CollectorError('UNAVAILABLE', 'deadline passed before publishing');
+      const outcomes = await Promise.all(items.map((item) => this.#one(item, source, observedAt, batch)));
       for (const r of outcomes) {
         if (r === 'published') result.published++;
         else if (r === 'duplicate') result.duplicates++;
@@ -71,8 +74,11 @@ export class ChangePublisher {
     } catch (err) {
       this.#o.metrics.failed.inc({ source });
       if (err instanceof CollectorError) throw err;
-      this.#o.logger.warn({ err: (err as Error).message, source }, 'batch not durably published');
+      const why = err instanceof StreamAckError ? `${err.code}: ${err.message}` : (err as Error).message;
+      this.#o.logger.warn({ err: why, source }, 'batch not durably published');
       throw new CollectorError('UNAVAILABLE', 'could not publish to JetStream');
+    } finally {
+      batch.end();
     }
     return result;
   }
@@ -81,9 +87,9 @@ export class ChangePublisher {
     item: AuditItem,
     source: ChangeSource,
     observedAt: string,
-    deadline: number,
+    batch: AckBatch,
   ): Promise<ItemResult> {
-    if ('invalid' in item) return this.#reject(item, item.error, source, deadline);
+    if ('invalid' in item) return this.#reject(item, item.error, source, batch);
     let outcome: AuditOutcome;
     try {
       outcome = auditEventToChange(item.event, {
@@ -93,7 +99,7 @@ export class ChangePublisher {
         resources: this.#o.resources,
       });
     } catch (err) {
-      if (err instanceof ChangeError) return this.#reject(item, err, source, deadline);
+      if (err instanceof ChangeError) return this.#reject(item, err, source, batch);
       throw err;
     }
     if ('skipped' in outcome) {
@@ -104,22 +110,20 @@ export class ChangePublisher {
     try {
       made = makeLeaf(outcome.change, this.#o.key);
     } catch (err) {
-      if (err instanceof ChangeError) return this.#reject(item, err, source, deadline);
+      if (err instanceof ChangeError) return this.#reject(item, err, source, batch);
       throw err;
     }
     // The ledger must be able to fetch every body a leaf points to, so bodies are durable first.
-    await Promise.all(
-      made.bodies.map((b) =>
-        this.#js.publish(bodySubject(b.sha256), b.data, {
-          msgID: `body/${b.sha256}`,
-          timeout: remaining(deadline),
-        }),
-      ),
+    if (made.bodies.length > 0) {
+      await Promise.all(
+        made.bodies.map((b) => batch.publish(bodySubject(b.sha256), b.data, `body/${b.sha256}`)),
+      );
+    }
+    const ack = await batch.publish(
+      changesSubject(this.#o.cluster),
+      made.leaf,
+      changeIdentity(outcome.change),
     );
-    const ack = await this.#js.publish(changesSubject(this.#o.cluster), made.leaf, {
-      msgID: changeIdentity(outcome.change),
-      timeout: remaining(deadline),
-    });
     if (ack.duplicate) {
       this.#o.metrics.duplicates.inc({ source });
       return 'duplicate';
@@ -132,28 +136,18 @@ export class ChangePublisher {
     item: AuditItem,
     err: ChangeError,
     source: ChangeSource,
-    deadline: number,
+    batch: AckBatch,
   ): Promise<ItemResult> {
     const bytes = Buffer.from(itemBytes(item), 'utf8');
     const h = headers();
     h.set(REJECTION_HEADER, sanitize(`${err.code}: ${err.message}`));
     h.set('Ingress-Source', source);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    await this.#js.publish(rejectedSubject(this.#o.cluster), bytes, {
-      msgID: `rejected/${this.#o.cluster}/${digest}`,
-      headers: h,
-      timeout: remaining(deadline),
-    });
+    await batch.publish(rejectedSubject(this.#o.cluster), bytes, `rejected/${this.#o.cluster}/${digest}`, h);
     this.#o.metrics.rejected.inc({ source, code: err.code });
     this.#o.logger.debug({ code: err.code, reason: err.message, source }, 'audit item rejected');
     return 'rejected';
   }
-}
-
-function remaining(deadline: number): number {
-  const ms = deadline - Date.now();
-  if (ms <= 0) throw new CollectorError('UNAVAILABLE', 'deadline passed before publishing');
-  return ms;
 }
 
 // Header values are one line of printable ASCII.

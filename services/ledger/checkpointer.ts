@@ -1,7 +1,10 @@
 // Signs, cosigns and publishes checkpoints (DESIGN 3.3). Before signing it proves the new tree
 // consistent with the last signed checkpoint, from stored nodes, so a corrupted store can never
-// make the log sign a fork. Signing is rate-limited to one per interval; publishing waits for the
-// cosigner (witness quorum), and an unmet quorum keeps the previous published checkpoint.
+// make the log sign a fork. Signing is rate-limited to one per interval, and happens as soon as the
+// interval allows once the tree has grown (notify), not at the next tick of a fixed clock: a batch
+// committed just after a tick would otherwise wait a whole interval more. Publishing waits for the
+// cosigner (witness quorum), and an unmet quorum keeps the previous published checkpoint; the
+// periodic tick retries it.
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
@@ -54,6 +57,10 @@ export class Checkpointer {
   #published: PublishedCheckpoint | undefined;
   #publishedAt = Date.now();
   #timer: NodeJS.Timeout | undefined;
+  /** The round that notify() brought forward, until it runs. */
+  #soon: NodeJS.Timeout | undefined;
+  /** When the last checkpoint was signed (monotonic clock: a wall-clock step must not stall signing). */
+  #signedAt = Number.NEGATIVE_INFINITY;
   #running: Promise<void> = Promise.resolve();
   readonly #listeners = new Set<Listener>();
 
@@ -81,18 +88,41 @@ export class Checkpointer {
   /** Signs the first checkpoint if needed, then ticks every interval. */
   async start(): Promise<void> {
     await this.tick();
-    this.#timer = setInterval(() => {
-      this.#running = this.#running.then(() =>
-        this.tick().catch((err: unknown) => this.#d.logger.error({ err }, 'checkpoint failed')),
-      );
-    }, this.#d.intervalMs);
+    this.#timer = setInterval(() => this.#round(), this.#d.intervalMs);
   }
 
-  /** One round: sign when the tree grew (or nothing is signed yet), publish what is signed but unpublished. */
-  async tick(): Promise<void> {
+  /**
+   * Tells the checkpointer that the tree has grown: the next round runs as soon as the interval
+   * since the last signature allows, rather than at the next tick. Cheap to call after every commit.
+   */
+  notify(): void {
+    if (this.#timer === undefined || this.#soon !== undefined) return;
+    const wait = Math.max(0, this.#signedAt + this.#d.intervalMs - performance.now());
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      this.#round();
+    }, wait);
+  }
+
+  #round(): void {
+    this.#running = this.#running.then(() =>
+      this.tick(false).catch((err: unknown) => this.#d.logger.error({ err }, 'checkpoint failed')),
+    );
+  }
+
+  /**
+   * One round: sign when the tree grew (or nothing is signed yet), publish what is signed but
+   * unpublished. Unless forced, signing waits until the interval since the last signature has
+   * passed (a round that comes too early still publishes).
+   */
+  async tick(force = true): Promise<void> {
     const { store } = this.#d;
     let signed = store.lastCheckpoint();
-    if (signed === undefined || store.size > signed.size) signed = this.#sign(signed);
+    if (signed === undefined || store.size > signed.size) {
+      if (force || performance.now() - this.#signedAt >= this.#d.intervalMs) signed = this.#sign(signed);
+      else this.notify();
+    }
+    if (signed === undefined) return;
     if (this.#published === undefined || this.#published.size < signed.size) await this.#publish(signed);
   }
 
@@ -115,6 +145,7 @@ export class Checkpointer {
     const note = signNote(formatCheckpoint({ origin, size, rootHash, extensions: [] }), key);
     const c = { size, note };
     store.addCheckpoint(c);
+    this.#signedAt = performance.now();
     return c;
   }
 
@@ -141,7 +172,9 @@ export class Checkpointer {
   /** Stops ticking after a last round, so a stopped ledger's final batch is in a checkpoint. */
   async stop(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#soon !== undefined) clearTimeout(this.#soon);
     this.#timer = undefined;
+    this.#soon = undefined;
     await this.#running;
     await this.tick().catch((err: unknown) => this.#d.logger.error({ err }, 'final checkpoint failed'));
   }

@@ -240,7 +240,19 @@ export async function startLedger(
     const pool = new VerifyPool(collectorKeys, config.verifyWorkers);
     cleanup.push(() => pool.close());
     const ingest = new Ingest(
-      { nc, js, jsm, store, pool, logger, metrics, onAppended: () => follower?.notify() },
+      {
+        nc,
+        js,
+        jsm,
+        store,
+        pool,
+        logger,
+        metrics,
+        onAppended: () => {
+          follower?.notify();
+          cp.notify();
+        },
+      },
       { batchSize: config.batchSize, batchAgeMs: config.batchAgeMs, ackWaitMs: config.ackWaitMs },
     );
     await ingest.start();

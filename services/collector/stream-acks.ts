@@ -1,0 +1,200 @@
+// JetStream publishes answered on one shared reply subscription. A JetStream publish is a core
+// publish with a reply subject that the stream answers with a PubAck; the client's `js.publish`
+// makes each one a full request (its own timer, its own error object with a stack trace, its own
+// entry in the request multiplexer), which cost the collector more CPU than signing. Here a batch
+// shares one deadline timer, replies are matched by the last token of the reply subject, and an
+// error object is made only for a publish that failed.
+//
+// Obligations, the same as `js.publish`: a publish resolves only on a PubAck from the stream; a
+// PubAck with an error, a "no responders" status (no stream listens on the subject), a closed
+// connection or the batch's deadline reject it with a StreamAckError.
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { createInbox, headers as natsHeaders, PermissionViolationError } from '@nats-io/nats-core';
+
+/** The part of a PubAck the collector reads. */
+export interface StreamAck {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+export type StreamAckErrorCode = 'TIMEOUT' | 'NO_STREAM' | 'REJECTED' | 'CLOSED' | 'MALFORMED';
+
+export class StreamAckError extends Error {
+  override readonly name = 'StreamAckError';
+  constructor(
+    readonly code: StreamAckErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The header JetStream deduplicates on. */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
+/** The status a NATS server answers a request with when nothing subscribes to its subject. */
+const NO_RESPONDERS = 503;
+
+interface Pending {
+  subject: string;
+  resolve(ack: StreamAck): void;
+  reject(err: StreamAckError): void;
+  batch: AckBatch;
+}
+
+export class StreamAcks {
+  readonly #nc: NatsConnection;
+  readonly #prefix: string;
+  readonly #sub: Subscription;
+  readonly #pending = new Map<string, Pending>();
+  #next = 0;
+  #closed = false;
+
+  constructor(nc: NatsConnection) {
+    this.#nc = nc;
+    this.#prefix = `${createInbox()}.`;
+    this.#sub = nc.subscribe(`${this.#prefix}*`, {
+      callback: (err, msg) => (err === null ? this.#answer(msg) : this.#failAll('CLOSED', err.message)),
+    });
+    // A closed subscription (connection closed or drained) will never answer what is pending.
+    void this.#sub.closed.then(
+      () => this.#failAll('CLOSED', 'NATS connection closed'),
+      () => this.#failAll('CLOSED', 'NATS connection closed'),
+    );
+    // A subject this connection may not publish to is refused with an asynchronous -ERR, and the
+    // stream never answers: fail those publishes now rather than at the deadline.
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type !== 'error' || !(s.error instanceof PermissionViolationError)) continue;
+        if (s.error.operation !== 'publish') continue;
+        this.#refused(s.error.subject);
+      }
+    })().catch(() => undefined);
+  }
+
+  /** Starts a batch of publishes that all fail with TIMEOUT once `deadline` (epoch ms) has passed. */
+  batch(deadline: number): AckBatch {
+    return new AckBatch(this, deadline);
+  }
+
+  /** @internal Used by AckBatch. */
+  publish(
+    batch: AckBatch,
+    subject: string,
+    data: Uint8Array,
+    msgID: string,
+    h?: MsgHdrs,
+  ): Promise<StreamAck> {
+    if (this.#closed) return Promise.reject(new StreamAckError('CLOSED', 'NATS connection closed'));
+    const token = (this.#next++).toString(36);
+    const hdrs = h ?? natsHeaders();
+    hdrs.set(MSG_ID_HEADER, msgID);
+    return new Promise<StreamAck>((resolve, reject) => {
+      this.#pending.set(token, { subject, resolve, reject, batch });
+      batch.count++;
+      try {
+        this.#nc.publish(subject, data, { reply: this.#prefix + token, headers: hdrs });
+      } catch (err) {
+        this.#settle(token)?.reject(new StreamAckError('CLOSED', (err as Error).message));
+      }
+    });
+  }
+
+  /** @internal Rejects every publish of the batch that has no answer yet. */
+  expire(batch: AckBatch, why: string): void {
+    for (const [token, p] of this.#pending) {
+      if (p.batch !== batch) continue;
+      this.#settle(token)?.reject(new StreamAckError('TIMEOUT', why));
+    }
+  }
+
+  #refused(subject: string): void {
+    for (const [token, p] of this.#pending) {
+      if (p.subject !== subject) continue;
+      this.#settle(token)?.reject(new StreamAckError('REJECTED', `not permitted to publish to ${subject}`));
+    }
+  }
+
+  #settle(token: string): Pending | undefined {
+    const p = this.#pending.get(token);
+    if (p === undefined) return undefined;
+    this.#pending.delete(token);
+    p.batch.count--;
+    return p;
+  }
+
+  #answer(msg: Msg): void {
+    const p = this.#settle(msg.subject.slice(this.#prefix.length));
+    // An answer after the deadline: the batch has already failed (and will be retried).
+    if (p === undefined) return;
+    if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS) {
+      p.reject(new StreamAckError('NO_STREAM', 'no stream listens on the subject'));
+      return;
+    }
+    let ack: { stream?: unknown; seq?: unknown; duplicate?: unknown; error?: { description?: unknown } };
+    try {
+      ack = msg.json();
+    } catch {
+      p.reject(new StreamAckError('MALFORMED', 'PubAck is not JSON'));
+      return;
+    }
+    if (typeof ack !== 'object' || ack === null) {
+      p.reject(new StreamAckError('MALFORMED', 'PubAck is not an object'));
+    } else if (ack.error !== undefined) {
+      p.reject(
+        new StreamAckError('REJECTED', `stream refused the message: ${String(ack.error?.description)}`),
+      );
+    } else if (typeof ack.stream !== 'string' || ack.stream === '' || typeof ack.seq !== 'number') {
+      p.reject(new StreamAckError('MALFORMED', 'PubAck without stream and sequence'));
+    } else {
+      p.resolve({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true });
+    }
+  }
+
+  #failAll(code: StreamAckErrorCode, message: string): void {
+    this.#closed = code === 'CLOSED' || this.#closed;
+    for (const token of [...this.#pending.keys()])
+      this.#settle(token)?.reject(new StreamAckError(code, message));
+  }
+
+  /** Stops listening; whatever is pending fails with CLOSED. */
+  close(): void {
+    this.#sub.unsubscribe();
+    this.#failAll('CLOSED', 'publisher closed');
+  }
+}
+
+/** Publishes that share one deadline (one webhook request or one batch of log lines). */
+export class AckBatch {
+  readonly #acks: StreamAcks;
+  readonly #timer: NodeJS.Timeout;
+  /** @internal Publishes of this batch still waiting for an answer. */
+  count = 0;
+  #done = false;
+
+  /** @internal Made by StreamAcks.batch. */
+  constructor(acks: StreamAcks, deadline: number) {
+    this.#acks = acks;
+    this.#timer = setTimeout(
+      () => this.end('no PubAck before the deadline'),
+      Math.max(0, deadline - Date.now()),
+    );
+  }
+
+  /** Publishes with `Nats-Msg-Id: msgID` (added to `headers`, if given) and waits for its PubAck. */
+  publish(subject: string, data: Uint8Array, msgID: string, headers?: MsgHdrs): Promise<StreamAck> {
+    if (this.#done) return Promise.reject(new StreamAckError('TIMEOUT', 'deadline passed before publishing'));
+    return this.#acks.publish(this, subject, data, msgID, headers);
+  }
+
+  /**
+   * Ends the batch: releases its timer, and fails with TIMEOUT whatever is still unanswered (after
+   * one publish failed, nobody waits for the rest) and whatever it is asked to publish from now on.
+   */
+  end(why = 'batch ended'): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    if (this.count > 0) this.#acks.expire(this, why);
+  }
+}
