@@ -121,6 +121,21 @@ describe('the collector command', { skip: haveNatsServer() ? false : 'nats-serve
         args: () => [...base(), '--webhook-token-file', join(dir, 'short')],
         flag: '--webhook-token-file',
       },
+      {
+        name: 'a NATS CA file that is not PEM',
+        args: () => [...base(), '--nats-ca', join(dir, 'short')],
+        flag: '--nats-ca',
+      },
+      {
+        name: 'a missing nkey seed file',
+        args: () => [...base(), '--nats-nkey', join(dir, 'none')],
+        flag: '--nats-nkey',
+      },
+      {
+        name: 'a NATS client certificate without its key',
+        args: () => [...base(), '--nats-cert', join(dir, 'short')],
+        flag: '--nats-',
+      },
     ];
     // Parsed in-process (spawning a node per case is slow on a shared machine); two cases also
     // run the real executable below to show the exit status.

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { Command, type CommanderError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { isObject } from '../../packages/change/index.js';
-import { readSkeyFile } from '../../packages/runtime/index.js';
+import {
+  NatsError,
+  type NatsSetting,
+  natsConnectionOptions,
+  readSkeyFile,
+} from '../../packages/runtime/index.js';
 import { type RunningCollector, startCollector } from './collector.js';
 import type { CollectorConfig } from './config.js';
 import { CollectorError } from './errors.js';
@@ -131,8 +136,30 @@ export function configFromFlags(v: Values): CollectorConfig {
     c.maxBodyBytes = Number(v.maxBodyBytes);
   }
   if (v.metricsListen !== undefined) c.metricsListen = v.metricsListen;
+  // Credential and TLS files are read and checked now, so a bad one names its flag and exits 2
+  // instead of failing inside the NATS client.
+  try {
+    natsConnectionOptions(c.nats);
+  } catch (err) {
+    if (err instanceof NatsError && err.setting !== undefined) {
+      throw new CollectorError('CONFIG', `--${NATS_FLAGS[err.setting]}: ${err.message}`);
+    }
+    throw err;
+  }
   return c;
 }
+
+/** The flag of each NATS setting, to name it when its files are checked. */
+const NATS_FLAGS: Record<NatsSetting, string> = {
+  url: 'nats-url',
+  user: 'nats-user',
+  password: 'nats-password-file',
+  nkeySeedFile: 'nats-nkey',
+  credsFile: 'nats-creds',
+  tlsCaFile: 'nats-ca',
+  tlsCertFile: 'nats-cert',
+  tlsKeyFile: 'nats-key',
+};
 
 /** Runs until SIGINT or SIGTERM, then closes cleanly. */
 async function runUntilSignalled(running: RunningCollector): Promise<void> {

@@ -34,7 +34,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export const MERGE_ROWS = 32_768;
 
 /** SQLite page cache: the hash-ordered indexes are read at random by every duplicate check. */
-const CACHE_KIB = 32 * 1024;
+const CACHE_KIB = 16 * 1024;
 
 /** A leaf hash as a map key (one char per byte). */
 function hashKey(hash: Uint8Array): string {
@@ -143,6 +143,9 @@ export class LogStore {
     }
     this.#hashes = new HashCache(cacheBytes);
     this.#loadHashes();
+    // The scan above filled the page cache with leaf-hash and node pages that the hash cache now
+    // holds; give that memory back (the cache refills only with what duplicate checks read).
+    this.db.pragma('shrink_memory');
     this.#read = (level, index) => {
       if (index <= MAX_SAFE) {
         const cached = this.#hashes.get(level, Number(index));
