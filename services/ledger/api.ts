@@ -20,6 +20,7 @@ import {
 } from './request-validation.js';
 import type { SearchIndex } from './search/index.js';
 import type { LogStore } from './store.js';
+import { varintLength, writeVarint } from './wire.js';
 
 /** A GetEntries answer stops growing past this many bytes (gRPC clients accept 4 MiB by default). */
 export const MAX_ENTRIES_RESPONSE_BYTES = 3 * 1024 * 1024;
@@ -38,24 +39,6 @@ export interface ApiDeps {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-function varintLength(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(out: Uint8Array, at: number, v: number): number {
-  while (v >= 128) {
-    out[at++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  out[at++] = v;
-  return at;
-}
 
 /**
  * InclusionProof in protobuf wire format, byte for byte what toBinary writes (fields in order,

@@ -3,6 +3,8 @@
 // answer of a thousand ~1 KB leaves is one allocation and a memcpy per leaf instead of a message
 // tree that protobuf-es walks. Checked against toBinary in entries-encoding.test.ts.
 
+import { varintLength, writeVarint } from './wire.js';
+
 /** What one entry of the answer holds; index beyond 2^53 is never served (see encodeEntries). */
 export interface EntryFields {
   index: bigint;
@@ -13,24 +15,6 @@ export interface EntryFields {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const encoder = new TextEncoder();
-
-function varintLength(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(out: Uint8Array, at: number, v: number): number {
-  while (v >= 128) {
-    out[at++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  out[at++] = v;
-  return at;
-}
 
 /** A length-delimited field's size on the wire: tag, length, payload (0 for an empty one). */
 const lenField = (n: number) => (n === 0 ? 0 : 1 + varintLength(n) + n);
