@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Change, canonicalJson } from '../packages/change/index.js';
 import { generateKey, type PrivateKey, signNote } from '../packages/tlog/index.js';
+import type { RawSettings } from '../services/ledger/config.js';
 
 const utf8 = new TextEncoder();
 
@@ -69,6 +70,18 @@ export function setupKeys(origin: string, clusters: string[]): KeySetup {
   const collectorKeysFile = join(dir, 'collectors.vkeys');
   writeFileSync(collectorKeysFile, `${[...collectors.values()].map((k) => k.vkey).join('\n')}\n`);
   return { dir, logKey, keyFile, collectorKeysFile, collectors };
+}
+
+/** Ledger settings for these keys: data under keys.dir, gRPC on a free loopback port, plus `extra`. */
+export function ledgerSettings(keys: KeySetup, natsUrl: string, extra: RawSettings = {}): RawSettings {
+  return {
+    'data-dir': join(keys.dir, 'data'),
+    'nats-url': natsUrl,
+    'grpc-listen': '127.0.0.1:0',
+    key: keys.keyFile,
+    'collector-keys': keys.collectorKeysFile,
+    ...extra,
+  };
 }
 
 // --- the naive reference (RFC 6962 section 2.1, recursive definitions) ---

@@ -14,7 +14,7 @@ import { silentLogger } from '../packages/runtime/index.js';
 import { cli, runCli } from '../services/cli/testing/run-cli.js';
 import type { RawSettings } from '../services/ledger/config.js';
 import { LedgerError, ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
-import { setupKeys } from './ledger-fixtures.js';
+import { ledgerSettings, setupKeys } from './ledger-fixtures.js';
 import { haveOpenssl, makeTestPki, NO_OPENSSL } from './support/certs.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 
@@ -32,16 +32,13 @@ describe('the ledger gRPC API over TLS', { skip }, () => {
     const keys = setupKeys(`ledger.test/${name}`, ['c1']);
     dirs.push(keys.dir);
     const l = await startLedger(
-      ledgerConfig({
-        'data-dir': join(keys.dir, 'data'),
-        'nats-url': nats.url,
-        'grpc-listen': '127.0.0.1:0',
-        key: keys.keyFile,
-        'collector-keys': keys.collectorKeysFile,
-        'verify-workers': '1',
-        search: 'off',
-        ...tls,
-      }),
+      ledgerConfig(
+        ledgerSettings(keys, nats.url, {
+          'verify-workers': '1',
+          search: 'off',
+          ...tls,
+        }),
+      ),
       { logger: silentLogger() },
     );
     running.push(l);

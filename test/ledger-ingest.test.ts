@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
@@ -22,6 +21,7 @@ import {
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
 import {
   hex,
+  ledgerSettings,
   makeChange,
   naiveConsistency,
   naiveInclusion,
@@ -61,16 +61,13 @@ describe('ledger ingest of 10,000 changes', { skip: haveNatsServer() ? false : '
     nats = await startNatsServer();
     nc = await connect({ servers: nats.url });
     ledger = await startLedger(
-      ledgerConfig({
-        'data-dir': join(keys.dir, 'data'),
-        'nats-url': nats.url,
-        'grpc-listen': '127.0.0.1:0',
-        key: keys.keyFile,
-        'collector-keys': keys.collectorKeysFile,
-        'checkpoint-interval': '50ms',
-        'batch-age': '20ms',
-        'verify-workers': '2',
-      }),
+      ledgerConfig(
+        ledgerSettings(keys, nats.url, {
+          'checkpoint-interval': '50ms',
+          'batch-age': '20ms',
+          'verify-workers': '2',
+        }),
+      ),
       { logger: silentLogger() },
     );
     client = createClient(Ledger, ledger.grpcAddress);

@@ -13,7 +13,7 @@ import { createClient } from '../packages/rpc/index.js';
 import { changesSubject, connectNats, NatsError, silentLogger } from '../packages/runtime/index.js';
 import type { RawSettings } from '../services/ledger/config.js';
 import { LedgerError, ledgerConfig, startLedger } from '../services/ledger/index.js';
-import { makeChange, setupKeys, signChange } from './ledger-fixtures.js';
+import { ledgerSettings, makeChange, setupKeys, signChange } from './ledger-fixtures.js';
 import { haveOpenssl, makeTestPki, NO_OPENSSL } from './support/certs.js';
 import { operatorSetup, userNkey } from './support/nats-auth.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
@@ -42,18 +42,13 @@ describe('the ledger on an authenticated NATS server over TLS', { skip }, () => 
   /** The ledger's settings for a fresh log on `url`, plus `nats` flags. */
   function settings(name: string, url: string, nats: RawSettings) {
     const keys = setupKeys(`ledger.test/${name}`, ['c1']);
-    const raw: RawSettings = {
-      'data-dir': join(keys.dir, 'data'),
-      'nats-url': url,
-      'grpc-listen': '127.0.0.1:0',
-      key: keys.keyFile,
-      'collector-keys': keys.collectorKeysFile,
+    const raw = ledgerSettings(keys, url, {
       'checkpoint-interval': '20ms',
       'batch-age': '5ms',
       'verify-workers': '1',
       search: 'off',
       ...nats,
-    };
+    });
     return { keys, raw };
   }
 

@@ -2,7 +2,6 @@
 // UNKNOWN or INTERNAL), and the watch streams go from history into live entries.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { jetstream } from '@nats-io/jetstream';
@@ -12,7 +11,7 @@ import { Ledger } from '../packages/proto/index.js';
 import { createClient, RpcError } from '../packages/rpc/index.js';
 import { changesSubject, silentLogger } from '../packages/runtime/index.js';
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
-import { makeChange, setupKeys, signChange } from './ledger-fixtures.js';
+import { ledgerSettings, makeChange, setupKeys, signChange } from './ledger-fixtures.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 
 const SIZE = 20n;
@@ -47,16 +46,13 @@ describe('ledger gRPC API', { skip: haveNatsServer() ? false : 'no nats-server' 
     nats = await startNatsServer();
     nc = await connect({ servers: nats.url });
     ledger = await startLedger(
-      ledgerConfig({
-        'data-dir': join(keys.dir, 'data'),
-        'nats-url': nats.url,
-        'grpc-listen': '127.0.0.1:0',
-        key: keys.keyFile,
-        'collector-keys': keys.collectorKeysFile,
-        'checkpoint-interval': '20ms',
-        'batch-age': '5ms',
-        'verify-workers': '1',
-      }),
+      ledgerConfig(
+        ledgerSettings(keys, nats.url, {
+          'checkpoint-interval': '20ms',
+          'batch-age': '5ms',
+          'verify-workers': '1',
+        }),
+      ),
       { logger: silentLogger() },
     );
     client = createClient(Ledger, ledger.grpcAddress);

@@ -2,19 +2,9 @@
 // SearchIndex replays the denials still inside the window from its own tables.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { changeOf } from '../../../packages/risk/testing.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
 import { SearchIndex } from './search-index.js';
-import { openTestLedger } from './testing.js';
-
-const denial = (second: number) =>
-  changeOf({
-    object: { kind: 'Ingress', metadata: { name: 'shop' } },
-    verb: 'update',
-    responseCode: 403,
-    user: { username: 'mallory' },
-    stageTimestamp: `2026-11-26T10:00:${String(second).padStart(2, '0')}.000000Z`,
-  });
+import { denial, openTestLedger } from './testing.js';
 
 const bursts = (out: { findings: { rule: string; message: string }[] }[]) =>
   out.flatMap((o) => o.findings).filter((f) => f.rule === 'denied-attempt' && f.message.startsWith('burst'))

@@ -14,7 +14,6 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
-import { changeOf } from '../../../packages/risk/testing.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
 import { ledgerGate, sharedGateBuffer } from '../write-gate.js';
 import { Corpus } from './corpus.js';
@@ -22,7 +21,7 @@ import { type IndexedFindings, SearchFollower } from './follower.js';
 import { FollowerSlice } from './follower-slice.js';
 import { reindex } from './reindex.js';
 import { SearchIndex } from './search-index.js';
-import { leafOf } from './testing.js';
+import { denial, leafOf } from './testing.js';
 
 interface Log {
   dir: string;
@@ -113,15 +112,6 @@ const dump = (db: Database.Database) =>
       typeof v === 'bigint' ? String(v) : v,
     ),
   );
-
-const denial = (second: number) =>
-  changeOf({
-    object: { kind: 'Ingress', metadata: { name: 'shop' } },
-    verb: 'update',
-    responseCode: 403,
-    user: { username: 'mallory' },
-    stageTimestamp: `2026-11-26T10:00:${String(second).padStart(2, '0')}.000000Z`,
-  });
 
 describe('SearchFollower', () => {
   it('resumes after a restart mid-catch-up with no gap or duplicate (same as a reindex)', async () => {

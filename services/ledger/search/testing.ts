@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Change, canonicalJson } from '../../../packages/change/index.js';
 import type { Finding } from '../../../packages/risk/index.js';
+import { changeOf } from '../../../packages/risk/testing.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
 import { SearchIndex } from './search-index.js';
 
@@ -62,3 +63,13 @@ export function openTestLedger(rulesFile?: string): TestLedger {
   };
   return ledger;
 }
+
+/** A denied (403) update of Ingress `shop` by mallory at 10:00:<second>: one step of a burst. */
+export const denial = (second: number): Change =>
+  changeOf({
+    object: { kind: 'Ingress', metadata: { name: 'shop' } },
+    verb: 'update',
+    responseCode: 403,
+    user: { username: 'mallory' },
+    stageTimestamp: `2026-11-26T10:00:${String(second).padStart(2, '0')}.000000Z`,
+  });
