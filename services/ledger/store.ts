@@ -70,13 +70,6 @@ export interface StoredCheckpoint {
 /** What happened to each item of a batch, in order: its new index, or 'duplicate'. */
 export type AppendOutcome = bigint | 'duplicate';
 
-/**
- * Runs inside the append transaction after the batch's entries are written, with the appended
- * items and their indexes. Throwing aborts the whole batch. (The search index does not hook in:
- * it follows the log in its own transactions, search/follower.ts.)
- */
-export type AppendHook = (appended: { index: bigint; item: AppendItem }[]) => void;
-
 export class LogStore {
   readonly db: Database.Database;
   #range: CompactRange;
@@ -183,7 +176,7 @@ export class LogStore {
   }
 
   /** Appends a batch in one transaction; identities already in the log (or earlier in the batch) are duplicates. */
-  append(items: readonly AppendItem[], hook?: AppendHook): AppendOutcome[] {
+  append(items: readonly AppendItem[]): AppendOutcome[] {
     const s = this.#stmts;
     let range = this.#range;
     // Cached only once the transaction commits: a rolled-back batch leaves no trace.
@@ -193,7 +186,6 @@ export class LogStore {
       completed.length = 0;
       added.clear();
       const outcomes: AppendOutcome[] = [];
-      const appended: { index: bigint; item: AppendItem }[] = [];
       for (const item of items) {
         const index = range.size;
         if (added.has(item.identity) || this.hasIdentity(item.identity)) {
@@ -212,10 +204,8 @@ export class LogStore {
         s.insertEntry.run(index, item.leaf, item.leafHash);
         for (const [sha, data] of item.bodies) s.insertBody.run(sha, data);
         outcomes.push(index);
-        appended.push({ index, item });
       }
-      if (appended.length > 0) {
-        hook?.(appended);
+      if (added.size > 0) {
         s.insertState.run(range.size, range.encode(), BigInt(Date.now()));
       }
       return outcomes;
