@@ -6,8 +6,7 @@
 // Skipped on this path: decoding the leaf to a string and encoding its text back, regular
 // expressions over the text and the signature, and building the change object to read its cluster.
 import { isUtf8 } from 'node:buffer';
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { KEY_TYPE_ED25519, type PublicKey } from '../../../packages/tlog/index.js';
+import { getCrypto, KEY_TYPE_ED25519, type PublicKey } from '../../../packages/tlog/index.js';
 
 const NL = 0x0a;
 const SPACE = 0x20;
@@ -17,19 +16,7 @@ const BACKSLASH = 0x5c;
 const SIG_PREFIX = [0xe2, 0x80, 0x94, 0x20];
 /** base64 of a 4-byte key id and a 64-byte Ed25519 signature: 92 characters, one '=' of padding. */
 const SIG_BASE64_CHARS = 92;
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const CLUSTER_KEY = Buffer.from('cluster');
-
-const keyObjects = new WeakMap<PublicKey, KeyObject>();
-
-function keyObject(k: PublicKey): KeyObject {
-  let o = keyObjects.get(k);
-  if (o === undefined) {
-    o = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, k.publicKey]), format: 'der', type: 'spki' });
-    keyObjects.set(k, o);
-  }
-  return o;
-}
 
 /**
  * True when the leaf is a note whose only signature is a valid one by a key of `keys` named
@@ -74,7 +61,7 @@ export function leafPassesFast(leaf: Uint8Array, keys: readonly PublicKey[], max
     if (k.name !== name || k.keyId >>> 0 !== keyId) continue;
     if (k.type !== KEY_TYPE_ED25519 || k.publicKey.length !== 32) return false;
     // A key that does not verify is a failure with its own message: the full check reports it.
-    if (!verify(null, leaf.subarray(0, textEnd), keyObject(k), raw.subarray(4))) return false;
+    if (!getCrypto().ed25519Verify(k.publicKey, leaf.subarray(0, textEnd), raw.subarray(4))) return false;
     verified = k;
   }
   if (verified === undefined) return false;
