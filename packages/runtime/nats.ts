@@ -97,6 +97,21 @@ function checkPem(setting: NatsSetting, file: string, kind: 'certificate' | 'key
 }
 
 /**
+ * Checks `c`'s settings and files as natsConnectionOptions does, for a service's start-up: the
+ * problem as "--<flag>: <why>" with the service's own flag names, or undefined when they can work.
+ */
+export function natsSettingsProblem(c: NatsConfig, flags: Record<NatsSetting, string>): string | undefined {
+  try {
+    natsConnectionOptions(c);
+    return undefined;
+  } catch (err) {
+    if (err instanceof NatsError && err.setting !== undefined)
+      return `--${flags[err.setting]}: ${err.message}`;
+    throw err;
+  }
+}
+
+/**
  * The client options for `c`, after checking that its files exist and hold what they should.
  * Throws NatsError('CONFIG') naming the setting at fault.
  */

@@ -4,12 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, type CommanderError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { isObject } from '../../packages/change/index.js';
-import {
-  NatsError,
-  type NatsSetting,
-  natsConnectionOptions,
-  readSkeyFile,
-} from '../../packages/runtime/index.js';
+import { type NatsSetting, natsSettingsProblem, readSkeyFile } from '../../packages/runtime/index.js';
 import { type RunningCollector, startCollector } from './collector.js';
 import type { CollectorConfig } from './config.js';
 import { CollectorError } from './errors.js';
@@ -138,14 +133,8 @@ export function configFromFlags(v: Values): CollectorConfig {
   if (v.metricsListen !== undefined) c.metricsListen = v.metricsListen;
   // Credential and TLS files are read and checked now, so a bad one names its flag and exits 2
   // instead of failing inside the NATS client.
-  try {
-    natsConnectionOptions(c.nats);
-  } catch (err) {
-    if (err instanceof NatsError && err.setting !== undefined) {
-      throw new CollectorError('CONFIG', `--${NATS_FLAGS[err.setting]}: ${err.message}`);
-    }
-    throw err;
-  }
+  const natsProblem = natsSettingsProblem(c.nats, NATS_FLAGS);
+  if (natsProblem !== undefined) throw new CollectorError('CONFIG', natsProblem);
   return c;
 }
 

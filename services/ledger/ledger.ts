@@ -22,8 +22,7 @@ import {
   createLogger,
   createRegistry,
   ensureStreams,
-  NatsError,
-  natsConnectionOptions,
+  natsSettingsProblem,
   readSkeyFile,
   readVkeysFile,
   serveMetrics,
@@ -122,14 +121,8 @@ export async function startLedger(
     const message = (err as Error).message;
     throw new LedgerError('CONFIG', `--${grpcTlsFlag(grpcTls, message)}: ${message}`);
   }
-  try {
-    natsConnectionOptions(config.nats);
-  } catch (err) {
-    if (err instanceof NatsError && err.setting !== undefined) {
-      throw new LedgerError('CONFIG', `--${NATS_FLAGS[err.setting]}: ${err.message}`);
-    }
-    throw err;
-  }
+  const natsProblem = natsSettingsProblem(config.nats, NATS_FLAGS);
+  if (natsProblem !== undefined) throw new LedgerError('CONFIG', natsProblem);
 
   const cleanup: (() => Promise<void> | void)[] = [];
   const undo = async () => {
