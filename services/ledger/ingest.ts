@@ -52,8 +52,11 @@ export interface IngestDeps {
   pool: VerifyPool;
   logger: Logger;
   metrics: LedgerMetrics;
-  /** Called after each commit that appended entries (wakes the search follower). */
-  onAppended(): void;
+  /**
+   * Called after each commit that appended entries (wakes the search follower); `backlog` when the
+   * commit held a full batch or more are queued behind it, i.e. ingest is draining a backlog.
+   */
+  onAppended(backlog: boolean): void;
 }
 
 /** A cut batch on its way through verification to its commit. */
@@ -213,7 +216,10 @@ export class Ingest {
     }
     metrics.appended.inc(appended);
     metrics.treeSize.set(Number(store.size));
-    if (appended > 0) this.#d.onAppended();
+    if (appended > 0) {
+      const full = group.some((b) => b.msgs.length >= this.#o.batchSize);
+      this.#d.onAppended(full || this.#queue.length > 0);
+    }
     for (const r of rejections) await this.#reject(r);
     if (rejections.length > 0) logger.debug({ count: rejections.length }, 'rejected messages');
   }

@@ -27,7 +27,7 @@ import {
   readVkeysFile,
   serveMetrics,
 } from '../../packages/runtime/index.js';
-import { type PrivateKey, type PublicKey, parsePolicy } from '../../packages/tlog/index.js';
+import { describeCrypto, type PrivateKey, type PublicKey, parsePolicy } from '../../packages/tlog/index.js';
 import { ledgerService } from './api.js';
 import { Checkpointer } from './checkpointer.js';
 import { type LedgerConfig, NATS_FLAGS } from './config.js';
@@ -241,8 +241,8 @@ export async function startLedger(
         pool,
         logger,
         metrics,
-        onAppended: () => {
-          follower?.notify();
+        onAppended: (backlog) => {
+          follower?.notify(backlog);
           cp.notify();
         },
       },
@@ -260,7 +260,14 @@ export async function startLedger(
     }
 
     const grpcAddress = boundAddress(config.grpcListen, port);
-    logger.info({ grpc: grpcAddress, origin, size: String(store.size) }, 'ledger started');
+    // Which library checks signatures: a fallback to the slower one is worth a line in the log.
+    const crypto = describeCrypto();
+    logger.info(
+      { grpc: grpcAddress, origin, size: String(store.size), crypto: crypto.provider },
+      'ledger started',
+    );
+    if (crypto.fallback !== undefined)
+      logger.warn({ crypto: crypto.provider, reason: crypto.fallback }, 'crypto provider fallback');
     let closed: Promise<void> | undefined;
     return {
       grpcAddress,

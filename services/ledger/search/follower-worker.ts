@@ -7,12 +7,10 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import { followerGate } from '../write-gate.js';
-import type { FollowerWorkerData, FromFollower, ToFollower } from './follower.js';
+import { type FollowerWorkerData, type FromFollower, pauseAfterSlice, type ToFollower } from './follower.js';
 import { FollowerSlice } from './follower-slice.js';
 import { SearchIndex } from './search-index.js';
 
-/** Appends closer together than this mean ingest is busy (a backlog drains, or steady load). */
-const INGEST_BUSY_MS = 200;
 /** Pause after a slice after a failed one, before the slice is retried. */
 const RETRY_MS = 1000;
 
@@ -54,6 +52,7 @@ let running: Promise<void> | undefined;
 let woken = false;
 let stopped = false;
 let lastAppend = Number.NEGATIVE_INFINITY;
+let lastBacklog = Number.NEGATIVE_INFINITY;
 
 function schedule(delayMs: number): void {
   if (stopped || timer !== undefined) return;
@@ -94,9 +93,10 @@ async function run(): Promise<number | undefined> {
   if (slice.read === 0) return woken ? 0 : undefined;
   // Ingest first: while appends come back to back, leave as much time as the slice took to the
   // verify workers and the main thread. At 1,000 changes/s indexing needs about a quarter of a
-  // core, so the index still keeps up; in a drain it lags and catches up once the backlog is gone.
-  const busy = performance.now() - lastAppend < INGEST_BUSY_MS;
-  return busy ? Math.round(took * cfg.busyYield) : 0;
+  // core, so the index still keeps up. While a backlog drains, leave it most of the time: the index
+  // lags and catches up once the backlog is gone.
+  const now = performance.now();
+  return pauseAfterSlice(took, now - lastAppend, now - lastBacklog, cfg);
 }
 
 /** Counter increments since the last call, added to the main thread's counters of the same name. */
@@ -123,6 +123,7 @@ function finish(): void {
 port.on('message', (m: ToFollower) => {
   if (m.type === 'wake') {
     lastAppend = performance.now();
+    if (m.backlog) lastBacklog = lastAppend;
     schedule(0);
     return;
   }

@@ -17,7 +17,14 @@ import { SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
 import { ledgerGate, sharedGateBuffer } from '../write-gate.js';
 import { Corpus } from './corpus.js';
-import { type IndexedFindings, SearchFollower } from './follower.js';
+import {
+  BACKLOG_YIELD,
+  BUSY_YIELD,
+  type IndexedFindings,
+  MAX_YIELD_MS,
+  pauseAfterSlice,
+  SearchFollower,
+} from './follower.js';
 import { FollowerSlice } from './follower-slice.js';
 import { reindex } from './reindex.js';
 import { SearchIndex } from './search-index.js';
@@ -114,6 +121,21 @@ const dump = (db: Database.Database) =>
   );
 
 describe('SearchFollower', () => {
+  it('gives way to ingest: half the time under steady load, most of it while a backlog drains', () => {
+    const o = { busyYield: BUSY_YIELD, backlogYield: BACKLOG_YIELD };
+    const never = Number.POSITIVE_INFINITY;
+    // Idle ingest: the next slice at once.
+    assert.equal(pauseAfterSlice(20, never, never, o), 0);
+    assert.equal(pauseAfterSlice(20, 5_000, 5_000, o), 0);
+    // Appends 50 ms ago, no backlog: as long as the slice took.
+    assert.equal(pauseAfterSlice(20, 50, never, o), 20 * BUSY_YIELD);
+    // A backlog reported 50 ms ago: eight times as long, capped.
+    assert.equal(pauseAfterSlice(20, 50, 50, o), 20 * BACKLOG_YIELD);
+    assert.equal(pauseAfterSlice(10_000, 50, 50, o), MAX_YIELD_MS);
+    // A backlog that ended (appends go on, not full): back to steady-load pacing.
+    assert.equal(pauseAfterSlice(20, 50, 1_000, o), 20 * BUSY_YIELD);
+  });
+
   it('resumes after a restart mid-catch-up with no gap or duplicate (same as a reindex)', async () => {
     const log = openLog();
     try {

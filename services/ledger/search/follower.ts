@@ -21,6 +21,30 @@ export const LAG_WARN_ENTRIES = 50_000;
 const LAG_WARN_EVERY_MS = 10_000;
 /** While ingest is busy, the follower pauses this many times as long as each slice took. */
 export const BUSY_YIELD = 1;
+/**
+ * While ingest drains a backlog (full batches, more waiting), it pauses this many times as long:
+ * the log and its checkpoints come first, the index (a view derived from the log) catches up after.
+ */
+export const BACKLOG_YIELD = 8;
+/** The longest pause between two slices, whatever they took. */
+export const MAX_YIELD_MS = 1000;
+/** Appends closer together than this mean ingest is busy (a backlog drains, or steady load). */
+export const INGEST_BUSY_MS = 200;
+
+/**
+ * How long the follower pauses after a slice that took `tookMs`, given how long ago ingest last
+ * appended and last reported a backlog (ms; Infinity: never).
+ */
+export function pauseAfterSlice(
+  tookMs: number,
+  sinceAppendMs: number,
+  sinceBacklogMs: number,
+  o: { busyYield: number; backlogYield: number },
+): number {
+  const factor =
+    sinceBacklogMs < INGEST_BUSY_MS ? o.backlogYield : sinceAppendMs < INGEST_BUSY_MS ? o.busyYield : 0;
+  return Math.min(MAX_YIELD_MS, Math.round(tookMs * factor));
+}
 /** How long stop() waits for the worker's slice before terminating it (the slice then rolls back). */
 const STOP_GRACE_MS = 10_000;
 /** Pause before a worker that died is started again. */
@@ -43,6 +67,7 @@ export interface FollowerOptions {
   maxEntries?: number;
   lagWarnEntries?: number;
   busyYield?: number;
+  backlogYield?: number;
 }
 
 /** What the worker is started with. */
@@ -56,9 +81,11 @@ export interface FollowerWorkerData {
   maxEntries: number;
   busyTimeoutMs: number;
   busyYield: number;
+  backlogYield: number;
 }
 
-export type ToFollower = { type: 'wake' } | { type: 'stop' };
+/** `backlog`: ingest appended full batches with more waiting (it drains a backlog). */
+export type ToFollower = { type: 'wake'; backlog: boolean } | { type: 'stop' };
 
 export type FromFollower =
   | { type: 'log'; line: string }
@@ -108,13 +135,13 @@ export class SearchFollower {
   }
 
   /** New entries committed (or start-up): starts the worker, or wakes it. */
-  notify(): void {
+  notify(backlog = false): void {
     if (this.#stopped) return;
     if (this.#worker === undefined) {
       if (this.#restart === undefined) this.#start();
       return;
     }
-    this.#worker.postMessage({ type: 'wake' } satisfies ToFollower);
+    this.#worker.postMessage({ type: 'wake', backlog } satisfies ToFollower);
   }
 
   #start(): void {
@@ -129,6 +156,7 @@ export class SearchFollower {
       maxEntries: o.maxEntries ?? MAX_SLICE_ENTRIES,
       busyTimeoutMs: BUSY_TIMEOUT_MS,
       busyYield: o.busyYield ?? BUSY_YIELD,
+      backlogYield: o.backlogYield ?? BACKLOG_YIELD,
     };
     const w = new Worker(new URL('./follower-worker.js', import.meta.url), { workerData: data });
     // Shutdown goes through stop(); a forgotten follower does not keep the process alive.
