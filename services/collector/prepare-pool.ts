@@ -105,6 +105,13 @@ interface Slot {
   assigned: Map<string, Job>;
 }
 
+/** A copy of the bytes in an ArrayBuffer of their own (Buffer#slice would share the memory). */
+function copy(bytes: Uint8Array): ArrayBuffer {
+  const out = new ArrayBuffer(bytes.length);
+  new Uint8Array(out).set(bytes);
+  return out;
+}
+
 export class PreparePool {
   readonly #o: PreparePoolOptions;
   readonly #init: PrepareWorkerInit;
@@ -182,7 +189,7 @@ export class PreparePool {
       body.byteOffset === 0 && body.buffer instanceof ArrayBuffer && body.buffer.byteLength === body.length;
     targets.forEach((slot, part) => {
       const last = part === targets.length - 1;
-      const data = last && owned ? (body.buffer as ArrayBuffer) : body.slice().buffer;
+      const data = last && owned ? (body.buffer as ArrayBuffer) : copy(body);
       const req: PrepareRequest = { id, part, parts, body: data, length: body.length, observedAt };
       slot.assigned.set(`${id}/${part}`, job);
       slot.worker.postMessage(req, [data]);

@@ -236,7 +236,8 @@ function readBody(req: IncomingMessage, gzip: boolean, limit: number): Promise<U
     sink.on('end', () => {
       if (done) return;
       done = true;
-      const body = new Uint8Array(size);
+      // Not from Node's shared pool (it must be free to move) and not zero-filled (it is overwritten).
+      const body = Buffer.allocUnsafeSlow(size);
       let at = 0;
       for (const c of chunks) {
         body.set(c, at);
