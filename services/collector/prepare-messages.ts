@@ -10,11 +10,9 @@ export interface PrepareWorkerInit {
   chunkItems: number;
 }
 
-/** Prepare part `part` of `parts` of a webhook body's items (each part a contiguous range). */
+/** Prepare the items of a webhook body. */
 export interface PrepareRequest {
   id: number;
-  part: number;
-  parts: number;
   body: ArrayBuffer;
   /** Bytes of body in use. */
   length: number;
@@ -24,18 +22,16 @@ export interface PrepareRequest {
 export type PrepareReply =
   | {
       id: number;
-      part: number;
-      /** Items in this part: on its first chunk only. */
+      /** Items in the body: on its first chunk only. */
       items?: number;
       /** encodePrepared of the chunk's items. */
       chunk: ArrayBuffer;
       length: number;
-      /** The part's last chunk. */
+      /** The body's last chunk. */
       done: boolean;
     }
   | {
       id: number;
-      part: number;
       /** BAD_REQUEST: the body is not audit data; INTERNAL: preparing failed. */
       error: { code: 'BAD_REQUEST' | 'INTERNAL'; message: string };
     };

@@ -72,7 +72,7 @@ function sink(): { sink: PreparedSink; items: PreparedItem[]; counts: number[] }
   return { items, counts, sink: { received: (n) => counts.push(n), item: (p) => items.push(p) } };
 }
 
-const newPool = (workers: number, more: { chunkItems?: number; splitMinBytes?: number } = {}) =>
+const newPool = (workers: number, more: { chunkItems?: number } = {}) =>
   new PreparePool({
     cluster: 'pool',
     key,
@@ -98,23 +98,25 @@ describe('prepared chunks', () => {
 });
 
 describe('the prepare pool', () => {
-  describe('when a body is spread over several workers', () => {
-    it('hands the items over in body order, each once, as this thread would prepare them', async () => {
-      const pool = newPool(3, { chunkItems: 7, splitMinBytes: 1024 });
+  describe('when bodies are prepared on several workers in chunks', () => {
+    it("hands each body's items over in body order, each once, as this thread would prepare them", async () => {
+      const pool = newPool(3, { chunkItems: 7 });
       try {
         await pool.ready();
-        const body = eventList(300, 'split');
-        const want = plain(preparedHere(body));
-        const got = sink();
-        // A Buffer, as the webhook reads it: its copies for the other parts must not share its memory.
-        await pool.prepare(Buffer.from(body), OBSERVED_AT, got.sink).done;
-        // One count per part: the body went to all three workers.
-        assert.equal(got.counts.length, 3);
-        assert.equal(
-          got.counts.reduce((a, b) => a + b, 0),
-          300,
+        const bodies = [300, 0, 1, 7, 8, 120].map((n) => eventList(n, `order-${n}`));
+        const got = bodies.map(() => sink());
+        // A Buffer as the webhook reads it, and a view into a larger buffer that must be copied.
+        const views = bodies.map((b, i) =>
+          i % 2 === 0 ? Buffer.from(b) : new Uint8Array([0, ...b]).subarray(1),
         );
-        assert.deepEqual(plain(got.items), want);
+        await Promise.all(
+          views.map((v, i) => pool.prepare(v, OBSERVED_AT, (got[i] as ReturnType<typeof sink>).sink).done),
+        );
+        bodies.forEach((body, i) => {
+          const want = preparedHere(body);
+          assert.deepEqual(got[i]?.counts, [want.length]);
+          assert.deepEqual(plain(got[i]?.items), plain(want));
+        });
       } finally {
         await pool.close();
       }
@@ -123,7 +125,7 @@ describe('the prepare pool', () => {
 
   describe('when a body is not an audit Event or EventList', () => {
     it('fails with BAD_REQUEST and hands nothing over', async () => {
-      const pool = newPool(2, { splitMinBytes: 1 });
+      const pool = newPool(2);
       try {
         for (const text of ['{"kind":', '{"kind":"AdmissionReview"}', '[1,2]']) {
           const got = sink();

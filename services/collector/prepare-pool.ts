@@ -1,30 +1,31 @@
 // Worker threads that prepare webhook bodies: UTF-8 decoding, JSON.parse, classifying each event and
 // signing its change. That is nearly all of the collector's CPU per event; the main thread keeps
 // HTTP, publishing and PubAcks. A body goes to a worker as one transferred buffer and comes back as
-// one transferred buffer per chunk of prepared items, handed to the publisher in batch order.
+// one transferred buffer per chunk of prepared items, which the publisher sends while the worker
+// prepares the next chunk.
 //
-// Obligations: a job's items reach its sink in batch order, each exactly once; a job whose worker
+// Obligations: a job's items reach its sink in body order, each exactly once; a job whose worker
 // stops (crash, out of memory, terminated) fails with CollectorError('UNAVAILABLE') and the worker
 // is replaced, so the batch is answered 503 and the sender retries it.
+//
+// A body is not spread over several workers: each would have to parse all of it to find its items,
+// and measured on 2 cores that cost ~30% more CPU per event for no shorter answer (docs/performance.md).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../packages/runtime/index.js';
 import type { PrivateKey } from '../../packages/tlog/index.js';
 import { CollectorError } from './errors.js';
-import type { PreparedItem } from './prepare.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerInit } from './prepare-messages.js';
 import { decodePrepared } from './prepared-codec.js';
 import type { PreparedSink, PrepareJob } from './publisher.js';
 
-/** One worker per core: the main thread's share (HTTP, publishing) is a fraction of a core. */
-export const DEFAULT_WORKERS = Math.max(1, availableParallelism());
-/** Items per chunk a worker answers with. */
-export const DEFAULT_CHUNK_ITEMS = 50;
 /**
- * A body is spread over idle workers only if each gets at least this much of it: every part parses
- * the whole body, which is worth it only when the items of a part cost much more than the parse.
+ * One worker per core. The main thread's share (HTTP, publishing, PubAcks) is under half a core at
+ * full load, and with fewer workers than cores a core sits idle while the workers are the limit.
  */
-export const DEFAULT_SPLIT_MIN_BYTES = 64 * 1024;
+export const DEFAULT_WORKERS = Math.max(1, availableParallelism());
+/** Items per chunk a worker answers with: publishing starts after the first chunk is signed. */
+export const DEFAULT_CHUNK_ITEMS = 50;
 
 export interface PreparePoolOptions {
   cluster: string;
@@ -33,90 +34,33 @@ export interface PreparePoolOptions {
   workers: number;
   logger: Logger;
   chunkItems?: number;
-  splitMinBytes?: number;
 }
 
-/** One webhook body being prepared, possibly in several parts on several workers. */
-class Job {
-  readonly parts: number;
-  /** The part whose items go to the sink now; later parts' chunks wait in `held`. */
-  #current = 0;
-  readonly #held: { items: PreparedItem[]; done: boolean }[][];
-  #settled = false;
-  readonly done: Promise<void>;
-  #resolve: () => void = () => undefined;
-  #reject: (err: Error) => void = () => undefined;
-
-  constructor(
-    readonly sink: PreparedSink,
-    parts: number,
-  ) {
-    this.parts = parts;
-    this.#held = Array.from({ length: parts }, () => []);
-    this.done = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
-
-  chunk(part: number, items: PreparedItem[], done: boolean): void {
-    if (this.#settled) return;
-    if (part !== this.#current) {
-      this.#held[part]?.push({ items, done });
-      return;
-    }
-    this.#deliver(items, done);
-    // A finished part lets the next one's held chunks through.
-    while (!this.#settled && done && this.#current < this.parts) {
-      const held = this.#held[this.#current] ?? [];
-      this.#held[this.#current] = [];
-      done = false;
-      for (const c of held) {
-        this.#deliver(c.items, c.done);
-        done = c.done;
-      }
-    }
-  }
-
-  #deliver(items: PreparedItem[], done: boolean): void {
-    for (const p of items) this.sink.item(p);
-    if (!done) return;
-    this.#current++;
-    if (this.#current === this.parts) {
-      this.#settled = true;
-      this.#resolve();
-    }
-  }
-
-  fail(err: Error): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#reject(err);
-  }
-
-  get settled(): boolean {
-    return this.#settled;
-  }
+interface Job {
+  sink: PreparedSink;
+  resolve(): void;
+  reject(err: Error): void;
+  /** Resolved, failed or cancelled: later answers are dropped. */
+  settled: boolean;
 }
 
 interface Slot {
   worker: Worker;
-  /** Parts given to this worker and not yet answered to their end, by `${id}/${part}`. */
-  assigned: Map<string, Job>;
+  /** Jobs given to this worker and not yet answered to their end, by id. */
+  jobs: Map<number, Job>;
 }
 
-/** A copy of the bytes in an ArrayBuffer of their own (Buffer#slice would share the memory). */
-function copy(bytes: Uint8Array): ArrayBuffer {
-  const out = new ArrayBuffer(bytes.length);
-  new Uint8Array(out).set(bytes);
-  return out;
-}
+const settle = (job: Job, err?: Error) => {
+  if (job.settled) return;
+  job.settled = true;
+  if (err === undefined) job.resolve();
+  else job.reject(err);
+};
 
 export class PreparePool {
   readonly #o: PreparePoolOptions;
   readonly #init: PrepareWorkerInit;
   readonly #slots: Slot[] = [];
-  readonly #jobs = new Map<number, Job>();
   #nextId = 0;
   #closed = false;
 
@@ -161,51 +105,45 @@ export class PreparePool {
   }
 
   /**
-   * Prepares a webhook body (which moves to a worker: the caller must not use it afterwards). Items go
+   * Prepares a webhook body, which moves to a worker: the caller must not use it afterwards. Items go
    * to the sink in body order; see PrepareJob for how `done` ends.
    */
   prepare(body: Uint8Array, observedAt: string, sink: PreparedSink): PrepareJob {
     if (this.#closed) {
       return {
         done: Promise.reject(new CollectorError('UNAVAILABLE', 'collector closing')),
-        cancel: () => {},
+        cancel: () => undefined,
       };
     }
     const id = this.#nextId++;
-    // Idle workers share a large body; otherwise the least loaded worker takes it whole.
-    const idle = this.#slots.filter((s) => s.assigned.size === 0);
-    const splitMin = this.#o.splitMinBytes ?? DEFAULT_SPLIT_MIN_BYTES;
-    const parts = Math.max(1, Math.min(idle.length, Math.floor(body.length / splitMin)));
-    const targets = parts > 1 ? idle.slice(0, parts) : [this.#leastLoaded()];
-    const job = new Job(sink, parts);
-    this.#jobs.set(id, job);
-    void job.done.then(
-      () => this.#jobs.delete(id),
-      () => this.#jobs.delete(id),
-    );
-    // The body moves to the last part's worker; the others get copies. A Buffer from Node's shared
-    // pool must never move, so a view that does not own its whole ArrayBuffer is copied too.
+    let job: Job | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      job = { sink, resolve, reject, settled: false };
+    });
+    const slot = this.#leastLoaded();
+    slot.jobs.set(id, job as unknown as Job);
+    // A Buffer from Node's shared pool must never move, so a view that does not own its whole
+    // ArrayBuffer is copied (the webhook reads bodies into buffers of their own).
     const owned =
       body.byteOffset === 0 && body.buffer instanceof ArrayBuffer && body.buffer.byteLength === body.length;
-    targets.forEach((slot, part) => {
-      const last = part === targets.length - 1;
-      const data = last && owned ? (body.buffer as ArrayBuffer) : copy(body);
-      const req: PrepareRequest = { id, part, parts, body: data, length: body.length, observedAt };
-      slot.assigned.set(`${id}/${part}`, job);
-      slot.worker.postMessage(req, [data]);
-    });
-    return { done: job.done, cancel: () => job.fail(new CollectorError('UNAVAILABLE', 'cancelled')) };
+    const data = owned ? (body.buffer as ArrayBuffer) : copy(body);
+    const req: PrepareRequest = { id, body: data, length: body.length, observedAt };
+    slot.worker.postMessage(req, [data]);
+    return {
+      done,
+      cancel: () => settle(job as unknown as Job, new CollectorError('UNAVAILABLE', 'cancelled')),
+    };
   }
 
   #leastLoaded(): Slot {
     let best = this.#slots[0] as Slot;
-    for (const s of this.#slots) if (s.assigned.size < best.assigned.size) best = s;
+    for (const s of this.#slots) if (s.jobs.size < best.jobs.size) best = s;
     return best;
   }
 
   #spawn(): Slot {
     const worker = new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: this.#init });
-    const slot: Slot = { worker, assigned: new Map() };
+    const slot: Slot = { worker, jobs: new Map() };
     worker.on('message', (r: PrepareReply | 'ready') => {
       if (r !== 'ready') this.#answer(slot, r);
     });
@@ -215,35 +153,35 @@ export class PreparePool {
   }
 
   #answer(slot: Slot, r: PrepareReply): void {
-    const key = `${r.id}/${r.part}`;
-    const job = slot.assigned.get(key);
+    const job = slot.jobs.get(r.id);
     if (job === undefined) return;
     if ('error' in r) {
-      slot.assigned.delete(key);
-      job.fail(
+      slot.jobs.delete(r.id);
+      settle(
+        job,
         r.error.code === 'BAD_REQUEST'
           ? new CollectorError('BAD_REQUEST', r.error.message)
           : new Error(`preparing failed: ${r.error.message}`),
       );
       return;
     }
-    if (r.done) slot.assigned.delete(key);
+    if (r.done) slot.jobs.delete(r.id);
     if (job.settled) return;
     try {
       if (r.items !== undefined) job.sink.received(r.items);
-      job.chunk(r.part, decodePrepared(r.chunk, r.length), r.done);
+      for (const p of decodePrepared(r.chunk, r.length)) job.sink.item(p);
+      if (r.done) settle(job);
     } catch (err) {
-      job.fail(err as Error);
+      settle(job, err as Error);
     }
   }
 
   #exited(slot: Slot, code: number): void {
+    // Every job this worker held is lost: their batches fail (503), and the sender retries them.
+    for (const job of slot.jobs.values())
+      settle(job, new CollectorError('UNAVAILABLE', 'a prepare worker stopped'));
+    slot.jobs.clear();
     const at = this.#slots.indexOf(slot);
-    // Every part this worker held is lost: their batches fail (503), and the sender retries them.
-    for (const job of slot.assigned.values()) {
-      job.fail(new CollectorError('UNAVAILABLE', 'a prepare worker stopped'));
-    }
-    slot.assigned.clear();
     if (this.#closed || at < 0) return;
     this.#o.logger.warn({ code }, 'prepare worker stopped; starting another');
     this.#slots[at] = this.#spawn();
@@ -253,6 +191,12 @@ export class PreparePool {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
-    for (const job of this.#jobs.values()) job.fail(new CollectorError('UNAVAILABLE', 'collector closing'));
   }
+}
+
+/** A copy of the bytes in an ArrayBuffer of their own (Buffer#slice would share the memory). */
+function copy(bytes: Uint8Array): ArrayBuffer {
+  const out = new ArrayBuffer(bytes.length);
+  new Uint8Array(out).set(bytes);
+  return out;
 }

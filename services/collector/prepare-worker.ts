@@ -1,5 +1,5 @@
 // Worker thread of the prepare pool: decodes and parses a webhook body, and prepares (classifies,
-// signs) the items of its part of it, answering in chunks so the main thread publishes while it works.
+// signs) its items, answering in chunks so the main thread publishes while it works.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ResourceFilter } from '../../packages/change/index.js';
 import { parseSkey } from '../../packages/tlog/index.js';
@@ -19,17 +19,15 @@ function reply(r: PrepareReply): void {
 }
 
 port?.on('message', (req: PrepareRequest) => {
-  const { id, part } = req;
+  const { id } = req;
   let items: AuditItem[];
   try {
     items = webhookBodyItems(new Uint8Array(req.body, 0, req.length));
   } catch (err) {
     const bad = err instanceof CollectorError && err.code === 'BAD_REQUEST';
-    reply({ id, part, error: { code: bad ? 'BAD_REQUEST' : 'INTERNAL', message: (err as Error).message } });
+    reply({ id, error: { code: bad ? 'BAD_REQUEST' : 'INTERNAL', message: (err as Error).message } });
     return;
   }
-  const from = Math.floor((part * items.length) / req.parts);
-  const to = Math.floor(((part + 1) * items.length) / req.parts);
   const ctx: PrepareContext = {
     cluster: init.cluster,
     key,
@@ -38,24 +36,24 @@ port?.on('message', (req: PrepareRequest) => {
     observedAt: req.observedAt,
   };
   try {
-    let at = from;
+    // At least one answer, so an empty EventList ends too.
+    let at = 0;
     do {
-      const end = Math.min(to, at + init.chunkItems);
+      const end = Math.min(items.length, at + init.chunkItems);
       const prepared: PreparedItem[] = [];
       for (let i = at; i < end; i++) prepared.push(prepareItem(items[i] as AuditItem, ctx));
       const { buffer, length } = encodePrepared(prepared);
       reply({
         id,
-        part,
-        ...(at === from ? { items: to - from } : {}),
+        ...(at === 0 ? { items: items.length } : {}),
         chunk: buffer,
         length,
-        done: end >= to,
+        done: end >= items.length,
       });
       at = end;
-    } while (at < to);
+    } while (at < items.length);
   } catch (err) {
-    reply({ id, part, error: { code: 'INTERNAL', message: (err as Error).message } });
+    reply({ id, error: { code: 'INTERNAL', message: (err as Error).message } });
   }
 });
 
