@@ -9,7 +9,7 @@
 // is replaced, so the batch is answered 503 and the sender retries it.
 //
 // A body is not spread over several workers: each would have to parse all of it to find its items,
-// and measured on 2 cores that cost ~30% more CPU per event for no shorter answer (docs/performance.md).
+// and measured on 2 cores that cost ~30% more CPU per event for no shorter answer.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../packages/runtime/index.js';
@@ -24,6 +24,8 @@ import type { PreparedSink, PrepareJob } from './publisher.js';
  * full load, and with fewer workers than cores a core sits idle while the workers are the limit.
  */
 export const DEFAULT_WORKERS = Math.max(1, availableParallelism());
+/** A worker that stops before it is ready is replaced after this long, not in a tight loop. */
+const RESPAWN_DELAY_MS = 1000;
 /** Items per chunk a worker answers with: publishing starts after the first chunk is signed. */
 export const DEFAULT_CHUNK_ITEMS = 50;
 
@@ -48,6 +50,10 @@ interface Slot {
   worker: Worker;
   /** Jobs given to this worker and not yet answered to their end, by id. */
   jobs: Map<number, Job>;
+  /** The worker has loaded its modules and key. */
+  ready: boolean;
+  /** The worker has stopped and its replacement is not started yet. */
+  stopped: boolean;
 }
 
 const settle = (job: Job, err?: Error) => {
@@ -121,6 +127,12 @@ export class PreparePool {
       job = { sink, resolve, reject, settled: false };
     });
     const slot = this.#leastLoaded();
+    if (slot === undefined) {
+      return {
+        done: Promise.reject(new CollectorError('UNAVAILABLE', 'no prepare worker running')),
+        cancel: () => undefined,
+      };
+    }
     slot.jobs.set(id, job as unknown as Job);
     // A Buffer from Node's shared pool must never move, so a view that does not own its whole
     // ArrayBuffer is copied (the webhook reads bodies into buffers of their own).
@@ -135,17 +147,19 @@ export class PreparePool {
     };
   }
 
-  #leastLoaded(): Slot {
-    let best = this.#slots[0] as Slot;
-    for (const s of this.#slots) if (s.jobs.size < best.jobs.size) best = s;
+  #leastLoaded(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.#slots)
+      if (!s.stopped && (best === undefined || s.jobs.size < best.jobs.size)) best = s;
     return best;
   }
 
   #spawn(): Slot {
     const worker = new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: this.#init });
-    const slot: Slot = { worker, jobs: new Map() };
+    const slot: Slot = { worker, jobs: new Map(), ready: false, stopped: false };
     worker.on('message', (r: PrepareReply | 'ready') => {
-      if (r !== 'ready') this.#answer(slot, r);
+      if (r === 'ready') slot.ready = true;
+      else this.#answer(slot, r);
     });
     worker.on('error', (err) => this.#o.logger.error({ err: err.message }, 'prepare worker failed'));
     worker.once('exit', (code) => this.#exited(slot, code));
@@ -177,6 +191,7 @@ export class PreparePool {
   }
 
   #exited(slot: Slot, code: number): void {
+    slot.stopped = true;
     // Every job this worker held is lost: their batches fail (503), and the sender retries them.
     for (const job of slot.jobs.values())
       settle(job, new CollectorError('UNAVAILABLE', 'a prepare worker stopped'));
@@ -184,7 +199,11 @@ export class PreparePool {
     const at = this.#slots.indexOf(slot);
     if (this.#closed || at < 0) return;
     this.#o.logger.warn({ code }, 'prepare worker stopped; starting another');
-    this.#slots[at] = this.#spawn();
+    const respawn = () => {
+      if (!this.#closed) this.#slots[at] = this.#spawn();
+    };
+    if (slot.ready) respawn();
+    else setTimeout(respawn, RESPAWN_DELAY_MS).unref();
   }
 
   /** Stops the workers; jobs not yet prepared fail with UNAVAILABLE. */
