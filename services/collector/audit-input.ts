@@ -25,6 +25,26 @@ export function webhookItems(doc: unknown): AuditItem[] {
   throw new CollectorError('BAD_REQUEST', 'body must be an audit Event or EventList');
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The events of a webhook body's bytes. Throws BAD_REQUEST unless UTF-8 JSON of an Event or EventList. */
+export function webhookBodyItems(body: Uint8Array): AuditItem[] {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw new CollectorError('BAD_REQUEST', 'body is not UTF-8');
+  }
+  let doc: unknown;
+  try {
+    // A leading byte-order mark is allowed by RFC 8259 and written by some Windows tools.
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    throw new CollectorError('BAD_REQUEST', 'body is not JSON');
+  }
+  return webhookItems(doc);
+}
+
 function recordItem(record: unknown): AuditItem {
   if (!isObject(record) || !isObject(record.properties) || typeof record.properties.log !== 'string') {
     return {

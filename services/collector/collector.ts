@@ -27,6 +27,7 @@ import {
 import { CollectorError } from './errors.js';
 import { type RunningTail, startLogTail } from './log-tail.js';
 import { collectorMetrics } from './metrics.js';
+import { DEFAULT_WORKERS, PreparePool } from './prepare-pool.js';
 import { ChangePublisher } from './publisher.js';
 import { StreamAcks } from './stream-acks.js';
 import { startWebhook } from './webhook.js';
@@ -86,6 +87,15 @@ export async function startCollector(
       metrics,
       logger,
     });
+    const pool = new PreparePool({
+      cluster: config.cluster,
+      key: config.key,
+      resources: config.resources ?? DEFAULT_RESOURCES,
+      workers: config.workers ?? DEFAULT_WORKERS,
+      logger,
+    });
+    closers.push(() => pool.close());
+    await pool.ready();
     const webhook = await startWebhook({
       listen: parseHostPort(config.webhookListen, '--webhook-listen'),
       token,
@@ -95,6 +105,7 @@ export async function startCollector(
       requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       publishDeadlineMs,
       publisher,
+      pool,
       metrics,
       logger,
     });

@@ -6,8 +6,9 @@ import { parse as parseYaml } from 'yaml';
 import { isObject } from '../../packages/change/index.js';
 import { type NatsSetting, natsSettingsProblem, readSkeyFile } from '../../packages/runtime/index.js';
 import { type RunningCollector, startCollector } from './collector.js';
-import type { CollectorConfig } from './config.js';
+import { type CollectorConfig, MAX_WORKERS } from './config.js';
 import { CollectorError } from './errors.js';
+import { DEFAULT_WORKERS } from './prepare-pool.js';
 
 interface FlagSpec {
   flag: string;
@@ -40,6 +41,11 @@ const FLAGS: FlagSpec[] = [
   },
   { flag: 'max-body-bytes', arg: 'n', help: 'largest webhook body (after gzip)' },
   { flag: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics here' },
+  {
+    flag: 'workers',
+    arg: 'n',
+    help: `threads that parse and sign webhook batches (default: cores, ${DEFAULT_WORKERS})`,
+  },
   { flag: 'config', arg: 'file', help: 'YAML or JSON file of these flags (flags and env win)' },
 ];
 
@@ -131,6 +137,11 @@ export function configFromFlags(v: Values): CollectorConfig {
     c.maxBodyBytes = Number(v.maxBodyBytes);
   }
   if (v.metricsListen !== undefined) c.metricsListen = v.metricsListen;
+  if (v.workers !== undefined) {
+    if (!/^[1-9]\d{0,2}$/.test(v.workers) || Number(v.workers) > MAX_WORKERS)
+      throw new CollectorError('CONFIG', `--workers: an integer from 1 to ${MAX_WORKERS}`);
+    c.workers = Number(v.workers);
+  }
   // Credential and TLS files are read and checked now, so a bad one names its flag and exits 2
   // instead of failing inside the NATS client.
   const natsProblem = natsSettingsProblem(c.nats, NATS_FLAGS);

@@ -14,6 +14,8 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /** How often the audit-log tail looks for new lines, rotation and truncation. */
 export const DEFAULT_POLL_INTERVAL_MS = 250;
+/** Most --workers (threads preparing webhook bodies). */
+export const MAX_WORKERS = 256;
 /** Most log lines published as one batch before the position is saved. */
 export const DEFAULT_TAIL_BATCH_LINES = 400;
 
@@ -47,6 +49,8 @@ export interface CollectorConfig {
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   pollIntervalMs?: number;
+  /** Threads that prepare webhook bodies (parse, classify, sign); default DEFAULT_WORKERS. */
+  workers?: number;
 }
 
 /** Cluster names become a NATS subject token and a key-name suffix: no dots, spaces, '+', wildcards. */
@@ -108,6 +112,12 @@ export function validateConfig(c: CollectorConfig): void {
   positive(c.requestTimeoutMs, 'requestTimeoutMs');
   positive(c.pollIntervalMs, 'pollIntervalMs');
   if (c.metricsListen !== undefined) parseHostPort(c.metricsListen, '--metrics-listen');
+  if (
+    c.workers !== undefined &&
+    (!Number.isSafeInteger(c.workers) || c.workers < 1 || c.workers > MAX_WORKERS)
+  ) {
+    throw new CollectorError('CONFIG', `--workers: an integer from 1 to ${MAX_WORKERS}`);
+  }
 }
 
 function positive(v: number | undefined, flag: string): void {

@@ -1,23 +1,16 @@
 // Turns audit items into signed changes on JetStream. The durability contract lives here: a batch
 // resolves only when every change (its out-of-leaf bodies first) and every rejected item has a
 // PubAck; any failure or the deadline fails the whole batch, and the sender retries all of it
-// (Nats-Msg-Id deduplication makes the retry harmless).
-import { createHash } from 'node:crypto';
+// (Nats-Msg-Id deduplication makes the retry harmless). Preparing the items (classifying, signing)
+// is prepare.ts: here on the main thread for the log tail, on worker threads for the webhook.
 import { headers } from '@nats-io/nats-core';
-import {
-  type AuditOutcome,
-  auditEventToChange,
-  ChangeError,
-  type ChangeSource,
-  changeIdentity,
-  makeLeaf,
-  type ResourceFilter,
-} from '../../packages/change/index.js';
+import type { ChangeSource, ResourceFilter } from '../../packages/change/index.js';
 import { bodySubject, changesSubject, type Logger, rejectedSubject } from '../../packages/runtime/index.js';
 import type { PrivateKey } from '../../packages/tlog/index.js';
-import { type AuditItem, itemBytes } from './audit-input.js';
+import type { AuditItem } from './audit-input.js';
 import { CollectorError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
+import { type PreparedItem, prepareItem } from './prepare.js';
 import { type AckBatch, StreamAckError, type StreamAcks } from './stream-acks.js';
 
 /** Header on INGRESS_REJECTED messages: `<CODE>: <message>`. */
@@ -40,6 +33,24 @@ export interface PublisherOptions {
   logger: Logger;
 }
 
+/** Where a producer hands over a batch's items, in batch order, as they are prepared. */
+export interface PreparedSink {
+  /** Counts n received audit items (the collector_events_received_total metric). */
+  received(n: number): void;
+  item(p: PreparedItem): void;
+}
+
+/**
+ * Preparation of one batch under way. `done` resolves once every item went to the sink, or rejects:
+ * CollectorError('BAD_REQUEST') when the input is not audit data (nothing was handed over), any other
+ * error when preparing failed. `cancel` says nobody waits any more (the deadline passed, a publish
+ * failed): what is still to come is dropped.
+ */
+export interface PrepareJob {
+  done: Promise<void>;
+  cancel(): void;
+}
+
 type ItemResult = 'published' | 'duplicate' | 'skipped' | 'rejected';
 
 export class ChangePublisher {
@@ -51,102 +62,109 @@ export class ChangePublisher {
     this.#o = o;
   }
 
-  /** Publishes a batch; resolves once all of it is durable, else throws CollectorError('UNAVAILABLE'). */
-  async publishBatch(
-    items: readonly AuditItem[],
+  /** Prepares and publishes a batch on this thread; resolves once all of it is durable. */
+  publishBatch(items: readonly AuditItem[], source: ChangeSource, deadline: number): Promise<BatchResult> {
+    this.#o.metrics.received.inc({ source }, items.length);
+    return this.publishPrepared(source, deadline, (sink, observedAt) => {
+      const ctx = { ...this.#o, source, observedAt };
+      for (const item of items) sink.item(prepareItem(item, ctx));
+      return { done: Promise.resolve(), cancel: () => undefined };
+    });
+  }
+
+  /**
+   * Publishes the items `produce` hands to its sink, each as soon as it arrives; resolves once all of
+   * them are durable. Throws CollectorError: 'BAD_REQUEST' from the producer as is, anything else
+   * (NATS, the deadline, a failed producer) as 'UNAVAILABLE'.
+   */
+  async publishPrepared(
     source: ChangeSource,
     deadline: number,
+    produce: (sink: PreparedSink, observedAt: string) => PrepareJob,
   ): Promise<BatchResult> {
     const observedAt = new Date().toISOString();
-    this.#o.metrics.received.inc({ source }, items.length);
     const result: BatchResult = { published: 0, duplicates: 0, skipped: 0, rejected: 0 };
     const batch = this.#acks.batch(deadline);
+    const tally = (r: ItemResult) => {
+      if (r === 'published') result.published++;
+      else if (r === 'duplicate') result.duplicates++;
+      else if (r === 'skipped') result.skipped++;
+      else result.rejected++;
+    };
+    // The first failed publish fails the batch at once, as the producer may still be working.
+    let failPublish: (err: unknown) => void = () => undefined;
+    const publishFailed = new Promise<never>((_, reject) => {
+      failPublish = reject;
+    });
+    publishFailed.catch(() => undefined);
+    const outcomes: Promise<void>[] = [];
+    const sink: PreparedSink = {
+      received: (n) => this.#o.metrics.received.inc({ source }, n),
+      item: (p) => {
+        outcomes.push(this.#publish(p, source, batch).then(tally, failPublish));
+      },
+    };
+    let job: PrepareJob | undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
       if (deadline <= Date.now())
         throw new CollectorError('UNAVAILABLE', 'deadline passed before publishing');
-      const outcomes = await Promise.all(items.map((item) => this.#one(item, source, observedAt, batch)));
-      for (const r of outcomes) {
-        if (r === 'published') result.published++;
-        else if (r === 'duplicate') result.duplicates++;
-        else if (r === 'skipped') result.skipped++;
-        else result.rejected++;
-      }
+      job = produce(sink, observedAt);
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new CollectorError('UNAVAILABLE', 'not prepared before the deadline')),
+          deadline - Date.now(),
+        );
+      });
+      await Promise.race([job.done, publishFailed, late]);
+      await Promise.race([Promise.all(outcomes), publishFailed]);
     } catch (err) {
+      job?.cancel();
+      if (err instanceof CollectorError && err.code === 'BAD_REQUEST') throw err;
       this.#o.metrics.failed.inc({ source });
       if (err instanceof CollectorError) throw err;
       const why = err instanceof StreamAckError ? `${err.code}: ${err.message}` : (err as Error).message;
       this.#o.logger.warn({ err: why, source }, 'batch not durably published');
       throw new CollectorError('UNAVAILABLE', 'could not publish to JetStream');
     } finally {
+      clearTimeout(timer);
       batch.end();
     }
     return result;
   }
 
-  async #one(
-    item: AuditItem,
-    source: ChangeSource,
-    observedAt: string,
-    batch: AckBatch,
-  ): Promise<ItemResult> {
-    if ('invalid' in item) return this.#reject(item, item.error, source, batch);
-    let outcome: AuditOutcome;
-    try {
-      outcome = auditEventToChange(item.event, {
-        cluster: this.#o.cluster,
-        source,
-        observedAt,
-        resources: this.#o.resources,
-      });
-    } catch (err) {
-      if (err instanceof ChangeError) return this.#reject(item, err, source, batch);
-      throw err;
-    }
-    if ('skipped' in outcome) {
-      this.#o.metrics.skipped.inc({ source, reason: outcome.skipped });
+  async #publish(p: PreparedItem, source: ChangeSource, batch: AckBatch): Promise<ItemResult> {
+    if (p.kind === 'skipped') {
+      this.#o.metrics.skipped.inc({ source, reason: p.reason });
       return 'skipped';
     }
-    let made: ReturnType<typeof makeLeaf>;
-    try {
-      made = makeLeaf(outcome.change, this.#o.key);
-    } catch (err) {
-      if (err instanceof ChangeError) return this.#reject(item, err, source, batch);
-      throw err;
+    if (p.kind === 'rejected') {
+      const h = headers();
+      h.set(REJECTION_HEADER, sanitize(`${p.code}: ${p.message}`));
+      h.set('Ingress-Source', source);
+      await batch.publish(
+        rejectedSubject(this.#o.cluster),
+        p.bytes,
+        `rejected/${this.#o.cluster}/${p.sha256}`,
+        h,
+      );
+      this.#o.metrics.rejected.inc({ source, code: p.code });
+      this.#o.logger.debug({ code: p.code, reason: p.message, source }, 'audit item rejected');
+      return 'rejected';
     }
     // The ledger must be able to fetch every body a leaf points to, so bodies are durable first.
-    if (made.bodies.length > 0) {
+    if (p.bodies.length > 0) {
       await Promise.all(
-        made.bodies.map((b) => batch.publish(bodySubject(b.sha256), b.data, `body/${b.sha256}`)),
+        p.bodies.map((b) => batch.publish(bodySubject(b.sha256), b.data, `body/${b.sha256}`)),
       );
     }
-    const ack = await batch.publish(
-      changesSubject(this.#o.cluster),
-      made.leaf,
-      changeIdentity(outcome.change),
-    );
+    const ack = await batch.publish(changesSubject(this.#o.cluster), p.leaf, p.msgId);
     if (ack.duplicate) {
       this.#o.metrics.duplicates.inc({ source });
       return 'duplicate';
     }
     this.#o.metrics.published.inc({ source });
     return 'published';
-  }
-
-  async #reject(
-    item: AuditItem,
-    err: ChangeError,
-    source: ChangeSource,
-    batch: AckBatch,
-  ): Promise<ItemResult> {
-    const bytes = Buffer.from(itemBytes(item), 'utf8');
-    const h = headers();
-    h.set(REJECTION_HEADER, sanitize(`${err.code}: ${err.message}`));
-    h.set('Ingress-Source', source);
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    await batch.publish(rejectedSubject(this.#o.cluster), bytes, `rejected/${this.#o.cluster}/${digest}`, h);
-    this.#o.metrics.rejected.inc({ source, code: err.code });
-    this.#o.logger.debug({ code: err.code, reason: err.message, source }, 'audit item rejected');
-    return 'rejected';
   }
 }
 

@@ -14,10 +14,10 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../packages/runtime/index.js';
-import { webhookItems } from './audit-input.js';
 import type { HostPort, TlsFiles } from './config.js';
 import { CollectorError, type CollectorErrorCode } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
+import type { PreparePool } from './prepare-pool.js';
 import type { ChangePublisher } from './publisher.js';
 
 export interface WebhookOptions {
@@ -32,6 +32,8 @@ export interface WebhookOptions {
   /** Back-pressure: bounds the memory that bodies being read or published can hold. */
   maxInFlight?: number;
   publisher: ChangePublisher;
+  /** Prepares bodies (parse, classify, sign) off the main thread. */
+  pool: Pick<PreparePool, 'prepare'>;
   metrics: CollectorMetrics;
   logger: Logger;
 }
@@ -128,20 +130,10 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
         throw new CollectorError('TOO_LARGE', 'body over the limit');
       }
       const body = await readBody(req, encoding === 'gzip', o.maxBodyBytes);
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      } catch {
-        throw new CollectorError('BAD_REQUEST', 'body is not UTF-8');
-      }
-      let doc: unknown;
-      try {
-        // A leading byte-order mark is allowed by RFC 8259 and written by some Windows tools.
-        doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-      } catch {
-        throw new CollectorError('BAD_REQUEST', 'body is not JSON');
-      }
-      const result = await o.publisher.publishBatch(webhookItems(doc), 'audit-webhook', deadline);
+      // Decoding, parsing and signing happen on the pool's threads; this one publishes as they go.
+      const result = await o.publisher.publishPrepared('audit-webhook', deadline, (sink, observedAt) =>
+        o.pool.prepare(body, observedAt, sink),
+      );
       answer(200, result);
     } catch (err) {
       if (err instanceof CollectorError) {
@@ -205,8 +197,11 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
   };
 }
 
-/** Reads the body, gunzipping when asked; stops at limit bytes (before and after decompression). */
-function readBody(req: IncomingMessage, gzip: boolean, limit: number): Promise<Buffer> {
+/**
+ * Reads the body, gunzipping when asked; stops at limit bytes (before and after decompression). The
+ * bytes own their ArrayBuffer, so they can move to a worker thread without a copy.
+ */
+function readBody(req: IncomingMessage, gzip: boolean, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let raw = 0;
@@ -241,7 +236,14 @@ function readBody(req: IncomingMessage, gzip: boolean, limit: number): Promise<B
     sink.on('end', () => {
       if (done) return;
       done = true;
-      resolve(Buffer.concat(chunks));
+      // Not from Node's shared pool (it must be free to move) and not zero-filled (it is overwritten).
+      const body = Buffer.allocUnsafeSlow(size);
+      let at = 0;
+      for (const c of chunks) {
+        body.set(c, at);
+        at += c.length;
+      }
+      resolve(body);
     });
   });
 }

@@ -1,0 +1,37 @@
+// Messages between the prepare pool and its worker threads (structured-clone shapes; the bulky parts
+// travel as transferred ArrayBuffers).
+
+export interface PrepareWorkerInit {
+  cluster: string;
+  /** The collector's skey text (the worker parses its own key). */
+  skey: string;
+  resources: string[];
+  /** Items per answer: publishing starts on the first chunk while the worker prepares the next. */
+  chunkItems: number;
+}
+
+/** Prepare the items of a webhook body. */
+export interface PrepareRequest {
+  id: number;
+  body: ArrayBuffer;
+  /** Bytes of body in use. */
+  length: number;
+  observedAt: string;
+}
+
+export type PrepareReply =
+  | {
+      id: number;
+      /** Items in the body: on its first chunk only. */
+      items?: number;
+      /** encodePrepared of the chunk's items. */
+      chunk: ArrayBuffer;
+      length: number;
+      /** The body's last chunk. */
+      done: boolean;
+    }
+  | {
+      id: number;
+      /** BAD_REQUEST: the body is not audit data; INTERNAL: preparing failed. */
+      error: { code: 'BAD_REQUEST' | 'INTERNAL'; message: string };
+    };

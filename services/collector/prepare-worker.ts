@@ -1,0 +1,60 @@
+// Worker thread of the prepare pool: decodes and parses a webhook body, and prepares (classifies,
+// signs) its items, answering in chunks so the main thread publishes while it works.
+import { parentPort, workerData } from 'node:worker_threads';
+import { ResourceFilter } from '../../packages/change/index.js';
+import { parseSkey } from '../../packages/tlog/index.js';
+import { type AuditItem, webhookBodyItems } from './audit-input.js';
+import { CollectorError } from './errors.js';
+import { type PrepareContext, type PreparedItem, prepareItem } from './prepare.js';
+import type { PrepareReply, PrepareRequest, PrepareWorkerInit } from './prepare-messages.js';
+import { encodePrepared } from './prepared-codec.js';
+
+const init = workerData as PrepareWorkerInit;
+const key = parseSkey(init.skey);
+const resources = new ResourceFilter(init.resources);
+const port = parentPort;
+
+function reply(r: PrepareReply): void {
+  port?.postMessage(r, 'chunk' in r ? [r.chunk] : []);
+}
+
+port?.on('message', (req: PrepareRequest) => {
+  const { id } = req;
+  let items: AuditItem[];
+  try {
+    items = webhookBodyItems(new Uint8Array(req.body, 0, req.length));
+  } catch (err) {
+    const bad = err instanceof CollectorError && err.code === 'BAD_REQUEST';
+    reply({ id, error: { code: bad ? 'BAD_REQUEST' : 'INTERNAL', message: (err as Error).message } });
+    return;
+  }
+  const ctx: PrepareContext = {
+    cluster: init.cluster,
+    key,
+    resources,
+    source: 'audit-webhook',
+    observedAt: req.observedAt,
+  };
+  try {
+    // At least one answer, so an empty EventList ends too.
+    let at = 0;
+    do {
+      const end = Math.min(items.length, at + init.chunkItems);
+      const prepared: PreparedItem[] = [];
+      for (let i = at; i < end; i++) prepared.push(prepareItem(items[i] as AuditItem, ctx));
+      const { buffer, length } = encodePrepared(prepared);
+      reply({
+        id,
+        ...(at === 0 ? { items: items.length } : {}),
+        chunk: buffer,
+        length,
+        done: end >= items.length,
+      });
+      at = end;
+    } while (at < items.length);
+  } catch (err) {
+    reply({ id, error: { code: 'INTERNAL', message: (err as Error).message } });
+  }
+});
+
+port?.postMessage('ready');
