@@ -13,6 +13,7 @@ import {
   type Registry,
   serveMetrics,
 } from '../../packages/runtime/index.js';
+import { describeCrypto } from '../../packages/tlog/index.js';
 import {
   type CollectorConfig,
   DEFAULT_HEADERS_TIMEOUT_MS,
@@ -130,10 +131,20 @@ export async function startCollector(
       const server: Server = await serveMetrics(registry, host, port);
       closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     }
+    const crypto = describeCrypto();
     logger.info(
-      { cluster: config.cluster, webhook: webhook.url, auditLog: config.auditLogPath, vkey: config.key.vkey },
+      {
+        cluster: config.cluster,
+        webhook: webhook.url,
+        auditLog: config.auditLogPath,
+        vkey: config.key.vkey,
+        crypto: crypto.provider,
+      },
       'collector started',
     );
+    if (crypto.fallback !== undefined) {
+      logger.warn({ crypto: crypto.provider, reason: crypto.fallback }, 'crypto provider fallback');
+    }
     return { webhookUrl: webhook.url, webhookToken: token, close };
   } catch (err) {
     await close();
