@@ -217,6 +217,22 @@ eachProvider('signed-note signing and opening', () => {
     assert.deepEqual(openNote(new TextEncoder().encode(note), [va, vb]).verified, [va, vb]);
   });
 
+  it('verifies a note given as bytes over exactly its text bytes, multi-byte UTF-8 included', () => {
+    const text = 'h\u00e9llo \u2713 \u{1f512}\nsecond line\n';
+    const bytes = new TextEncoder().encode(signNote(text, a));
+    assert.deepEqual(openNote(bytes, [va]).verified, [va]);
+    // A view into a larger buffer, as leaves arrive.
+    const big = new Uint8Array(bytes.length + 9);
+    big.set(bytes, 4);
+    assert.deepEqual(openNote(big.subarray(4, 4 + bytes.length), [va]).verified, [va]);
+    // Any changed byte of the text fails the signature (or the UTF-8 check), never passes.
+    for (const at of [0, 1, 2, 8, 12, 20]) {
+      const bad = bytes.slice();
+      bad[at] = (bad[at] ?? 0) ^ 0x01;
+      assert.throws(() => openNote(bad, [va]));
+    }
+  });
+
   it('ignores unknown keys, even with a known name or a known key id', () => {
     const note = signNote('hello\n', a);
     throwsCode(() => openNote(note, [vb]), 'NO_SIGNATURE');

@@ -169,12 +169,24 @@ export function signNote(text: string, ...signers: Signer[]): string {
   return formatNote({ text, signatures });
 }
 
+/**
+ * The signed text of a note given as bytes, as a view: everything up to the blank line before the
+ * signatures (parseNote split the decoded string at the same place, since in UTF-8 a newline byte
+ * is always a newline), so verifying does not encode the text again.
+ */
+function signedBytes(note: Uint8Array): Uint8Array {
+  for (let i = note.length - 2; i >= 0; i--) {
+    if (note[i] === 0x0a && note[i + 1] === 0x0a) return note.subarray(0, i + 1);
+  }
+  return malformed('note has no blank line before its signatures');
+}
+
 export function openNote(
   note: string | Uint8Array,
   known: readonly Verifier[],
 ): { note: Note; verified: Verifier[] } {
   const parsed = parseNote(note);
-  const message = encoder.encode(parsed.text);
+  const message = typeof note === 'string' ? encoder.encode(parsed.text) : signedBytes(note);
   const verified: Verifier[] = [];
   for (const sig of parsed.signatures) {
     for (const v of known) {
