@@ -25,7 +25,7 @@ export const BUSY_YIELD = 1;
  * While ingest drains a backlog (full batches, more waiting), it pauses this many times as long:
  * the log and its checkpoints come first, the index (a view derived from the log) catches up after.
  */
-export const BACKLOG_YIELD = 8;
+export const BACKLOG_YIELD = 20;
 /** The longest pause between two slices, whatever they took. */
 export const MAX_YIELD_MS = 1000;
 /** Appends closer together than this mean ingest is busy (a backlog drains, or steady load). */
