@@ -87,6 +87,15 @@ export class PreparePool {
       this.#slots.map(
         (s) =>
           new Promise<void>((resolve, reject) => {
+            // Called late (after an await), a worker may have said so already.
+            if (s.ready) {
+              resolve();
+              return;
+            }
+            if (s.stopped) {
+              reject(new Error('prepare worker exited at start'));
+              return;
+            }
             const ready = (r: PrepareReply | 'ready') => {
               if (r !== 'ready') return;
               s.worker.off('message', ready);
