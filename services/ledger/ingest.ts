@@ -217,8 +217,9 @@ export class Ingest {
     metrics.appended.inc(appended);
     metrics.treeSize.set(Number(store.size));
     if (appended > 0) {
-      const full = group.some((b) => b.msgs.length >= this.#o.batchSize);
-      this.#d.onAppended(full || this.#queue.length > 0);
+      const backlog = this.#queue.length > 0 || group.some((b) => b.msgs.length >= this.#o.batchSize);
+      if (backlog) metrics.backlogCommits.inc();
+      this.#d.onAppended(backlog);
     }
     for (const r of rejections) await this.#reject(r);
     if (rejections.length > 0) logger.debug({ count: rejections.length }, 'rejected messages');

@@ -11,6 +11,7 @@ export interface LedgerMetrics {
   checkpointAge: Gauge;
   rpcSeconds: Histogram<'method' | 'code'>;
   commitSeconds: Histogram;
+  backlogCommits: Counter;
 }
 
 export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => number): LedgerMetrics {
@@ -59,6 +60,11 @@ export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => nu
       name: 'ledger_commit_seconds',
       help: 'Duration of one append transaction',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    backlogCommits: new Counter({
+      name: 'ledger_backlog_commits_total',
+      help: 'Append transactions made while draining a backlog (a full batch, or more queued behind it)',
       registers,
     }),
   };
