@@ -3,7 +3,6 @@
 // to ingest meanwhile); changes that trickle in one at a time are not a backlog. Either way the
 // search index ends level with the log.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -13,7 +12,7 @@ import { Ledger } from '../packages/proto/index.js';
 import { createClient } from '../packages/rpc/index.js';
 import { changesSubject, ensureStreams, silentLogger } from '../packages/runtime/index.js';
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
-import { ledgerSettings, makeChange, setupKeys, signChange } from './ledger-fixtures.js';
+import { ledgerSettings, makeChange, setupKeys, signChange, stopLedgerRig } from './ledger-fixtures.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 
 const PREFILLED = 600;
@@ -71,13 +70,7 @@ describe('ledger backlog', { skip: haveNatsServer() ? false : 'no nats-server' }
     client = createClient(Ledger, ledger.grpcAddress);
   });
 
-  after(async () => {
-    client?.close();
-    await ledger?.close();
-    await nc?.close();
-    await nats?.stop({ removeStore: true });
-    rmSync(keys.dir, { recursive: true, force: true });
-  });
+  after(() => stopLedgerRig({ client, ledger, nc, nats, dir: keys.dir }));
 
   it('drains a prefilled stream as a backlog, and the search index catches up', async () => {
     await until('all prefilled changes checkpointed', async () => {

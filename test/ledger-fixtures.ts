@@ -2,7 +2,7 @@
 // naive RFC 6962 reference that recomputes roots and proofs from all leaf hashes, independently of
 // packages/tlog's stored-node algorithms.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Change, canonicalJson } from '../packages/change/index.js';
@@ -73,6 +73,24 @@ export function setupKeys(origin: string, clusters: string[]): KeySetup {
 }
 
 /** Ledger settings for these keys: data under keys.dir, gRPC on a free loopback port, plus `extra`. */
+/** What a ledger test starts; each part may be missing when its set-up failed early. */
+export interface LedgerRig {
+  client?: { close(): void };
+  ledger?: { close(): Promise<void> };
+  nc?: { close(): Promise<void> };
+  nats?: { stop(o: { removeStore: boolean }): Promise<void> };
+  dir: string;
+}
+
+/** Stops a ledger test's parts in order (client, ledger, connection, nats-server) and removes its files. */
+export async function stopLedgerRig(r: LedgerRig): Promise<void> {
+  r.client?.close();
+  await r.ledger?.close();
+  await r.nc?.close();
+  await r.nats?.stop({ removeStore: true });
+  rmSync(r.dir, { recursive: true, force: true });
+}
+
 export function ledgerSettings(keys: KeySetup, natsUrl: string, extra: RawSettings = {}): RawSettings {
   return {
     'data-dir': join(keys.dir, 'data'),

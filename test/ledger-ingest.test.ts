@@ -2,7 +2,6 @@
 // the ledger (in process), real SQLite and real gRPC on loopback.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
@@ -30,6 +29,7 @@ import {
   setupKeys,
   signChange,
   signText,
+  stopLedgerRig,
 } from './ledger-fixtures.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 
@@ -73,13 +73,7 @@ describe('ledger ingest of 10,000 changes', { skip: haveNatsServer() ? false : '
     client = createClient(Ledger, ledger.grpcAddress);
   });
 
-  after(async () => {
-    client?.close();
-    await ledger?.close();
-    await nc?.close();
-    await nats?.stop({ removeStore: true });
-    rmSync(keys.dir, { recursive: true, force: true });
-  });
+  after(() => stopLedgerRig({ client, ledger, nc, nats, dir: keys.dir }));
 
   it('publishes the changes, duplicates and bad messages', async () => {
     const js = jetstream(nc);

@@ -1,7 +1,6 @@
 // Issue 3: every Ledger RPC's bad requests get INVALID_ARGUMENT, OUT_OF_RANGE or NOT_FOUND (never
 // UNKNOWN or INTERNAL), and the watch streams go from history into live entries.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { jetstream } from '@nats-io/jetstream';
@@ -11,7 +10,7 @@ import { Ledger } from '../packages/proto/index.js';
 import { createClient, RpcError } from '../packages/rpc/index.js';
 import { changesSubject, silentLogger } from '../packages/runtime/index.js';
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
-import { ledgerSettings, makeChange, setupKeys, signChange } from './ledger-fixtures.js';
+import { ledgerSettings, makeChange, setupKeys, signChange, stopLedgerRig } from './ledger-fixtures.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 
 const SIZE = 20n;
@@ -60,13 +59,7 @@ describe('ledger gRPC API', { skip: haveNatsServer() ? false : 'no nats-server' 
     await waitForSize(SIZE);
   });
 
-  after(async () => {
-    client?.close();
-    await ledger?.close();
-    await nc?.close();
-    await nats?.stop({ removeStore: true });
-    rmSync(keys.dir, { recursive: true, force: true });
-  });
+  after(() => stopLedgerRig({ client, ledger, nc, nats, dir: keys.dir }));
 
   const big = 10n ** 18n;
   const cases: [string, () => Promise<unknown>, status][] = [
