@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { getCrypto, setCrypto } from './crypto.js';
 import { nobleCrypto } from './crypto-noble.js';
@@ -40,6 +41,24 @@ describe('crypto providers', () => {
   it('uses libsodium for Ed25519 by default on Node.js, node:crypto where it cannot load', () => {
     const want = sodium instanceof Error || process.env.INGRESS_LEDGER_CRYPTO === 'node:crypto';
     assert.equal(getCrypto().name, want ? 'node:crypto' : 'libsodium');
+  });
+
+  it('reads INGRESS_LEDGER_CRYPTO when loaded: node:crypto on request, a named fallback for a bad value', () => {
+    const describe = (value: string) => {
+      const script = `const t = await import(${JSON.stringify(new URL('./crypto.js', import.meta.url).href)});
+        console.log(JSON.stringify(t.describeCrypto()));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: { ...process.env, INGRESS_LEDGER_CRYPTO: value },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { provider: string; fallback?: string };
+    };
+    assert.deepEqual(describe('node:crypto'), { provider: 'node:crypto' });
+    const bad = describe('openssl');
+    assert.equal(bad.provider, sodium instanceof Error ? 'node:crypto' : 'libsodium');
+    assert.match(bad.fallback ?? '', /INGRESS_LEDGER_CRYPTO=openssl is neither libsodium nor node:crypto/);
+    if (!(sodium instanceof Error)) assert.deepEqual(describe('libsodium'), { provider: 'libsodium' });
   });
 
   for (const provider of providers) {

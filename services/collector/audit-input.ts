@@ -18,7 +18,7 @@ function listItems(doc: Record<string, unknown>): AuditItem[] {
 }
 
 /** The events of a webhook body (already valid JSON). Throws BAD_REQUEST unless Event or EventList. */
-export function webhookItems(doc: unknown): AuditItem[] {
+function webhookItems(doc: unknown): AuditItem[] {
   if (!isObject(doc)) throw new CollectorError('BAD_REQUEST', 'body must be a JSON object');
   if (doc.kind === 'EventList') return listItems(doc);
   if (doc.kind === 'Event') return [{ event: doc }];
