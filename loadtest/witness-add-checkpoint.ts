@@ -9,8 +9,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeKeyFiles } from '../packages/runtime/index.js';
-import { generateKey } from '../packages/tlog/index.js';
-import { formatAddCheckpoint } from '../services/witness/index.js';
+import { formatAddCheckpoint, generateKey } from '../packages/tlog/index.js';
 import { TestLog } from '../services/witness/test-log.js';
 import { formatResult, runLoad } from './lib/load.js';
 
