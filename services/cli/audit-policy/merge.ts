@@ -3,7 +3,7 @@
 // fed to a YAML parser): its size and flow nesting are checked before parsing, aliases are capped
 // when it is expanded, and every failure is a CliError('CONFIG') (exit 2) with one clear line.
 import { isDeepStrictEqual } from 'node:util';
-import { type Document, isMap, isNode, isScalar, isSeq, parseAllDocuments, visit, YAMLSeq } from 'yaml';
+import { type Document, isNode, isScalar, isSeq, parseAllDocuments, visit, YAMLSeq } from 'yaml';
 import { CliError } from '../errors.js';
 import { ourRuleNodes, ourRuleValues, RECORDED_STAGES, RULE_MARKER, YAML_OPTIONS } from './rules.js';
 

@@ -9,7 +9,7 @@
 // below them. Each omits RequestReceived itself (one event per request is enough), because a rule
 // cannot rely on the policy's own omitStages; omitStages only ever adds stages, so a policy that
 // omits ResponseComplete or Panic at the top level takes those events from our rules too.
-import { Document, isMap, isSeq, type Node, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import {
   DEFAULT_RESOURCES,
   MODIFYING_VERBS,
@@ -98,7 +98,7 @@ export function ourRuleNodes(doc: Document): Node[] {
         for (const group of item.value.items) {
           if (!isMap(group)) continue;
           const list = group.get('resources', true);
-          if (isSeq(list)) list.flow = true;
+          if (isSeq(list)) list.flow = fitsOnALine(list.items);
         }
       }
     }
@@ -106,6 +106,10 @@ export function ourRuleNodes(doc: Document): Node[] {
     return node;
   });
 }
+
+// Within the repository's line width (biome.json) at the deepest indentation of a policy's rules.
+const fitsOnALine = (items: unknown[]): boolean =>
+  `        resources: [${items.map((i) => String(isScalar(i) ? i.value : i)).join(', ')}]`.length <= 110;
 
 /** How we write YAML: lists on one line as kubectl shows them, and nobody's long lines folded. */
 export const YAML_OPTIONS = { lineWidth: 0, flowCollectionPadding: false } as const;
