@@ -237,6 +237,33 @@ describe('ingress-ledger audit-policy', () => {
     }
   });
 
+  it("merge --resources writes rules for the collector's own --resources, and refuses bad names", async () => {
+    const r = await cli([
+      'audit-policy',
+      'merge',
+      '--policy',
+      policy,
+      '--resources',
+      'ingresses.networking.k8s.io,services',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const rules = (parse(r.stdout) as { rules: PolicyRule[] }).rules;
+    assert.deepEqual(names(rules[1] as PolicyRule), ['ingresses.networking.k8s.io', 'services']);
+    assert.deepEqual(names(rules[0] as PolicyRule), [
+      'ingresses/status.networking.k8s.io',
+      'services/status',
+    ]);
+    // Our default rules, found by their marker, were replaced rather than kept.
+    assert.equal(rules.length, 2 + 3);
+    for (const bad of ['Ingresses', 'a b', ',']) {
+      assert.equal(
+        (await cli(['audit-policy', 'merge', '--policy', policy, '--resources', bad])).status,
+        2,
+        bad,
+      );
+    }
+  });
+
   it('rules prints deploy/audit-policy-rules.yaml', async () => {
     const r = await cli(['audit-policy', 'rules']);
     assert.equal(r.status, 0, r.stderr);

@@ -4,6 +4,7 @@
 // when it is expanded, and every failure is a CliError('CONFIG') (exit 2) with one clear line.
 import { isDeepStrictEqual } from 'node:util';
 import { type Document, isNode, isScalar, isSeq, parseAllDocuments, visit, YAMLSeq } from 'yaml';
+import { DEFAULT_RESOURCES } from '../../../packages/change/index.js';
 import { CliError } from '../errors.js';
 import { ourRuleNodes, ourRuleValues, RECORDED_STAGES, RULE_MARKER, YAML_OPTIONS } from './rules.js';
 
@@ -32,7 +33,12 @@ const bad = (message: string): never => {
   throw new CliError('CONFIG', message);
 };
 
-export function mergePolicy(text: string, source = 'policy'): MergeResult {
+/** Our rules (for the resources named, default the collector's) at the top of the policy in text. */
+export function mergePolicy(
+  text: string,
+  source = 'policy',
+  names: readonly string[] = DEFAULT_RESOURCES,
+): MergeResult {
   const doc = parsePolicy(text, source);
   const policy = expand(doc, source);
   const notes = checkPolicy(policy, source);
@@ -47,7 +53,7 @@ export function mergePolicy(text: string, source = 'policy'): MergeResult {
   // The first item's comment is kept on the list itself by the parser; ours is one marker line.
   const listComment = (rules.commentBefore ?? '').split('\n');
   const firstMarked = listComment.some((l) => l.includes(RULE_MARKER));
-  const ours = ourRuleValues();
+  const ours = ourRuleValues(names);
   const kept = rules.items.filter((item, i) => {
     const marked =
       (isNode(item) && (item.commentBefore ?? '').includes(RULE_MARKER)) || (i === 0 && firstMarked);
@@ -64,7 +70,7 @@ export function mergePolicy(text: string, source = 'policy'): MergeResult {
   }
   rules.commentBefore = null;
   rules.flow = false;
-  rules.items = [...ourRuleNodes(doc), ...kept];
+  rules.items = [...ourRuleNodes(doc, names), ...kept];
   if (replaced > 0 && replaced !== ours.length) {
     notes.push(`replaced ${replaced} rules marked as ours (this version has ${ours.length})`);
   }

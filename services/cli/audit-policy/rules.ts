@@ -84,13 +84,13 @@ export function ourRules(names: readonly string[] = DEFAULT_RESOURCES): OurRule[
 }
 
 /** The PolicyRule objects alone. */
-export function ourRuleValues(): PolicyRule[] {
-  return ourRules().map((r) => r.rule);
+export function ourRuleValues(names: readonly string[] = DEFAULT_RESOURCES): PolicyRule[] {
+  return ourRules(names).map((r) => r.rule);
 }
 
 /** Our rules as YAML nodes of doc, each with its marker comment and short lists in flow style. */
-export function ourRuleNodes(doc: Document): Node[] {
-  return ourRules().map(({ rule, purpose }) => {
+export function ourRuleNodes(doc: Document, names: readonly string[] = DEFAULT_RESOURCES): Node[] {
+  return ourRules(names).map(({ rule, purpose }) => {
     const node = doc.createNode(rule) as YAMLMap;
     for (const item of node.items) {
       if (isSeq(item.value) && item.value.items.every((v) => !isMap(v))) item.value.flow = true;
@@ -122,10 +122,10 @@ const SNIPPET_HEADER = [
 ].join('\n');
 
 /** deploy/audit-policy-rules.yaml: our rules as a bare YAML sequence. */
-export function renderSnippet(): string {
+export function renderSnippet(names: readonly string[] = DEFAULT_RESOURCES): string {
   const doc = new Document([]);
   const seq = doc.contents as unknown as { items: Node[] };
-  seq.items.push(...ourRuleNodes(doc));
+  seq.items.push(...ourRuleNodes(doc, names));
   doc.commentBefore = SNIPPET_HEADER;
   return doc.toString(YAML_OPTIONS);
 }

@@ -1,7 +1,8 @@
 // `ingress-ledger audit-policy`: our kube-apiserver audit rules, and merging them into the cluster's
 // existing policy (which must never be replaced by ours: it records what others rely on).
 import { closeSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_RESOURCES, ResourceFilter } from '../../../packages/change/index.js';
 import { MAX_POLICY_BYTES, mergePolicy } from '../audit-policy/merge.js';
 import { renderSnippet } from '../audit-policy/rules.js';
 import { CliError } from '../errors.js';
@@ -10,7 +11,27 @@ import { io, warn } from '../output.js';
 interface MergeOptions {
   policy: string;
   out?: string;
+  resources: string[];
 }
+
+/** The collector's --resources: comma-separated <resource>.<group>, checked as the collector does. */
+function parseResources(text: string): string[] {
+  const names = text
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  try {
+    new ResourceFilter(names);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  if (names.length === 0) throw new InvalidArgumentError('no resources');
+  return names;
+}
+
+const RESOURCES_HELP =
+  "the collector's --resources, if it has one: comma-separated <resource>.<group> (default: Ingress, " +
+  'IngressClass and the Gateway API)';
 
 export function auditPolicyCommand(): Command {
   const cmd = new Command('audit-policy').description(
@@ -27,16 +48,18 @@ export function auditPolicyCommand(): Command {
       "the cluster's audit Policy (audit.k8s.io/v1), e.g. its --audit-policy-file",
     )
     .option('--out <file>', 'write the merged policy here instead of to stdout (may be the --policy file)')
+    .option('--resources <list>', RESOURCES_HELP, parseResources, [...DEFAULT_RESOURCES])
     .action((o: MergeOptions) => merge(o));
   cmd
     .command('rules')
     .description('print our rules alone (deploy/audit-policy-rules.yaml), to paste at the top of a policy')
-    .action(() => io.out(renderSnippet()));
+    .option('--resources <list>', RESOURCES_HELP, parseResources, [...DEFAULT_RESOURCES])
+    .action((o: { resources: string[] }) => io.out(renderSnippet(o.resources)));
   return cmd;
 }
 
 function merge(o: MergeOptions): void {
-  const result = mergePolicy(readCapped(o.policy, MAX_POLICY_BYTES), o.policy);
+  const result = mergePolicy(readCapped(o.policy, MAX_POLICY_BYTES), o.policy, o.resources);
   if (o.out === undefined) io.out(result.text);
   else writeAtomically(o.out, result.text);
   for (const note of result.notes) warn(`note: ${note}`);
