@@ -168,6 +168,11 @@ describe('audit-policy merge', () => {
       'x: &r [{level: None}]\napiVersion: audit.k8s.io/v1\nkind: Policy\nrules: *r\n',
       /not an alias/,
     ],
+    [
+      'an alias to one of our rules from outside the rules',
+      `${readFileSync(EXAMPLE_FILE, 'utf8').replace('  - level: RequestResponse', '  - &ours\n    level: RequestResponse')}extra: *ours\n`,
+      /cannot write the merged policy/,
+    ],
     ['a duplicate key', 'apiVersion: audit.k8s.io/v1\nkind: Policy\nkind: Policy\n', /duplicate key "kind"/],
     [
       'omitStages dropping ResponseComplete',

@@ -74,7 +74,14 @@ export function mergePolicy(
   if (replaced > 0 && replaced !== ours.length) {
     notes.push(`replaced ${replaced} rules marked as ours (this version has ${ours.length})`);
   }
-  return { text: doc.toString(YAML_OPTIONS), replaced, inserted: ours.length, notes };
+  let merged: string;
+  try {
+    merged = doc.toString(YAML_OPTIONS);
+  } catch (err) {
+    // An alias elsewhere in the file that pointed into one of the rules we replaced.
+    return bad(`${source}: cannot write the merged policy (${(err as Error).message})`);
+  }
+  return { text: merged, replaced, inserted: ours.length, notes };
 }
 
 function parsePolicy(text: string, source: string): Document {
