@@ -33,8 +33,12 @@ export function rejectionReason(code: string, message: string): string {
   return line.length > MAX_REJECTION_REASON_CHARS ? `${line.slice(0, MAX_REJECTION_REASON_CHARS)}...` : line;
 }
 
-/** Nats-Msg-Id of the ledger's rejection of the message at `streamSequence` of INGRESS_CHANGES. */
-export const ledgerRejectionMsgId = (streamSequence: number | bigint) => `rejected/ledger/${streamSequence}`;
+/**
+ * Nats-Msg-Id of the ledger's rejection of a message of INGRESS_CHANGES: the message's own id (so a
+ * consumer of INGRESS_REJECTED finds the change it published), else one from its stream sequence.
+ */
+export const ledgerRejectionMsgId = (originalMsgId: string | undefined, streamSequence: number | bigint) =>
+  originalMsgId !== undefined && originalMsgId !== '' ? originalMsgId : `rejected/ledger/${streamSequence}`;
 /** Nats-Msg-Id of the collector's rejection of an item, by the SHA-256 of its bytes. */
 export const collectorRejectionMsgId = (cluster: string, sha256Hex: string) =>
   `rejected/${cluster}/${sha256Hex}`;

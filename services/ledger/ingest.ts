@@ -240,7 +240,7 @@ export class Ingest {
     // before its term reached the server) is stored once.
     await this.#d.js.publish(rejectedSubject(clusterOfSubject(r.msg.subject)), r.msg.data, {
       headers: h,
-      msgID: ledgerRejectionMsgId(r.msg.seq),
+      msgID: ledgerRejectionMsgId(r.msg.headers?.get('Nats-Msg-Id'), r.msg.seq),
     });
     this.#d.metrics.rejected.inc({ reason: r.code });
     r.msg.term(r.code);

@@ -191,7 +191,9 @@ describe('audit-policy merge', () => {
     const quick = (text: string, message: RegExp) => {
       const start = performance.now();
       assert.throws(() => mergePolicy(text), message);
-      assert.ok(performance.now() - start < 3000, 'answered within 3 s');
+      // A bound against blow-ups (quadratic key checks took 43 s on 50k keys), not a speed goal: wide
+      // enough for a busy 2-core CI machine.
+      assert.ok(performance.now() - start < 15_000, 'answered within 15 s');
     };
     it('refuses a file above the size cap', () =>
       quick(`# ${'x'.repeat(MAX_POLICY_BYTES)}\n`, /larger than/));
