@@ -1,5 +1,5 @@
-// The ledger's gRPC API over TLS and mutual TLS from certificate files (--grpc-cert, --grpc-key,
-// --grpc-client-ca), reached by the `ingress-ledger checkpoint` command and by packages/rpc
+// The ledger's gRPC API over TLS and mutual TLS from certificate files (--tls-cert-file, --tls-key-file,
+// --tls-client-ca-file), reached by the `ingress-ledger checkpoint` command and by packages/rpc
 // clients: the right CA works; another CA, a plaintext client, or (under mTLS) a client without a
 // certificate or with one from another CA is refused, and the command says why.
 import assert from 'node:assert/strict';
@@ -71,10 +71,10 @@ describe('the ledger gRPC API over TLS', { skip }, () => {
     for (const d of [pki, ...dirs]) rmSync(d, { recursive: true, force: true });
   });
 
-  describe('with --grpc-cert and --grpc-key (TLS)', () => {
+  describe('with --tls-cert-file and --tls-key-file (TLS)', () => {
     let address = '';
     before(async () => {
-      address = (await ledger('tls', { 'grpc-cert': f('server.crt'), 'grpc-key': f('server.key') }))
+      address = (await ledger('tls', { 'tls-cert-file': f('server.crt'), 'tls-key-file': f('server.key') }))
         .grpcAddress;
     });
 
@@ -123,23 +123,31 @@ describe('the ledger gRPC API over TLS', { skip }, () => {
     // Functions: the paths exist only once `before` has run.
     const cases: [string, () => RawSettings, RegExp][] = [
       [
-        'grpc-cert',
-        () => ({ 'grpc-cert': f('server.ext'), 'grpc-key': f('server.key') }),
+        'tls-cert-file',
+        () => ({ 'tls-cert-file': f('server.ext'), 'tls-key-file': f('server.key') }),
         /not a PEM certificate/,
       ],
-      ['grpc-key', () => ({ 'grpc-cert': f('server.crt'), 'grpc-key': f('client.key') }), /does not match/],
       [
-        'grpc-client-ca',
+        'tls-key-file',
+        () => ({ 'tls-cert-file': f('server.crt'), 'tls-key-file': f('client.key') }),
+        /does not match/,
+      ],
+      [
+        'tls-client-ca-file',
         () => ({
-          'grpc-cert': f('server.crt'),
-          'grpc-key': f('server.key'),
-          'grpc-client-ca': f('absent.crt'),
+          'tls-cert-file': f('server.crt'),
+          'tls-key-file': f('server.key'),
+          'tls-client-ca-file': f('absent.crt'),
         }),
         /ENOENT/,
       ],
       [
-        'grpc-client-ca',
-        () => ({ 'grpc-cert': f('server.crt'), 'grpc-key': f('server.key'), 'grpc-client-ca': f('ca.key') }),
+        'tls-client-ca-file',
+        () => ({
+          'tls-cert-file': f('server.crt'),
+          'tls-key-file': f('server.key'),
+          'tls-client-ca-file': f('ca.key'),
+        }),
         /not a PEM certificate/,
       ],
     ];
@@ -156,14 +164,14 @@ describe('the ledger gRPC API over TLS', { skip }, () => {
     }
   });
 
-  describe('with --grpc-client-ca as well (mutual TLS)', () => {
+  describe('with --tls-client-ca-file as well (mutual TLS)', () => {
     let address = '';
     before(async () => {
       address = (
         await ledger('mtls', {
-          'grpc-cert': f('server.crt'),
-          'grpc-key': f('server.key'),
-          'grpc-client-ca': f('ca.crt'),
+          'tls-cert-file': f('server.crt'),
+          'tls-key-file': f('server.key'),
+          'tls-client-ca-file': f('ca.crt'),
         })
       ).grpcAddress;
     });

@@ -10,9 +10,15 @@ import { after, before, describe, it } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
 import { Ledger } from '../packages/proto/index.js';
 import { createClient } from '../packages/rpc/index.js';
-import { changesSubject, connectNats, NatsError, silentLogger } from '../packages/runtime/index.js';
+import {
+  changesSubject,
+  connectNats,
+  NatsError,
+  SettingsError,
+  silentLogger,
+} from '../packages/runtime/index.js';
 import type { RawSettings } from '../services/ledger/config.js';
-import { LedgerError, ledgerConfig, startLedger } from '../services/ledger/index.js';
+import { ledgerConfig, startLedger } from '../services/ledger/index.js';
 import { ledgerSettings, makeChange, setupKeys, signChange } from './ledger-fixtures.js';
 import { haveOpenssl, makeTestPki, NO_OPENSSL } from './support/certs.js';
 import { operatorSetup, userNkey } from './support/nats-auth.js';
@@ -55,6 +61,9 @@ describe('the ledger on an authenticated NATS server over TLS', { skip }, () => 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'il-ledger-nats-auth-'));
     makeTestPki(dir);
+    writeFileSync(f('right.pw'), 'pw-0123456789\n', { mode: 0o600 });
+    writeFileSync(f('wrong.pw'), 'wrong\n', { mode: 0o600 });
+    writeFileSync(f('empty.pw'), '\n', { mode: 0o600 });
   });
   after(async () => {
     for (const s of servers) await s.stop({ removeStore: true });
@@ -69,7 +78,7 @@ describe('the ledger on an authenticated NATS server over TLS', { skip }, () => 
         const s = await server(tls() + users);
         return {
           url: s.url,
-          nats: { 'nats-user': 'ledger', 'nats-password': 'pw-0123456789', 'nats-ca-file': f('ca.crt') },
+          nats: { 'nats-user': 'ledger', 'nats-password-file': f('right.pw'), 'nats-ca-file': f('ca.crt') },
         };
       },
     ],
@@ -137,18 +146,23 @@ describe('the ledger on an authenticated NATS server over TLS', { skip }, () => 
       ['nats-creds-file', () => ({ 'nats-creds-file': f('absent.creds') })],
       ['nats-key-file', () => ({ 'nats-ca-file': f('ca.crt'), 'nats-cert-file': f('client.crt') })],
       ['nats-ca-file', () => ({ 'nats-ca-file': f('client.key') })],
-      ['nats-password', () => ({ 'nats-password': 'pw-0123456789' })],
+      ['nats-password-file', () => ({ 'nats-password-file': f('right.pw') })],
+      ['nats-password-file', () => ({ 'nats-user': 'ledger', 'nats-password-file': f('absent.pw') })],
+      ['nats-password-file', () => ({ 'nats-user': 'ledger', 'nats-password-file': f('empty.pw') })],
     ];
     for (const [flag, nats] of badFlags) {
-      it(`stops with a CONFIG error naming --${flag}`, async () => {
+      it(`stops with a CONFIG error naming --${flag} (${Object.values(nats()).join(', ')})`, () => {
         const { keys, raw } = settings('bad', url, nats());
         try {
-          await assert.rejects(startLedger(ledgerConfig(raw), { logger: silentLogger() }), (err: unknown) => {
-            assert.ok(err instanceof LedgerError);
-            assert.equal(err.code, 'CONFIG');
-            assert.match(err.message, new RegExp(`^--${flag}: `));
-            return true;
-          });
+          assert.throws(
+            () => ledgerConfig(raw),
+            (err: unknown) => {
+              assert.ok(err instanceof SettingsError);
+              assert.equal(err.code, 'CONFIG');
+              assert.match(err.message, new RegExp(`^--${flag}: `));
+              return true;
+            },
+          );
         } finally {
           rmSync(keys.dir, { recursive: true, force: true });
         }
@@ -156,8 +170,12 @@ describe('the ledger on an authenticated NATS server over TLS', { skip }, () => 
     }
 
     it('stops with the reason when the server refuses the credentials, and can start again', async () => {
-      const good: RawSettings = { 'nats-user': 'ledger', 'nats-password': 'pw-0123456789', ...clientCert() };
-      const { keys, raw } = settings('refused', url, { ...good, 'nats-password': 'wrong' });
+      const good: RawSettings = {
+        'nats-user': 'ledger',
+        'nats-password-file': f('right.pw'),
+        ...clientCert(),
+      };
+      const { keys, raw } = settings('refused', url, { ...good, 'nats-password-file': f('wrong.pw') });
       try {
         await assert.rejects(startLedger(ledgerConfig(raw), { logger: silentLogger() }), (err: unknown) => {
           assert.ok(err instanceof NatsError, String(err));

@@ -13,6 +13,7 @@ import {
   listen,
   RpcError,
   serverCredentials,
+  TlsFileError,
   type TlsFiles,
 } from './index.js';
 import { Probe, testLedger } from './test-ledger.js';
@@ -121,7 +122,7 @@ describe('TLS and mutual TLS credentials', { skip: haveOpenssl() ? false : NO_OP
     it('fails on a missing file, naming no secret', () => {
       assert.throws(
         () => serverCredentials({ certFile: f('absent.crt'), keyFile: f('server.key') }),
-        (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+        (e: unknown) => e instanceof TlsFileError && e.file === 'certFile' && /ENOENT/.test(e.message),
       );
     });
 

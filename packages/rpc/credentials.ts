@@ -10,26 +10,41 @@ export interface TlsFiles {
   caFile?: string;
 }
 
-function read(file: string | undefined): Buffer | null {
-  return file === undefined ? null : readFileSync(file);
+/** A TLS file that cannot serve: `file` says which of the TlsFiles it is, so a caller can name its flag. */
+export class TlsFileError extends RpcError {
+  constructor(
+    readonly file: keyof TlsFiles,
+    message: string,
+  ) {
+    super(grpc.status.INVALID_ARGUMENT, message);
+    this.name = 'TlsFileError';
+  }
 }
 
-function invalid(message: string): RpcError {
-  return new RpcError(grpc.status.INVALID_ARGUMENT, message);
+function read(which: keyof TlsFiles, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new TlsFileError(
+      which,
+      `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    );
+  }
 }
 
 /** Parses a PEM certificate now: grpc-js would only complain at bind or handshake time. */
-function certificate(file: string, pem: Buffer): X509Certificate {
+function certificate(which: keyof TlsFiles, file: string, pem: Buffer): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {
-    throw invalid(`${file}: not a PEM certificate`);
+    throw new TlsFileError(which, `${file}: not a PEM certificate`);
   }
 }
 
 function readCa(file: string | undefined): Buffer | null {
-  const pem = read(file);
-  if (file !== undefined && pem !== null) certificate(file, pem);
+  if (file === undefined) return null;
+  const pem = read('caFile', file);
+  certificate('caFile', file, pem);
   return pem;
 }
 
@@ -37,18 +52,23 @@ function pairOrNone(tls: TlsFiles): { cert: Buffer; key: Buffer } | undefined {
   const { certFile, keyFile } = tls;
   if (certFile === undefined && keyFile === undefined) return undefined;
   if (certFile === undefined || keyFile === undefined) {
-    throw invalid('TLS needs both a certificate file and a key file');
+    throw new TlsFileError(
+      certFile === undefined ? 'certFile' : 'keyFile',
+      'TLS needs both a certificate file and a key file',
+    );
   }
-  const cert = readFileSync(certFile);
-  const key = readFileSync(keyFile);
-  const x509 = certificate(certFile, cert);
+  const cert = read('certFile', certFile);
+  const key = read('keyFile', keyFile);
+  const x509 = certificate('certFile', certFile, cert);
   let privateKey: ReturnType<typeof createPrivateKey>;
   try {
     privateKey = createPrivateKey(key);
   } catch {
-    throw invalid(`${keyFile}: not a PEM private key`);
+    throw new TlsFileError('keyFile', `${keyFile}: not a PEM private key`);
   }
-  if (!x509.checkPrivateKey(privateKey)) throw invalid(`${keyFile} does not match ${certFile}`);
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw new TlsFileError('keyFile', `${keyFile} does not match ${certFile}`);
+  }
   return { cert, key };
 }
 
@@ -60,10 +80,7 @@ export function serverCredentials(tls: TlsFiles = {}): grpc.ServerCredentials {
   const pair = pairOrNone(tls);
   if (pair === undefined) {
     if (tls.caFile !== undefined) {
-      throw new RpcError(
-        grpc.status.INVALID_ARGUMENT,
-        'a CA file for client certificates needs a server certificate',
-      );
+      throw new TlsFileError('caFile', 'a CA file for client certificates needs a server certificate');
     }
     return grpc.ServerCredentials.createInsecure();
   }

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry, silentLogger, writeKeyFiles } from '../../packages/runtime/index.js';
+import { isConfigError, Registry, silentLogger, writeKeyFiles } from '../../packages/runtime/index.js';
 import { generateKey, openNote, type PrivateKey, parseVkey } from '../../packages/tlog/index.js';
 import {
   freePort,
@@ -13,7 +13,7 @@ import {
   startNatsServer,
 } from '../../test/support/nats-server.js';
 import { REPO_ROOT } from '../../test/support/shared.js';
-import { CollectorError, collectorCommand, configFromFlags, startCollector } from './index.js';
+import { collectorCommand, configFromFlags, startCollector } from './index.js';
 import { StreamReader, waitFor } from './test-support.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'services', 'collector', 'main.js');
@@ -123,17 +123,17 @@ describe('the collector command', { skip: haveNatsServer() ? false : 'nats-serve
       },
       {
         name: 'a NATS CA file that is not PEM',
-        args: () => [...base(), '--nats-ca', join(dir, 'short')],
-        flag: '--nats-ca',
+        args: () => [...base(), '--nats-ca-file', join(dir, 'short')],
+        flag: '--nats-ca-file',
       },
       {
         name: 'a missing nkey seed file',
-        args: () => [...base(), '--nats-nkey', join(dir, 'none')],
-        flag: '--nats-nkey',
+        args: () => [...base(), '--nats-nkey-file', join(dir, 'none')],
+        flag: '--nats-nkey-file',
       },
       {
         name: 'a NATS client certificate without its key',
-        args: () => [...base(), '--nats-cert', join(dir, 'short')],
+        args: () => [...base(), '--nats-cert-file', join(dir, 'short')],
         flag: '--nats-',
       },
     ];
@@ -148,8 +148,7 @@ describe('the collector command', { skip: haveNatsServer() ? false : 'nats-serve
         await assert.rejects(
           async () =>
             startCollector(configFromFlags(cmd.opts()), { logger: silentLogger(), registry: new Registry() }),
-          (err: unknown) =>
-            err instanceof CollectorError && err.code === 'CONFIG' && err.message.includes(c.flag),
+          (err: unknown) => isConfigError(err) && (err as Error).message.includes(c.flag),
         );
       });
     }

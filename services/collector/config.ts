@@ -4,8 +4,13 @@ import type { NatsConfig } from '../../packages/runtime/index.js';
 import type { PrivateKey } from '../../packages/tlog/index.js';
 import { CollectorError } from './errors.js';
 
-/** Largest accepted webhook body (after gzip): 3 MiB, above the apiserver's default batch of 400 events at the usual sizes. */
-export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
+/**
+ * The largest batch the kube-apiserver sends by default: its --audit-webhook-truncate-max-batch-size
+ * defaults to 10,485,760 bytes.
+ */
+export const APISERVER_MAX_BATCH_BYTES = 10 * 1024 * 1024;
+/** Largest accepted webhook body (after gzip): the apiserver's largest default batch, with 1 MiB to spare. */
+export const DEFAULT_MAX_BODY_BYTES = APISERVER_MAX_BATCH_BYTES + 1024 * 1024;
 /** The webhook answers within this long (the kube-apiserver gives up after 30 s and retries). */
 export const DEFAULT_PUBLISH_DEADLINE_MS = 25_000;
 /** A client must finish sending its headers within this long (slow-loris defence). */
@@ -97,7 +102,7 @@ export function validateConfig(c: CollectorConfig): void {
   if (c.tls === undefined && !isLoopback(listen.host)) {
     throw new CollectorError(
       'CONFIG',
-      '--webhook-listen: plain HTTP only on loopback; give --tls-cert and --tls-key',
+      '--webhook-listen: plain HTTP only on loopback; give --tls-cert-file and --tls-key-file',
     );
   }
   if (c.webhookToken !== undefined && !/^[\x21-\x7e]{16,4096}$/.test(c.webhookToken)) {

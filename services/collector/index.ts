@@ -1,7 +1,7 @@
 // services/collector: kube-apiserver audit events in (webhook, audit-log tail), signed changes out
 // onto JetStream. The CLI wires `collectorCommand()` and `ingress-ledger up` uses `startCollector`.
 export { type CollectorDeps, type RunningCollector, startCollector } from './collector.js';
-export { collectorCommand, configFromFlags } from './command.js';
+export { COLLECTOR_SETTINGS, collectorCommand, collectorConfig, configFromFlags } from './command.js';
 export {
   type CollectorConfig,
   DEFAULT_HEADERS_TIMEOUT_MS,

@@ -7,7 +7,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { DEFAULT_RESOURCES, ResourceFilter } from '../../packages/change/index.js';
-import { ensureStreams, Registry, silentLogger, writeKeyFiles } from '../../packages/runtime/index.js';
+import {
+  ensureStreams,
+  isConfigError,
+  Registry,
+  silentLogger,
+  writeKeyFiles,
+} from '../../packages/runtime/index.js';
 import { generateKey } from '../../packages/tlog/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
 import { REPO_ROOT } from '../../test/support/shared.js';
@@ -301,8 +307,7 @@ describe('the --workers setting', () => {
     it(`refuses ${JSON.stringify(bad)}, naming --workers`, () => {
       assert.throws(
         () => configFromFlags(flags(['--workers', bad])),
-        (err: unknown) =>
-          err instanceof CollectorError && err.code === 'CONFIG' && err.message.includes('--workers'),
+        (err: unknown) => isConfigError(err) && (err as Error).message.includes('--workers'),
       );
     });
   }
@@ -313,12 +318,7 @@ describe('the --workers setting', () => {
   });
 
   it('is read from INGRESS_LEDGER_WORKERS', () => {
-    process.env.INGRESS_LEDGER_WORKERS = '3';
-    try {
-      assert.equal(flags([]).workers, '3');
-    } finally {
-      delete process.env.INGRESS_LEDGER_WORKERS;
-    }
+    assert.equal(configFromFlags(flags([]), { INGRESS_LEDGER_WORKERS: '3' }).workers, 3);
   });
 
   it('is checked again when the collector starts', async () => {

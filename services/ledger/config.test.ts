@@ -27,7 +27,7 @@ describe('ledger configuration', () => {
     ['batch-size', { ...base, 'batch-size': '1e3' }],
     ['batch-size', { ...base, 'batch-size': '99999999' }],
     ['batch-age', { ...base, 'batch-age': '-5ms' }],
-    ['batch-age', { ...base, 'batch-age': '5h' }],
+    ['batch-age', { ...base, 'batch-age': '5d' }],
     ['checkpoint-interval', { ...base, 'checkpoint-interval': '1ms' }],
     ['checkpoint-interval', { ...base, 'checkpoint-interval': '0250ms' }],
     ['ack-wait', { ...base, 'ack-wait': '10ms' }],
@@ -36,9 +36,9 @@ describe('ledger configuration', () => {
     ['metrics-listen', { ...base, 'metrics-listen': ':x' }],
     ['verify-workers', { ...base, 'verify-workers': '1000' }],
     ['search', { ...base, search: 'yes' }],
-    ['grpc-key', { ...base, 'grpc-key': 'k.pem' }],
-    ['grpc-cert', { ...base, 'grpc-cert': 'c.pem' }],
-    ['grpc-client-ca', { ...base, 'grpc-client-ca': 'ca.pem' }],
+    ['tls-key-file', { ...base, 'tls-key-file': 'k.pem' }],
+    ['tls-cert-file', { ...base, 'tls-cert-file': 'c.pem' }],
+    ['tls-client-ca-file', { ...base, 'tls-client-ca-file': 'ca.pem' }],
   ];
   for (const [flag, s] of bad) {
     it(`names --${flag} when it is ${JSON.stringify(s[flag as keyof RawSettings] ?? 'missing')}`, () => {

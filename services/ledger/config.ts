@@ -1,22 +1,23 @@
-// Ledger configuration: flags, then INGRESS_LEDGER_<FLAG> env vars, then a YAML file (--config),
-// then defaults (docs/ledger.md). Parsed and validated once; a bad value is LedgerError('CONFIG')
-// naming the flag, which the command turns into exit status 2.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+// Ledger configuration: one table of settings (packages/runtime/settings.ts gives flags,
+// INGRESS_LEDGER_* environment variables, a YAML file and the typed readers), validated once into a
+// LedgerConfig. A bad value is SettingsError('CONFIG') naming the flag, which the command turns into
+// exit status 2. Key, policy and TLS files are only named here; startLedger reads them.
 import type { TlsFiles } from '../../packages/rpc/index.js';
-import type { NatsConfig, NatsSetting } from '../../packages/runtime/index.js';
-import { DEFAULT_DUPLICATE_WINDOW_MS } from '../../packages/runtime/index.js';
+import {
+  DEFAULT_DUPLICATE_WINDOW_MS,
+  NATS_SETTINGS,
+  type NatsConfig,
+  natsConfigFrom,
+  type RawSettings as RawSettingsOf,
+  type SettingName,
+  Settings,
+} from '../../packages/runtime/index.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpointer.js';
-import { LedgerError } from './errors.js';
 import { DEFAULT_ACK_WAIT_MS, DEFAULT_BATCH_AGE_MS, DEFAULT_BATCH_SIZE } from './ingest.js';
 import { DEFAULT_VERIFY_WORKERS } from './verify-pool.js';
 
 /** gRPC listen address when none is configured: loopback only. */
 export const DEFAULT_GRPC_LISTEN = '127.0.0.1:7443';
-/** NATS URL when none is configured: a local unauthenticated server. */
-export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
-/** Prefix of the environment variables: INGRESS_LEDGER_DATA_DIR for --data-dir. */
-export const ENV_PREFIX = 'INGRESS_LEDGER_';
 
 export interface LedgerConfig {
   dataDir: string;
@@ -41,176 +42,97 @@ export interface LedgerConfig {
   duplicateWindowMs: number;
 }
 
-/** Every setting: its flag (kebab-case), which is also its env var suffix and YAML key. */
-export const SETTINGS = [
-  ['data-dir', 'directory of the log database (created when missing)'],
-  ['nats-url', `NATS server URL(s), comma-separated (default ${DEFAULT_NATS_URL})`],
-  ['nats-user', 'NATS user'],
-  ['nats-password', 'NATS password'],
-  ['nats-nkey-file', 'file holding an NATS nkey seed'],
-  ['nats-creds-file', 'NATS .creds file'],
-  ['nats-ca-file', 'PEM CA bundle to verify the NATS server (implies TLS)'],
-  ['nats-cert-file', 'client certificate for NATS mutual TLS'],
-  ['nats-key-file', 'client key for NATS mutual TLS'],
-  ['grpc-listen', `gRPC listen address host:port (default ${DEFAULT_GRPC_LISTEN})`],
-  ['grpc-cert', 'gRPC TLS certificate (PEM)'],
-  ['grpc-key', 'gRPC TLS private key (PEM)'],
-  ['grpc-client-ca', 'CA of client certificates: enables mutual TLS'],
-  ['key', 'log signer key file (skey named as the origin)'],
-  ['collector-keys', 'file of accepted collector vkeys (reloaded on SIGHUP)'],
-  ['origin', 'checkpoint origin (default: the key name)'],
-  ['witness-policy', 'C2SP tlog-policy file of the witnesses to ask (default: none)'],
-  ['metrics-listen', 'serve Prometheus /metrics on host:port'],
-  ['rules-file', 'risk rules YAML (docs/risk-rules.md)'],
-  ['search', 'keep the search index and risk findings: on or off (default on)'],
-  ['batch-size', `most messages per append transaction (default ${DEFAULT_BATCH_SIZE})`],
-  ['batch-age', `longest wait to fill a batch, e.g. 50ms (default ${DEFAULT_BATCH_AGE_MS}ms)`],
-  ['ack-wait', `JetStream redelivery time for unacked messages (default ${DEFAULT_ACK_WAIT_MS / 1000}s)`],
-  [
-    'checkpoint-interval',
-    `least time between signed checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS}ms)`,
-  ],
-  ['verify-workers', `signature verification threads (default: cores, ${DEFAULT_VERIFY_WORKERS})`],
-  [
-    'duplicate-window',
-    `INGRESS_CHANGES duplicate window when created (default ${DEFAULT_DUPLICATE_WINDOW_MS / 1000}s)`,
-  ],
+/** Every setting of the ledger: its flag (kebab-case), which is also its env var suffix and YAML key. */
+export const LEDGER_SETTINGS = [
+  { name: 'data-dir', arg: 'dir', help: 'directory of the log database (created when missing)' },
+  ...NATS_SETTINGS,
+  { name: 'grpc-listen', arg: 'host:port', help: `gRPC listen address (default ${DEFAULT_GRPC_LISTEN})` },
+  { name: 'tls-cert-file', arg: 'file', help: 'gRPC TLS certificate (PEM)' },
+  { name: 'tls-key-file', arg: 'file', help: 'gRPC TLS private key (PEM)' },
+  { name: 'tls-client-ca-file', arg: 'file', help: 'CA of client certificates: enables mutual TLS' },
+  { name: 'key', arg: 'file', help: 'log signer key file (skey named as the origin)' },
+  { name: 'collector-keys', arg: 'file', help: 'file of accepted collector vkeys (reloaded on SIGHUP)' },
+  { name: 'origin', arg: 'origin', help: 'checkpoint origin (default: the key name)' },
+  {
+    name: 'witness-policy',
+    arg: 'file',
+    help: 'C2SP tlog-policy file of the witnesses to ask (default: none)',
+  },
+  { name: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics on host:port' },
+  { name: 'rules-file', arg: 'file', help: 'risk rules YAML (docs/risk-rules.md)' },
+  { name: 'search', arg: 'on|off', help: 'keep the search index and risk findings (default on)' },
+  {
+    name: 'batch-size',
+    arg: 'n',
+    help: `most messages per append transaction (default ${DEFAULT_BATCH_SIZE})`,
+  },
+  {
+    name: 'batch-age',
+    arg: 'duration',
+    help: `longest wait to fill a batch, e.g. 50ms (default ${DEFAULT_BATCH_AGE_MS}ms)`,
+  },
+  {
+    name: 'ack-wait',
+    arg: 'duration',
+    help: `JetStream redelivery time for unacked messages (default ${DEFAULT_ACK_WAIT_MS / 1000}s)`,
+  },
+  {
+    name: 'checkpoint-interval',
+    arg: 'duration',
+    help: `least time between signed checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS}ms)`,
+  },
+  {
+    name: 'verify-workers',
+    arg: 'n',
+    help: `signature verification threads (default: cores, ${DEFAULT_VERIFY_WORKERS})`,
+  },
+  {
+    name: 'duplicate-window',
+    arg: 'duration',
+    help: `INGRESS_CHANGES duplicate window when created (default ${DEFAULT_DUPLICATE_WINDOW_MS / 1000}s)`,
+  },
 ] as const;
 
-export type SettingName = (typeof SETTINGS)[number][0];
+export type LedgerSetting = SettingName<typeof LEDGER_SETTINGS>;
+/** Ledger settings as text by name, as tests and `up` configure a ledger in code. */
+export type RawSettings = RawSettingsOf<LedgerSetting>;
 
-export type RawSettings = Partial<Record<SettingName, string>>;
-
-/** The flag of each NATS setting, to name it in errors found when its files are read. */
-export const NATS_FLAGS: Record<NatsSetting, SettingName> = {
-  url: 'nats-url',
-  user: 'nats-user',
-  password: 'nats-password',
-  nkeySeedFile: 'nats-nkey-file',
-  credsFile: 'nats-creds-file',
-  tlsCaFile: 'nats-ca-file',
-  tlsCertFile: 'nats-cert-file',
-  tlsKeyFile: 'nats-key-file',
-};
-
-const DURATION_RE = /^(0|[1-9][0-9]{0,8})(ms|s|m)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
-const HOST_PORT_RE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(0|[1-9][0-9]{0,4})$/;
-
-function bad(flag: string, why: string): never {
-  throw new LedgerError('CONFIG', `--${flag}: ${why}`);
-}
-
-function duration(flag: string, v: string, min: number): number {
-  const m = DURATION_RE.exec(v);
-  if (m === null) bad(flag, `"${v}" is not a duration like 250ms, 2s or 1m`);
-  const ms = Number(m[1]) * UNIT_MS[(m[2] ?? 'ms') as keyof typeof UNIT_MS];
-  if (ms < min) bad(flag, `must be at least ${min}ms`);
-  return ms;
-}
-
-function integer(flag: string, v: string, min: number, max: number): number {
-  if (!/^[1-9][0-9]{0,8}$/.test(v)) bad(flag, `"${v}" is not a positive integer`);
-  const n = Number(v);
-  if (n < min || n > max) bad(flag, `must be from ${min} to ${max}`);
-  return n;
-}
-
-function onOff(flag: string, v: string): boolean {
-  if (v !== 'on' && v !== 'off') bad(flag, `"${v}" is not on or off`);
-  return v === 'on';
-}
-
-function hostPort(flag: string, v: string): string {
-  const m = HOST_PORT_RE.exec(v);
-  if (m === null || Number(m[2]) > 65535) bad(flag, `"${v}" is not host:port`);
-  return v;
-}
-
-/** Reads the YAML config file: a mapping of setting names to scalars. */
-export function readConfigFile(path: string): RawSettings {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
-  } catch (err) {
-    bad('config', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) bad('config', 'must be a YAML mapping');
-  const known = new Set<string>(SETTINGS.map(([n]) => n));
-  const out: RawSettings = {};
-  for (const [k, v] of Object.entries(doc)) {
-    if (!known.has(k)) bad('config', `unknown setting "${k}"`);
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      bad('config', `setting "${k}" must be a scalar`);
-    }
-    out[k as SettingName] = String(v);
-  }
-  return out;
-}
-
-/** The settings given by environment variables. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv): RawSettings {
-  const out: RawSettings = {};
-  for (const [name] of SETTINGS) {
-    const v = env[ENV_PREFIX + name.toUpperCase().replaceAll('-', '_')];
-    if (v !== undefined && v !== '') out[name] = v;
-  }
-  return out;
-}
-
-/** Validates merged settings into a LedgerConfig. Files are only named here; startLedger reads them. */
-export function ledgerConfig(s: RawSettings): LedgerConfig {
-  const need = (n: SettingName): string => s[n] ?? bad(n, 'is required');
-  const keyFile = need('key');
+/** Validates settings into a LedgerConfig; `raw` is settings given in code (tests, `up`). */
+export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): LedgerConfig {
+  const s: Settings<LedgerSetting> = from instanceof Settings ? from : Settings.of(from);
   const c: LedgerConfig = {
-    dataDir: need('data-dir'),
-    nats: { url: s['nats-url'] ?? DEFAULT_NATS_URL },
-    grpcListen: hostPort('grpc-listen', s['grpc-listen'] ?? DEFAULT_GRPC_LISTEN),
-    keyFile,
-    collectorKeysFile: need('collector-keys'),
-    origin: s.origin ?? '',
-    search: onOff('search', s.search ?? 'on'),
-    batchSize:
-      s['batch-size'] === undefined ? DEFAULT_BATCH_SIZE : integer('batch-size', s['batch-size'], 1, 10_000),
-    batchAgeMs:
-      s['batch-age'] === undefined ? DEFAULT_BATCH_AGE_MS : duration('batch-age', s['batch-age'], 1),
-    ackWaitMs: s['ack-wait'] === undefined ? DEFAULT_ACK_WAIT_MS : duration('ack-wait', s['ack-wait'], 1000),
-    checkpointIntervalMs:
-      s['checkpoint-interval'] === undefined
-        ? DEFAULT_CHECKPOINT_INTERVAL_MS
-        : duration('checkpoint-interval', s['checkpoint-interval'], 10),
-    verifyWorkers:
-      s['verify-workers'] === undefined
-        ? DEFAULT_VERIFY_WORKERS
-        : integer('verify-workers', s['verify-workers'], 1, 256),
-    duplicateWindowMs:
-      s['duplicate-window'] === undefined
-        ? DEFAULT_DUPLICATE_WINDOW_MS
-        : duration('duplicate-window', s['duplicate-window'], 1000),
+    dataDir: s.require('data-dir'),
+    nats: natsConfigFrom(s, 'ledger'),
+    grpcListen: s.hostPort('grpc-listen', DEFAULT_GRPC_LISTEN) ?? DEFAULT_GRPC_LISTEN,
+    keyFile: s.require('key'),
+    collectorKeysFile: s.require('collector-keys'),
+    origin: s.get('origin') ?? '',
+    search: s.onOff('search', true),
+    batchSize: s.integer('batch-size', DEFAULT_BATCH_SIZE, 1, 10_000),
+    batchAgeMs: s.duration('batch-age', DEFAULT_BATCH_AGE_MS, 1),
+    ackWaitMs: s.duration('ack-wait', DEFAULT_ACK_WAIT_MS, 1000),
+    checkpointIntervalMs: s.duration('checkpoint-interval', DEFAULT_CHECKPOINT_INTERVAL_MS, 10),
+    verifyWorkers: s.integer('verify-workers', DEFAULT_VERIFY_WORKERS, 1, 256),
+    duplicateWindowMs: s.duration('duplicate-window', DEFAULT_DUPLICATE_WINDOW_MS, 1000),
   };
-  const nats = c.nats;
-  if (s['nats-user'] !== undefined) nats.user = s['nats-user'];
-  if (s['nats-password'] !== undefined) nats.password = s['nats-password'];
-  if (s['nats-nkey-file'] !== undefined) nats.nkeySeedFile = s['nats-nkey-file'];
-  if (s['nats-creds-file'] !== undefined) nats.credsFile = s['nats-creds-file'];
-  if (s['nats-ca-file'] !== undefined) nats.tlsCaFile = s['nats-ca-file'];
-  if (s['nats-cert-file'] !== undefined) nats.tlsCertFile = s['nats-cert-file'];
-  if (s['nats-key-file'] !== undefined) nats.tlsKeyFile = s['nats-key-file'];
-  if ((s['grpc-cert'] === undefined) !== (s['grpc-key'] === undefined)) {
-    if (s['grpc-cert'] === undefined) bad('grpc-key', 'needs --grpc-cert');
-    bad('grpc-cert', 'needs --grpc-key');
-  }
-  if (s['grpc-client-ca'] !== undefined && s['grpc-cert'] === undefined) {
-    bad('grpc-client-ca', 'needs --grpc-cert and --grpc-key (mutual TLS is TLS first)');
+  const cert = s.get('tls-cert-file');
+  const key = s.get('tls-key-file');
+  const ca = s.get('tls-client-ca-file');
+  if (cert === undefined && key !== undefined) s.fail('tls-key-file', 'needs --tls-cert-file');
+  if (cert !== undefined && key === undefined) s.fail('tls-cert-file', 'needs --tls-key-file');
+  if (ca !== undefined && cert === undefined) {
+    s.fail('tls-client-ca-file', 'needs --tls-cert-file and --tls-key-file (mutual TLS is TLS first)');
   }
   const tls: TlsFiles = {};
-  if (s['grpc-cert'] !== undefined) tls.certFile = s['grpc-cert'];
-  if (s['grpc-key'] !== undefined) tls.keyFile = s['grpc-key'];
-  if (s['grpc-client-ca'] !== undefined) tls.caFile = s['grpc-client-ca'];
+  if (cert !== undefined) tls.certFile = cert;
+  if (key !== undefined) tls.keyFile = key;
+  if (ca !== undefined) tls.caFile = ca;
   if (Object.keys(tls).length > 0) c.grpcTls = tls;
-  if (s['witness-policy'] !== undefined) c.witnessPolicyFile = s['witness-policy'];
-  if (s['metrics-listen'] !== undefined) c.metricsListen = hostPort('metrics-listen', s['metrics-listen']);
-  if (s['rules-file'] !== undefined) c.rulesFile = s['rules-file'];
+  const policy = s.get('witness-policy');
+  if (policy !== undefined) c.witnessPolicyFile = policy;
+  const metrics = s.hostPort('metrics-listen');
+  if (metrics !== undefined) c.metricsListen = metrics;
+  const rules = s.get('rules-file');
+  if (rules !== undefined) c.rulesFile = rules;
   return c;
 }

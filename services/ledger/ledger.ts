@@ -14,6 +14,7 @@ import {
   addService,
   listen,
   serverCredentials,
+  TlsFileError,
   type TlsFiles,
 } from '../../packages/rpc/index.js';
 import {
@@ -22,7 +23,6 @@ import {
   createLogger,
   createRegistry,
   ensureStreams,
-  natsSettingsProblem,
   readSkeyFile,
   readVkeysFile,
   serveMetrics,
@@ -30,7 +30,7 @@ import {
 import { describeCrypto, type PrivateKey, type PublicKey, parsePolicy } from '../../packages/tlog/index.js';
 import { ledgerService } from './api.js';
 import { Checkpointer } from './checkpointer.js';
-import { type LedgerConfig, NATS_FLAGS } from './config.js';
+import type { LedgerConfig } from './config.js';
 import { type CheckpointCosigner, withoutWitnesses } from './cosigning.js';
 import { LedgerError } from './errors.js';
 import { Ingest } from './ingest.js';
@@ -66,15 +66,12 @@ function configError<T>(flag: string, fn: () => T): T {
   }
 }
 
-/** The flag of the file a serverCredentials error is about: its messages name the file. */
-function grpcTlsFlag(tls: TlsFiles, message: string): string {
-  const about = (file: string | undefined) =>
-    file !== undefined &&
-    (message.startsWith(`${file}:`) || message.startsWith(`${file} `) || message.endsWith(`'${file}'`));
-  if (about(tls.caFile)) return 'grpc-client-ca';
-  if (about(tls.keyFile)) return 'grpc-key';
-  return 'grpc-cert';
-}
+/** The flag of each gRPC TLS file, to name it when the file cannot serve. */
+const TLS_FLAGS: Record<keyof TlsFiles, string> = {
+  certFile: 'tls-cert-file',
+  keyFile: 'tls-key-file',
+  caFile: 'tls-client-ca-file',
+};
 
 function boundAddress(listenAddr: string, port: number): string {
   const at = listenAddr.lastIndexOf(':');
@@ -118,11 +115,9 @@ export async function startLedger(
   try {
     creds = serverCredentials(grpcTls);
   } catch (err) {
-    const message = (err as Error).message;
-    throw new LedgerError('CONFIG', `--${grpcTlsFlag(grpcTls, message)}: ${message}`);
+    if (!(err instanceof TlsFileError)) throw err;
+    throw new LedgerError('CONFIG', `--${TLS_FLAGS[err.file]}: ${err.message}`);
   }
-  const natsProblem = natsSettingsProblem(config.nats, NATS_FLAGS);
-  if (natsProblem !== undefined) throw new LedgerError('CONFIG', natsProblem);
 
   const cleanup: (() => Promise<void> | void)[] = [];
   const undo = async () => {

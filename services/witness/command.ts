@@ -1,88 +1,84 @@
-// `ingress-ledger witness`: DESIGN 6. Bad usage or configuration exits 2 with a message naming the flag.
-import { Command, type CommanderError, Option } from 'commander';
-import { parseVkeyList, readSkeyFile, readVkeysFile } from '../../packages/runtime/index.js';
+// `ingress-ledger witness`: DESIGN 6. Settings come from flags, INGRESS_LEDGER_* environment
+// variables and a YAML --config file like every service's (packages/runtime/settings.ts). Bad usage
+// or configuration exits 2 with a message naming the flag.
+import type { Command } from 'commander';
+import {
+  loadSettings,
+  parseVkeyList,
+  type RawSettings,
+  readSkeyFile,
+  readVkeysFile,
+  runService,
+  type SettingName,
+  Settings,
+  settingsCommand,
+} from '../../packages/runtime/index.js';
 import type { PublicKey } from '../../packages/tlog/index.js';
-import { WitnessError } from './errors.js';
-import { type RunningWitness, startWitness, type WitnessConfig } from './service.js';
+import { startWitness, type WitnessConfig } from './service.js';
 
-interface Flags {
-  dataDir?: string;
-  listen?: string;
-  key?: string;
-  log?: string[];
-  logsFile?: string;
-  metricsListen?: string;
-  prefix?: string;
-}
+export const WITNESS_SETTINGS = [
+  { name: 'data-dir', arg: 'dir', help: 'state directory (created when missing)' },
+  { name: 'listen', arg: 'host:port', help: 'serve add-checkpoint here' },
+  { name: 'key', arg: 'file', help: 'witness signer key file (Ed25519 skey)' },
+  { name: 'log', arg: 'vkey', help: 'vkey of a log to witness (repeatable)', multiple: 'repeat' },
+  { name: 'logs-file', arg: 'file', help: 'file of log vkeys, one per line' },
+  { name: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics here' },
+  { name: 'prefix', arg: 'path', help: 'URL path prefix of the endpoints (default none)' },
+] as const;
 
-function need(v: string | undefined, flag: string): string {
-  if (v === undefined || v === '') throw new WitnessError('CONFIG', `--${flag} is required`);
-  return v;
-}
+export type WitnessSetting = SettingName<typeof WITNESS_SETTINGS>;
 
-/** Builds a WitnessConfig from flags (reads the key and logs files); throws CONFIG naming the flag. */
-export function configFromFlags(f: Flags): WitnessConfig {
-  const dataDir = need(f.dataDir, 'data-dir');
-  const listen = need(f.listen, 'listen');
+/** Builds a WitnessConfig (reads the key and logs files); a bad value names its flag. */
+export function witnessConfig(from: Settings<WitnessSetting> | RawSettings<WitnessSetting>): WitnessConfig {
+  const s: Settings<WitnessSetting> = from instanceof Settings ? from : Settings.of(from);
+  const dataDir = s.require('data-dir');
+  const listen = s.require('listen');
+  s.hostPort('listen');
   let key: WitnessConfig['key'];
   try {
-    key = readSkeyFile(need(f.key, 'key'));
+    key = readSkeyFile(s.require('key'));
   } catch (err) {
-    if (err instanceof WitnessError) throw err;
-    throw new WitnessError('CONFIG', `--key: not a readable skey file (${(err as Error).message})`);
+    s.fail('key', `not a readable skey file (${(err as Error).message})`);
   }
   const logs: PublicKey[] = [];
-  for (const text of f.log ?? []) {
+  for (const text of s.list('log') ?? []) {
     try {
       logs.push(...parseVkeyList(text, '--log'));
     } catch (err) {
-      throw new WitnessError('CONFIG', `--log: ${(err as Error).message}`);
+      s.fail('log', (err as Error).message);
     }
   }
-  if (f.logsFile !== undefined) {
+  const logsFile = s.get('logs-file');
+  if (logsFile !== undefined) {
     try {
-      logs.push(...readVkeysFile(f.logsFile));
+      logs.push(...readVkeysFile(logsFile));
     } catch (err) {
-      throw new WitnessError('CONFIG', `--logs-file: ${(err as Error).message}`);
+      s.fail('logs-file', (err as Error).message);
     }
   }
   const c: WitnessConfig = { dataDir, listen, key, logs };
-  if (f.metricsListen !== undefined) c.metricsListen = f.metricsListen;
-  if (f.prefix !== undefined) c.prefix = f.prefix;
+  const metrics = s.hostPort('metrics-listen');
+  if (metrics !== undefined) c.metricsListen = metrics;
+  const prefix = s.get('prefix');
+  if (prefix !== undefined) c.prefix = prefix;
   return c;
 }
 
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+/** The WitnessConfig of commander option values (camelCase keys) over `env` and --config. */
+export function configFromFlags(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): WitnessConfig {
+  return witnessConfig(loadSettings(WITNESS_SETTINGS, flags, env));
+}
 
 export function witnessCommand(): Command {
-  const cmd = new Command('witness')
-    .description('Run a C2SP tlog-witness: cosign checkpoints of trusted logs that only ever grow')
-    .addOption(new Option('--data-dir <dir>', 'state directory (created when missing)'))
-    .addOption(new Option('--listen <host:port>', 'serve add-checkpoint here'))
-    .addOption(new Option('--key <file>', 'witness signer key file (Ed25519 skey)'))
-    .addOption(new Option('--log <vkey>', 'vkey of a log to witness (repeatable)').argParser(collect))
-    .addOption(new Option('--logs-file <file>', 'file of log vkeys, one per line'))
-    .addOption(new Option('--metrics-listen <host:port>', 'serve Prometheus /metrics here'))
-    .addOption(new Option('--prefix <path>', 'URL path prefix of the endpoints (default none)'));
-  cmd.exitOverride((err: CommanderError) => {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
-    process.exit(2);
-  });
-  cmd.action(async (flags: Flags) => {
-    let running: RunningWitness;
-    try {
-      running = await startWitness(configFromFlags(flags));
-    } catch (err) {
-      const config = err instanceof WitnessError && err.code === 'CONFIG';
-      process.stderr.write(`ingress-ledger witness: ${(err as Error).message}\n`);
-      process.exit(config ? 2 : 1);
-    }
-    process.stdout.write(`witness ${running.name} at ${running.url}\nvkey ${running.vkey}\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await running.close();
-  });
+  const cmd = settingsCommand(
+    'witness',
+    'Run a C2SP tlog-witness: cosign checkpoints of trusted logs that only ever grow',
+    WITNESS_SETTINGS,
+  );
+  cmd.action((flags: Record<string, unknown>) =>
+    runService('witness', () => startWitness(configFromFlags(flags, process.env)), {
+      started: (r) => process.stdout.write(`witness ${r.name} at ${r.url}\nvkey ${r.vkey}\n`),
+    }),
+  );
   return cmd;
 }

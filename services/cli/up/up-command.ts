@@ -39,8 +39,8 @@ interface UpOptions {
   natsUrl?: string;
   origin?: string;
   cluster: string;
-  tlsCert?: string;
-  tlsKey?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
 }
 
 export function upCommand(): Command {
@@ -54,14 +54,14 @@ export function upCommand(): Command {
     .option('--nats-url <url>', 'use this NATS server instead of starting one')
     .option('--origin <origin>', "the log's origin (default ingress-ledger.local/<hostname>)")
     .option('--cluster <name>', 'the cluster name of the local collector', DEFAULT_CLUSTER)
-    .option('--tls-cert <file>', 'serve the webhook over TLS with this certificate (PEM)')
-    .option('--tls-key <file>', "the webhook certificate's key (PEM)")
+    .option('--tls-cert-file <file>', 'serve the webhook over TLS with this certificate (PEM)')
+    .option('--tls-key-file <file>', "the webhook certificate's key (PEM)")
     .action((o: UpOptions) => up(o));
 }
 
 async function up(o: UpOptions): Promise<void> {
-  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
-    throw new CliError('USAGE', '--tls-cert and --tls-key go together');
+  if ((o.tlsCertFile === undefined) !== (o.tlsKeyFile === undefined)) {
+    throw new CliError('USAGE', '--tls-cert-file and --tls-key-file go together');
   }
   const dir = resolve(o.dataDir);
   const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost';
@@ -128,8 +128,8 @@ async function up(o: UpOptions): Promise<void> {
       natsUrl,
       webhookListen: `127.0.0.1:${o.webhookPort}`,
       webhookToken: token,
-      ...(o.tlsCert !== undefined && o.tlsKey !== undefined
-        ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } }
+      ...(o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined
+        ? { tls: { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile } }
         : {}),
     });
     running.push(collector);

@@ -1,0 +1,73 @@
+// How every service process runs: start it, report a start failure with the right exit status, then
+// run until SIGINT or SIGTERM and stop cleanly. Exit statuses follow DESIGN 6: 2 for bad usage or
+// configuration (any error whose code is CONFIG), 1 for any other failure, 0 after a clean stop.
+export interface StoppableService {
+  close(): Promise<void>;
+}
+
+export interface RunOptions<R extends StoppableService> {
+  /** Called on SIGHUP once running (a SIGHUP during the start is kept for after it). */
+  reload?: (running: R) => void;
+  /** Called once the service runs (e.g. to print where it listens). */
+  started?: (running: R) => void;
+  /** Where start failures are written (default stderr). */
+  write?: (line: string) => void;
+}
+
+/** True for configuration errors: every module's error class uses the code CONFIG for them. */
+export function isConfigError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'CONFIG';
+}
+
+export async function runService<R extends StoppableService>(
+  name: string,
+  start: () => Promise<R>,
+  o: RunOptions<R> = {},
+): Promise<void> {
+  const write = o.write ?? ((line: string) => process.stderr.write(line));
+  let running: R | undefined;
+  let reloadAsked = false;
+  const reload = o.reload;
+  if (reload !== undefined) {
+    // SIGHUP's default action ends the process, so it is taken over before the (slow) start.
+    process.on('SIGHUP', () => {
+      if (running === undefined) reloadAsked = true;
+      else reload(running);
+    });
+  }
+  // A signal during the start stops the process once the start has finished or failed.
+  let stopAsked = false;
+  const stopEarly = () => {
+    stopAsked = true;
+  };
+  process.once('SIGINT', stopEarly);
+  process.once('SIGTERM', stopEarly);
+  try {
+    running = await start();
+  } catch (err) {
+    write(`ingress-ledger ${name}: ${(err as Error).message}\n`);
+    process.exit(isConfigError(err) ? 2 : 1);
+  }
+  process.off('SIGINT', stopEarly);
+  process.off('SIGTERM', stopEarly);
+  const r = running;
+  if (reloadAsked && reload !== undefined) reload(r);
+  o.started?.(r);
+  if (!stopAsked) {
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
+  // A second signal while stopping means "now": the process exits without waiting.
+  const force = () => process.exit(130);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  try {
+    await r.close();
+  } catch (err) {
+    write(`ingress-ledger ${name}: stopping failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
