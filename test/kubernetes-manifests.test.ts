@@ -15,6 +15,10 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import { parse as parseYaml } from 'yaml';
+import type { SettingsTable } from '../packages/runtime/index.js';
+import { COLLECTOR_SETTINGS } from '../services/collector/index.js';
+import { LEDGER_SETTINGS } from '../services/ledger/index.js';
+import { WITNESS_SETTINGS } from '../services/witness/index.js';
 import {
   find,
   generatedConfigMap,
@@ -49,6 +53,19 @@ const NAMESPACES = ['ingress-ledger', 'ingress-ledger-witness'];
 const SECRET_SETTINGS =
   /^(key|tls-key-file|webhook-token-file|nats-nkey-file|nats-creds-file|nats-password-file|nats-key-file)$/;
 
+/** Each service's settings, by the command the container runs. */
+const SERVICE_SETTINGS: Record<string, SettingsTable> = {
+  ledger: LEDGER_SETTINGS,
+  collector: COLLECTOR_SETTINGS,
+  witness: WITNESS_SETTINGS,
+};
+
+/**
+ * Settings the manifests use before the services have them: the ha overlay asks the ledger for R3
+ * streams. Until the ledger knows the setting it refuses to start, naming it (exit 2).
+ */
+const PENDING_SETTINGS = new Set(['ledger:stream-replicas']);
+
 const label = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 // biome-ignore lint/suspicious/noExplicitAny: container specs read by path
@@ -76,6 +93,13 @@ function volumeFor(o: K8sObject, c: Container, path: string): any {
 function settingsOf(objects: K8sObject[], o: K8sObject, c: Container): Map<string, string> {
   const out = new Map<string, string>();
   const args: string[] = c.args ?? [];
+  // Flags after the command, as --name=value or --name value.
+  for (let i = 1; i < args.length; i++) {
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(args[i]!);
+    if (m === null) continue;
+    const value = m[2] ?? args[++i];
+    if (m[1] !== 'config') out.set(m[1]!, value ?? '');
+  }
   const at = args.indexOf('--config');
   if (at >= 0) {
     const file = args[at + 1]!;
@@ -232,6 +256,23 @@ for (const rel of KUSTOMIZATIONS) {
             /PRIVATE KEY|PRIVATE\+KEY\+|\bSU[A-Z2-7]{50,}|password\s*[:=]/i,
             `${label(cm)} ${k}`,
           );
+        }
+      }
+    });
+
+    it("gives each service only settings it knows, by their names in the service's table", (t) => {
+      for (const o of workloads()) {
+        for (const c of podSpec(o).containers) {
+          if (c.name === 'nats') continue;
+          const service = c.args[0] as string;
+          const table = SERVICE_SETTINGS[service];
+          assert.ok(table !== undefined, `${label(o)}: unknown command ${service}`);
+          const known = new Set(table.map((x) => x.name));
+          for (const name of settingsOf(objects, o, c).keys()) {
+            if (known.has(name)) continue;
+            assert.ok(PENDING_SETTINGS.has(`${service}:${name}`), `${label(o)}: ${service} has no --${name}`);
+            t.diagnostic(`${label(o)}: --${name} is not yet a ${service} setting`);
+          }
         }
       }
     });
