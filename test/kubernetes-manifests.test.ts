@@ -1,11 +1,12 @@
 // deploy/kubernetes as kustomize renders it: every object valid against the Kubernetes (and
-// Prometheus Operator) OpenAPI schemas, and the rules the manifests promise: restricted Pod
+// Prometheus Operator, cert-manager) OpenAPI schemas, and the rules the manifests promise: restricted Pod
 // Security, locked-down containers with resources, default-deny networking, secrets only from
 // Secrets, probes on the health endpoints, and what the ha overlay adds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import {
   PrometheusRule,
   ServiceMonitor,
@@ -45,6 +46,8 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+  'cert-manager.io/v1/Issuer': Issuer,
+  'cert-manager.io/v1/Certificate': Certificate,
 };
 
 const NAMESPACES = ['ingress-ledger', 'ingress-ledger-witness'];
@@ -118,9 +121,10 @@ function settingsOf(objects: K8sObject[], o: K8sObject, c: Container): Map<strin
   return out;
 }
 
-for (const rel of KUSTOMIZATIONS) {
-  describe(`deploy/kubernetes/${rel} rendered by kubectl kustomize`, { skip }, () => {
-    const objects = skip ? [] : render(rel);
+for (const { rel, components } of KUSTOMIZATIONS) {
+  const name = [rel, ...components].map((p) => `deploy/kubernetes/${p}`).join(' with ');
+  describe(`${name} rendered by kubectl kustomize`, { skip }, () => {
+    const objects = skip ? [] : render(rel, components);
     const workloads = () => objects.filter((o) => WORKLOAD_KINDS.has(o.kind));
 
     it('validates every object against its OpenAPI schema', () => {
@@ -322,6 +326,30 @@ for (const rel of KUSTOMIZATIONS) {
         assert.ok(exprs.includes(m), `no alert uses ${m}`);
       }
     });
+
+    if (components.includes('components/cert-manager')) {
+      it('issues every TLS Secret the pods mount, for the names the clients dial', () => {
+        const certs = new Map<string, K8sObject>();
+        for (const o of objects.filter((x) => x.kind === 'Certificate')) certs.set(o.spec.secretName, o);
+        const names: Record<string, string> = {
+          'ingress-ledger-nats-tls': 'ingress-ledger-nats.ingress-ledger.svc',
+          'ingress-ledger-grpc-tls': 'ingress-ledger.ingress-ledger.svc',
+          'ingress-ledger-collector-tls': 'ingress-ledger-collector.ingress-ledger.svc',
+        };
+        for (const [secret, dns] of Object.entries(names)) {
+          const cert = certs.get(secret);
+          assert.ok(cert !== undefined, `no Certificate makes ${secret}`);
+          assert.ok(cert.spec.dnsNames.includes(dns), `${secret} does not name ${dns}`);
+          assert.equal(cert.spec.issuerRef.name, 'ingress-ledger-ca');
+        }
+        const nats = certs.get('ingress-ledger-nats-tls')!;
+        assert.ok(nats.spec.dnsNames.includes('*.ingress-ledger-nats-headless.ingress-ledger.svc'));
+        assert.ok(nats.spec.usages.includes('client auth'), 'NATS routes verify each other');
+        const ca = certs.get('ingress-ledger-ca')!;
+        assert.equal(ca.spec.isCA, true);
+        find(objects, 'Issuer', 'ingress-ledger-ca');
+      });
+    }
 
     if (rel === 'overlays/dev') {
       it('runs one replica of everything', () => {

@@ -126,8 +126,6 @@ describe('the ha overlay NATS cluster on three real nats-servers', { skip }, () 
     assert.equal(ack.stream, CHANGES_STREAM);
     const peers = (await jsm.streams.info(CHANGES_STREAM)).cluster?.replicas ?? [];
     assert.equal(peers.length, NODES - 1, 'a leader and two replicas');
-    assert.ok(
-      peers.every((p) => p.current),
-    );
+    assert.ok(peers.every((p) => p.current));
   });
 });

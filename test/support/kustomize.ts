@@ -1,7 +1,9 @@
 // Renders deploy/kubernetes with the real `kubectl kustomize` and walks the objects it makes.
 // Tests that need it skip with a clear message on a machine without kubectl.
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './shared.js';
 
@@ -10,8 +12,13 @@ export const NO_KUBECTL =
 
 export const KUBERNETES_DIR = join(REPO_ROOT, 'deploy', 'kubernetes');
 
-/** What every rendered tree is named by, relative to deploy/kubernetes. */
-export const KUSTOMIZATIONS = ['base', 'overlays/dev', 'overlays/ha'] as const;
+/** Every tree the tests render: a kustomization under deploy/kubernetes, and components added to it. */
+export const KUSTOMIZATIONS: readonly { rel: string; components: readonly string[] }[] = [
+  { rel: 'base', components: [] },
+  { rel: 'overlays/dev', components: [] },
+  { rel: 'overlays/ha', components: [] },
+  { rel: 'overlays/ha', components: ['components/cert-manager'] },
+];
 
 export function haveKubectl(): boolean {
   return spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
@@ -26,14 +33,35 @@ export interface K8sObject {
   [field: string]: any;
 }
 
-/** `kubectl kustomize deploy/kubernetes/<rel>`, parsed; throws with kubectl's message on failure. */
-export function render(rel: string): K8sObject[] {
-  const r = spawnSync('kubectl', ['kustomize', join(KUBERNETES_DIR, rel)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`kubectl kustomize ${rel} failed: ${r.stderr}`);
-  return parseAllDocuments(r.stdout).map((d) => {
-    if (d.errors.length > 0) throw new Error(`kubectl kustomize ${rel}: ${d.errors[0]?.message}`);
-    return d.toJSON() as K8sObject;
-  });
+/**
+ * `kubectl kustomize deploy/kubernetes/<rel>`, parsed; with `components` (paths under
+ * deploy/kubernetes), a throwaway kustomization of that tree plus those components is rendered
+ * instead. Throws with kubectl's message on failure.
+ */
+export function render(rel: string, components: readonly string[] = []): K8sObject[] {
+  let dir = join(KUBERNETES_DIR, rel);
+  let temp: string | undefined;
+  if (components.length > 0) {
+    temp = mkdtempSync(join(tmpdir(), 'il-kustomize-'));
+    // kustomize takes only relative paths to other trees.
+    const list = (paths: readonly string[]) =>
+      paths.map((p) => `  - ${relative(temp!, join(KUBERNETES_DIR, p))}\n`).join('');
+    writeFileSync(
+      join(temp, 'kustomization.yaml'),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${list([rel])}components:\n${list(components)}`,
+    );
+    dir = temp;
+  }
+  try {
+    const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`kubectl kustomize ${rel} failed: ${r.stderr}`);
+    return parseAllDocuments(r.stdout).map((d) => {
+      if (d.errors.length > 0) throw new Error(`kubectl kustomize ${rel}: ${d.errors[0]?.message}`);
+      return d.toJSON() as K8sObject;
+    });
+  } finally {
+    if (temp !== undefined) rmSync(temp, { recursive: true, force: true });
+  }
 }
 
 export function find(objects: K8sObject[], kind: string, name: string): K8sObject {
