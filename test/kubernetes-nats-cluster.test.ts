@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   BODIES_STREAM,
@@ -99,13 +99,20 @@ describe('the ha overlay NATS cluster on three real nats-servers', { skip }, () 
 
   it('forms a JetStream cluster in which the ledger creates R3 streams and a collector is acked', async () => {
     const url = servers.map((s) => s.url).join(',');
-    const asLedger = await connectNats({ url, nkeySeedFile: f('ledger.nk'), tlsCaFile: f('ca.crt') });
+    const asLedger = await connectNats({
+      url,
+      nkeySeedFile: f('ledger.nk'),
+      tlsCaFile: f('ca.crt'),
+      inboxPrefix: '_INBOX_LEDGER',
+    });
     conns.push(asLedger);
-    const jsm = await jetstreamManager(asLedger);
-    // The cluster elects its JetStream meta leader after the routes are up.
+    // The cluster elects its JetStream meta leader after the routes are up; until then JetStream
+    // API requests go unanswered.
     const deadline = Date.now() + 30_000;
+    let jsm: JetStreamManager;
     for (;;) {
       try {
+        jsm = await jetstreamManager(asLedger, { timeout: 2000 });
         await ensureStreams(jsm, { replicas: NODES });
         break;
       } catch (err) {
@@ -118,7 +125,12 @@ describe('the ha overlay NATS cluster on three real nats-servers', { skip }, () 
       assert.equal(info.config.num_replicas, NODES, stream);
       assert.equal(info.cluster?.name, 'ingress-ledger');
     }
-    const asCollector = await connectNats({ url, nkeySeedFile: f('collector.nk'), tlsCaFile: f('ca.crt') });
+    const asCollector = await connectNats({
+      url,
+      nkeySeedFile: f('collector.nk'),
+      tlsCaFile: f('ca.crt'),
+      inboxPrefix: '_INBOX_COLLECTOR_CLUSTER_A',
+    });
     conns.push(asCollector);
     const ack = await jetstream(asCollector).publish(changesSubject('cluster-a'), 'x', {
       msgID: 'cluster-a/r3',

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import { parse as parseYaml } from 'yaml';
 import { Ledger } from '../packages/proto/index.js';
 import { createClient } from '../packages/rpc/index.js';
 import {
@@ -82,9 +83,23 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
     }
   }
 
+  // Each role's reply inbox prefix, from its rendered settings file.
+  let ledgerInbox = '';
+  let collectorInbox = '';
+
   before(async () => {
     const objects = render('overlays/dev');
     const config = generatedConfigMap(objects, 'ingress-ledger-nats-config').data as Record<string, string>;
+    const settingsOf = (name: string, file: string) =>
+      parseYaml((generatedConfigMap(objects, name).data as Record<string, string>)[file] ?? '') as Record<
+        string,
+        string
+      >;
+    ledgerInbox = settingsOf('ingress-ledger-ledger-config', 'ledger.yaml')['nats-inbox-prefix'] ?? '';
+    collectorInbox =
+      settingsOf('ingress-ledger-collector-config', 'collector.yaml')['nats-inbox-prefix'] ?? '';
+    assert.notEqual(ledgerInbox, '');
+    assert.notEqual(collectorInbox, '');
     dir = mkdtempSync(join(tmpdir(), 'il-k8s-nats-'));
     makeTestPki(dir);
     const storeDir = mkdtempSync(join(tmpdir(), 'il-k8s-nats-store-'));
@@ -131,7 +146,12 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
     ] as const) {
       writeFileSync(f(name), `${seed}\n`, { mode: 0o600 });
     }
-    const nats = (seed: string) => ({ url: server.url, nkeySeedFile: f(seed), tlsCaFile: f('ca.crt') });
+    const nats = (seed: string, inboxPrefix?: string) => ({
+      url: server.url,
+      nkeySeedFile: f(seed),
+      tlsCaFile: f('ca.crt'),
+      ...(inboxPrefix !== undefined ? { inboxPrefix } : {}),
+    });
     watcher = await connectNats(nats('watcher.nk'));
     watcherJsm = await jetstreamManager(watcher);
     watcher.subscribe(CHECKPOINTS_SUBJECT, {
@@ -139,8 +159,8 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
         checkpoints.push(m);
       },
     });
-    collector = await connectNats(nats('collector.nk'));
-    acks = new StreamAcks(collector);
+    collector = await connectNats(nats('collector.nk', collectorInbox));
+    acks = new StreamAcks(collector, collectorInbox);
     keys = setupKeys('ledger.test/k8s', [CLUSTER]);
     keys.collectors.set('cluster-b', generateKey('collector/cluster-b'));
   });
@@ -165,6 +185,7 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
     const raw = ledgerSettings(keys, server.url, {
       'nats-nkey-file': f('ledger.nk'),
       'nats-ca-file': f('ca.crt'),
+      'nats-inbox-prefix': ledgerInbox,
       'checkpoint-interval': '20ms',
       'batch-age': '5ms',
       'verify-workers': '1',
@@ -202,6 +223,7 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
       url: server.url,
       nkeySeedFile: f('ledger.nk'),
       tlsCaFile: f('ca.crt'),
+      inboxPrefix: ledgerInbox,
     });
     try {
       const jsm = await jetstreamManager(asLedger);
@@ -239,9 +261,12 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
     const jsm = await jetstreamManager(collector);
     await assert.rejects(jsm.streams.delete(CHANGES_STREAM), DENIED);
     await assert.rejects(jsm.consumers.delete(CHANGES_STREAM, LEDGER_CONSUMER), DENIED);
-    // A plain subscription to the changes is refused by the server.
-    const sub = collector.subscribe('ingress.changes.>');
-    assert.match(String(await sub.closed), /Permissions Violation for Subscription/i);
+    // A plain subscription to the changes is refused by the server, and so is one to the inboxes
+    // where the ledger's pulled changes and PubAcks arrive.
+    for (const subject of ['ingress.changes.>', `${ledgerInbox}.>`, '_INBOX.>', '>']) {
+      const sub = collector.subscribe(subject);
+      assert.match(String(await sub.closed), /Permissions Violation for Subscription/i, subject);
+    }
     // A forged checkpoint never reaches a subscriber.
     const seen = checkpoints.length;
     collector.publish(CHECKPOINTS_SUBJECT, 'forged');

@@ -181,7 +181,10 @@ export async function startLedger(
     }
     follower?.notify();
     const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm, { duplicateWindowMs: config.duplicateWindowMs });
+    await ensureStreams(jsm, {
+      duplicateWindowMs: config.duplicateWindowMs,
+      replicas: config.streamReplicas,
+    });
     const js = jetstream(nc);
 
     let checkpointer: Checkpointer | undefined;
