@@ -48,9 +48,15 @@ function podman(args: readonly string[], timeoutMs = 60_000): Promise<Run> {
   });
 }
 
+/**
+ * A read-only root as Docker makes it: podman would otherwise mount writable tmpfs on /tmp, /var/tmp
+ * and /run, and hide a write to any of them.
+ */
+const READ_ONLY = ['--read-only', '--read-only-tmpfs=false'];
+
 /** `podman run` of the image, unprivileged and on a read-only root, as the docs tell users to. */
 const runImage = (args: readonly string[]) =>
-  podman(['run', '--rm', '--read-only', '--user', `${UID}:${UID}`, IMAGE, ...args]);
+  podman(['run', '--rm', ...READ_ONLY, '--user', `${UID}:${UID}`, IMAGE, ...args]);
 
 describe('the container image', { skip: skipReason(), timeout: 300_000 }, () => {
   before(async () => {
@@ -78,7 +84,7 @@ describe('the container image', { skip: skipReason(), timeout: 300_000 }, () => 
     assert.equal(config?.Config.Labels['org.opencontainers.image.title'], 'ingress-ledger');
     assert.ok(config?.Config.Labels['org.opencontainers.image.version']);
     // Without --user: the image's own default.
-    const id = await podman(['run', '--rm', '--read-only', '--entrypoint', 'id', IMAGE, '-u']);
+    const id = await podman(['run', '--rm', ...READ_ONLY, '--entrypoint', 'id', IMAGE, '-u']);
     assert.equal(id.status, 0, id.stderr);
     assert.equal(id.stdout.trim(), String(UID));
   });
@@ -86,7 +92,7 @@ describe('the container image', { skip: skipReason(), timeout: 300_000 }, () => 
   it('has no package manager and no compiler, but has nats-server', async () => {
     const tools = ['npm', 'npx', 'corepack', 'yarn', 'gcc', 'g++', 'cc', 'make'];
     const script = `for t in ${tools.join(' ')} nats-server; do printf '%s=' "$t"; command -v "$t" || echo; done`;
-    const run = await podman(['run', '--rm', '--read-only', '--entrypoint', 'sh', IMAGE, '-c', script]);
+    const run = await podman(['run', '--rm', ...READ_ONLY, '--entrypoint', 'sh', IMAGE, '-c', script]);
     assert.equal(run.status, 0, run.stderr);
     const found = new Map(
       run.stdout
@@ -120,7 +126,7 @@ describe('the container image', { skip: skipReason(), timeout: 300_000 }, () => 
           '--rm',
           '--name',
           name,
-          '--read-only',
+          ...READ_ONLY,
           '--user',
           `${UID}:${UID}`,
           '--network',
