@@ -53,6 +53,8 @@ RUN npx tsc -p tsconfig.json \
 
 # ---- runtime: Node and the app; no compiler, no package manager ----------------------------------
 FROM ${BASE_IMAGE} AS runtime
+# Declared again to be visible inside this stage (for the label).
+ARG BASE_IMAGE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="ingress-ledger" \

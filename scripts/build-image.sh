@@ -10,7 +10,8 @@
 #
 # Settings (environment): IMAGE (the tag to build), NODE_MAJOR (22), NPM_MAJOR (10, as Node 22 ships),
 # DEBIAN_MIRROR, INGRESS_LEDGER_IMAGE_CACHE (where the base's parts are kept; outside the repository
-# by default), REBUILD_BASE=1 (make the base image again from the cached parts).
+# by default), REBUILD_BASE=1 (make the base image again from the cached parts), NO_CACHE=1 (build
+# the app image without podman's layer cache, e.g. to time a cold build).
 # Needs root (debootstrap, podman import), podman, runc, debootstrap, npm.
 set -euo pipefail
 
@@ -102,13 +103,15 @@ say "podman build -t $IMAGE --build-arg BASE_IMAGE=$BASE_IMAGE (version $VERSION
 # When this machine's npm trusts an extra CA (a TLS-inspecting egress proxy), the build's npm must
 # too: the bundle is mounted for the RUN steps only and named by a build argument, never copied in.
 CA_ARGS=()
+CACHE_ARGS=(--layers)
+[[ ${NO_CACHE:-0} == 1 ]] && CACHE_ARGS=(--no-cache)
 CAFILE=$(npm config get cafile 2>/dev/null || true)
 if [[ -n $CAFILE && $CAFILE != null && -f $CAFILE ]]; then
   say "npm in the build trusts $CAFILE (mounted read-only for RUN steps)"
   CA_ARGS=(--volume "$CAFILE:/run/build-ca.crt:ro" --build-arg NPM_CONFIG_CAFILE=/run/build-ca.crt)
 fi
 START=$(date +%s)
-podman build --layers -t "$IMAGE" -f "$REPO/Dockerfile" "${CA_ARGS[@]}" \
+podman build "${CACHE_ARGS[@]}" -t "$IMAGE" -f "$REPO/Dockerfile" "${CA_ARGS[@]}" \
   --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
   "$REPO"
 say "built $IMAGE in $(($(date +%s) - START)) s: $(podman image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=iec)"

@@ -82,7 +82,9 @@ describe('the container image', { skip: skipReason(), timeout: 300_000 }, () => 
     assert.equal(config?.Config.User, `${UID}:${UID}`);
     assert.deepEqual(config?.Config.Entrypoint, ['ingress-ledger']);
     assert.equal(config?.Config.Labels['org.opencontainers.image.title'], 'ingress-ledger');
-    assert.ok(config?.Config.Labels['org.opencontainers.image.version']);
+    for (const label of ['version', 'revision', 'licenses', 'base.name']) {
+      assert.ok(config?.Config.Labels[`org.opencontainers.image.${label}`], `label ${label}`);
+    }
     // Without --user: the image's own default.
     const id = await podman(['run', '--rm', ...READ_ONLY, '--entrypoint', 'id', IMAGE, '-u']);
     assert.equal(id.status, 0, id.stderr);
