@@ -1,7 +1,9 @@
 # One image for every role (DESIGN 11): `ingress-ledger up | ledger | collector | witness | <client command>`.
 #
 #   docker build -t ingress-ledger .
-#   docker run --rm --read-only --tmpfs /tmp -v il-data:/data ingress-ledger witness --data-dir /data ...
+#   docker run --rm --read-only -v il-data:/data ingress-ledger witness --data-dir /data ...
+#
+# docs/operations.md ("The container image") shows every role, and how this was built and tested.
 #
 # BASE_IMAGE must be a Debian bookworm image with Node.js 22 in /usr/local (node, npm, and the headers
 # in /usr/local/include/node), as the official image has them. scripts/build-image.sh builds this same
@@ -20,8 +22,8 @@ WORKDIR /app
 # should trust. A build argument, so it stays out of every image layer.
 ARG NPM_CONFIG_CAFILE
 # better-sqlite3 is compiled here against the base's own Node headers instead of downloading a
-# prebuilt binary: the build needs no access beyond the npm registry, and the addon matches the
-# runtime's Node exactly. sodium-native ships prebuilt binaries inside its npm package.
+# prebuilt binary: the build downloads nothing beyond Debian's and npm's packages, and the addon
+# matches the runtime's Node exactly. sodium-native ships prebuilt binaries inside its npm package.
 ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=true \
     npm_config_update_notifier=false \
