@@ -1,12 +1,27 @@
 // packages/change: the change object (schema ingress-ledger.change/v1), its canonical JSON form,
 // and its signed-note leaf (made by collectors, opened by the ledger and by auditors).
-export * from './body-refs.js';
-export * from './canonical.js';
-export * from './change.js';
-export * from './errors.js';
-export * from './from-audit.js';
-export * from './make-leaf.js';
-export * from './open-leaf.js';
-export * from './reason.js';
-export * from './resources.js';
-export * from './validate.js';
+export { type BodyRef, bodyRefs, bodyRefsOfLeaf, isBodyRef } from './body-refs.js';
+export { canonicalJson } from './canonical.js';
+export {
+  type Action,
+  CHANGE_SCHEMA,
+  type Change,
+  type ChangeSource,
+  changeIdentity,
+  MAX_LEAF_BYTES,
+  type UserInfo,
+  type Verb,
+} from './change.js';
+export { ChangeError, type ChangeErrorCode } from './errors.js';
+export {
+  type AuditOutcome,
+  auditEventToChange,
+  isObject,
+  MODIFYING_VERBS,
+  RECORDED_STAGES,
+  type SkipReason,
+} from './from-audit.js';
+export { makeLeaf } from './make-leaf.js';
+export { openLeaf } from './open-leaf.js';
+export { DEFAULT_RESOURCES, RECORDED_SUBRESOURCES, ResourceFilter } from './resources.js';
+export { validateChange } from './validate.js';

@@ -1,3 +1,25 @@
 // The generated protobuf-es v2 code for the Ledger API (proto/ingressledger/v1). Regenerate with
 // `npm run generate`; never edit packages/proto/gen by hand.
-export * from './gen/ingressledger/v1/ledger_pb.js';
+export {
+  type Checkpoint,
+  CheckpointSchema,
+  type ConsistencyProof,
+  type Entry,
+  type Finding,
+  file_ingressledger_v1_ledger,
+  type GetConsistencyProofRequest,
+  type GetEntriesRequest,
+  GetEntriesRequestSchema,
+  GetEntriesResponseSchema,
+  type GetInclusionProofRequest,
+  type GetObjectHistoryRequest,
+  GetObjectHistoryRequestSchema,
+  type GetObjectHistoryResponse,
+  type InclusionProof,
+  InclusionProofSchema,
+  Ledger,
+  type SearchEntriesRequest,
+  SearchEntriesRequestSchema,
+  type SearchEntriesResponse,
+  type SearchResult,
+} from './gen/ingressledger/v1/ledger_pb.js';

@@ -9,7 +9,8 @@ import {
 } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { file_ingressledger_v1_ledger, Ledger } from '../proto/index.js';
-import { addHealthAndReflection, addService, HEALTH_SERVICE, listen, serverCredentials } from './index.js';
+import { HEALTH_SERVICE } from './health-reflection.js';
+import { addHealthAndReflection, addService, listen, serverCredentials } from './index.js';
 import { Probe, testLedger } from './test-ledger.js';
 
 const identity = (b: Buffer) => b;

@@ -15,13 +15,11 @@
 // anything else is logged and becomes INTERNAL "internal error". Handlers must watch ctx.signal
 // while they wait (for new entries, for a lock), because return() on a generator that is parked in
 // an await only takes effect once that await settles.
-
-export { DEADLINE_SLACK_MS } from './call-context.js';
 export { createClient } from './client.js';
 export { channelCredentials, serverCredentials, TlsFileError, type TlsFiles } from './credentials.js';
-export { addHealthAndReflection, HEALTH_SERVICE } from './health-reflection.js';
+export { addHealthAndReflection } from './health-reflection.js';
 export { listen } from './listen.js';
-export { INTERNAL_ERROR_MESSAGE, RpcError } from './rpc-error.js';
-export { type AddServiceOptions, addService } from './server.js';
-export { asBytes, methodPath, serviceDefinition } from './service-definition.js';
-export type { CallContext, CallOptions, Client, ClientMethod, MethodImpl, ServiceImpl } from './types.js';
+export { RpcError } from './rpc-error.js';
+export { addService } from './server.js';
+export { asBytes, methodPath } from './service-definition.js';
+export type { ServiceImpl } from './types.js';

@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { Ledger } from '../proto/index.js';
-import {
-  addService,
-  createClient,
-  INTERNAL_ERROR_MESSAGE,
-  RpcError,
-  type ServiceImpl,
-  serviceDefinition,
-} from './index.js';
+import { addService, createClient, RpcError, type ServiceImpl } from './index.js';
+import { INTERNAL_ERROR_MESSAGE } from './rpc-error.js';
+import { serviceDefinition } from './service-definition.js';
 import {
   CANNED_CHECKPOINT,
   Probe,

@@ -1,13 +1,42 @@
 // packages/tlog: the pure transparency-log core. No I/O: Merkle math (RFC 6962/9162), C2SP
 // tlog-tiles addressing, signed notes, checkpoints, cosignatures, policies and tlog-proof files.
-export * from './checkpoint.js';
-export * from './crypto.js';
-export * from './encoding.js';
-export * from './errors.js';
-export * from './hash.js';
-export * from './merkle.js';
-export * from './note.js';
-export * from './policy.js';
-export * from './tiles.js';
-export * from './tlog-proof.js';
-export * from './witness-protocol.js';
+export {
+  type Checkpoint,
+  cosignatureVerifier,
+  cosignCheckpoint,
+  formatCheckpoint,
+  mergeSignatures,
+  parseCheckpoint,
+} from './checkpoint.js';
+export { CompactRange } from './compact-range.js';
+export { type CryptoProvider, describeCrypto, getCrypto, setCrypto } from './crypto.js';
+export { decodeBase64, encodeBase64, parseDecimal } from './encoding.js';
+export { TlogError } from './errors.js';
+export { HASH_SIZE, leafHash, nodeHash } from './hash.js';
+export { cosignatureVkey, generateKey, isValidKeyName, parseSkey, parseVkey } from './keys.js';
+export type { NodeReader } from './merkle.js';
+export { consistencyProof, EdgeFoldCache, inclusionProof, rootAt } from './merkle-proof.js';
+export { verifyConsistency, verifyInclusion } from './merkle-verify.js';
+export {
+  formatNote,
+  KEY_TYPE_ED25519,
+  type Note,
+  openNote,
+  type PrivateKey,
+  type PublicKey,
+  parseNote,
+  parseSignatureLines,
+  signNote,
+  type Verifier,
+} from './note.js';
+export { type Policy, parsePolicy, QUORUM_NONE, quorumMet, verifyCheckpointNote } from './policy.js';
+export { formatTlogProof, parseTlogProof, type TlogProof } from './tlog-proof.js';
+export {
+  ADD_CHECKPOINT_PATH,
+  type AddCheckpointRequest,
+  formatAddCheckpoint,
+  formatTlogSize,
+  parseAddCheckpoint,
+  parseTlogSize,
+  TLOG_SIZE_CONTENT_TYPE,
+} from './witness-protocol.js';
