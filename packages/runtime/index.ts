@@ -1,5 +1,8 @@
 // packages/runtime: what every service shares: logging, metrics, settings, NATS connections and
 // streams, key files, and how a service process runs.
+export * from './build-info.js';
+export * from './data-dir-lock.js';
+export * from './health.js';
 export * from './keys.js';
 export * from './log.js';
 export * from './metrics.js';
