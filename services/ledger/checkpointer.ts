@@ -27,6 +27,11 @@ import type { LogStore, StoredCheckpoint } from './store.js';
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 250;
 /** Longest time without a published checkpoint before the current one is cosigned and sent again. */
 export const DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS = 5 * 60_000;
+/**
+ * Least time between two republication attempts that missed the quorum: an idle log asks its
+ * witnesses again this often (or every republish interval, if shorter), not at every tick.
+ */
+export const REPUBLISH_RETRY_MS = 10_000;
 /** Header carrying the log's origin on `ledger.checkpoints`. */
 export const LOG_ORIGIN_HEADER = 'Log-Origin';
 
@@ -63,6 +68,8 @@ export class Checkpointer {
   #publishedAt = Date.now();
   /** #publishedAt on the monotonic clock, for the republish interval. */
   #publishedMono = performance.now();
+  /** When the last republication was tried (monotonic). */
+  #republishTriedMono = Number.NEGATIVE_INFINITY;
   /** When the witness quorum was first missed since the last round that met it. */
   #quorumMissedSince: number | undefined;
   /** Why the last round failed (signing, storing), until a round succeeds. */
@@ -163,16 +170,22 @@ export class Checkpointer {
     }
     if (signed === undefined) return;
     if (this.#published === undefined || this.#published.size < signed.size) await this.#publish(signed);
-    else if (performance.now() - this.#publishedMono >= this.#republishIntervalMs) {
+    else if (this.#republishDue()) {
       // The same size again. Its signed note is reused, not signed anew: Ed25519 signatures are
       // deterministic, so a new one would be the same bytes. The witnesses' cosignatures carry
       // their own timestamps, and asking again for the size they last cosigned gets fresh ones.
+      this.#republishTriedMono = performance.now();
       await this.#publish(signed);
     }
   }
 
-  get #republishIntervalMs(): number {
-    return this.#d.republishIntervalMs ?? DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS;
+  #republishDue(): boolean {
+    const interval = this.#d.republishIntervalMs ?? DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS;
+    const now = performance.now();
+    return (
+      now - this.#publishedMono >= interval &&
+      now - this.#republishTriedMono >= Math.min(interval, REPUBLISH_RETRY_MS)
+    );
   }
 
   #sign(previous: StoredCheckpoint | undefined): StoredCheckpoint {
@@ -211,7 +224,9 @@ export class Checkpointer {
     this.#quorumMissedSince = undefined;
     this.#d.metrics?.witnessQuorumOk.set(1);
     const c = { size: signed.size, note: cosigned };
-    store.addPublished(c);
+    // `published` is append-only: a republication (same size) is sent, not stored; the row of its
+    // size keeps the first cosigned note, which stays valid.
+    if (this.#published === undefined || this.#published.size < c.size) store.addPublished(c);
     const published = toPublished(c);
     this.#published = published;
     this.#publishedAt = Date.now();

@@ -114,10 +114,8 @@ export class LogStore {
       insertBody: db.prepare('INSERT OR IGNORE INTO bodies (sha256, data) VALUES (?, ?)'),
       insertState: db.prepare('INSERT INTO tree_state (size, range, committed_at) VALUES (?, ?, ?)'),
       insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, note, signed_at) VALUES (?, ?, ?)'),
-      // A republished checkpoint (same size, fresh cosignatures) replaces the row of its size.
       insertPublished: db.prepare(
-        `INSERT INTO published (size, note, published_at) VALUES (?, ?, ?)
-         ON CONFLICT (size) DO UPDATE SET note = excluded.note, published_at = excluded.published_at`,
+        'INSERT OR IGNORE INTO published (size, note, published_at) VALUES (?, ?, ?)',
       ),
       lastState: db.prepare('SELECT range FROM tree_state ORDER BY size DESC LIMIT 1').pluck(),
       leafHash: db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck(),
