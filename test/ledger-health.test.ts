@@ -185,6 +185,20 @@ describe('ledger health, readiness and republishing', {
     );
   });
 
+  it('drops the last-event series of a cluster whose key a reload retired', async () => {
+    const series = 'ingress_ledger_ledger_last_event_timestamp_seconds{cluster="c1"';
+    assert.ok((await get('/metrics')).text.includes(series));
+    const c1 = keys.collectors.get('c1');
+    writeFileSync(keys.collectorKeysFile, `${generateKey('collector/c2').vkey}\n`);
+    try {
+      ledger.reloadCollectorKeys();
+      assert.ok(!(await get('/metrics')).text.includes(series));
+    } finally {
+      writeFileSync(keys.collectorKeysFile, `${c1?.vkey}\n`);
+      ledger.reloadCollectorKeys();
+    }
+  });
+
   it('republishes the checkpoint of an idle log with fresh cosignatures', async () => {
     const size = await eventually('a published checkpoint of size 2', async () =>
       notes.some((n) => n.split('\n')[1] === '2') ? true : undefined,

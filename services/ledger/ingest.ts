@@ -271,6 +271,18 @@ export class Ingest {
     if (rejections.length > 0) logger.debug({ count: rejections.length }, 'rejected messages');
   }
 
+  /**
+   * Drops the last-event series of clusters not in `clusters` (after a key reload retired their
+   * collector key), so the label set stays that of the accepted keys.
+   */
+  keepClusters(clusters: ReadonlySet<string>): void {
+    for (const cluster of [...this.#lastEventMs.keys()]) {
+      if (clusters.has(cluster)) continue;
+      this.#lastEventMs.delete(cluster);
+      this.#d.metrics.lastEventTimestamp.remove({ cluster });
+    }
+  }
+
   /** Moves the cluster's last-event gauge forward (never back: entries arrive out of order). */
   #sawEvent(identity: string, stageTimeMs: number): void {
     if (Number.isNaN(stageTimeMs)) return;

@@ -8,6 +8,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { COLLECTOR_PREFIX } from '../../packages/change/index.js';
 import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
 import {
   addHealthAndReflection,
@@ -311,6 +312,7 @@ export async function startLedger(
             throw new LedgerError('CONFIG', `--collector-keys: ${config.collectorKeysFile} holds no keys`);
           }
           pool.setKeys(keys);
+          ingest.keepClusters(new Set(keys.map((k) => k.name.slice(COLLECTOR_PREFIX.length))));
           logger.info({ keys: keys.length }, 'collector keys reloaded');
         } catch (err) {
           logger.error(
