@@ -1,9 +1,9 @@
 // One process per data dir, across real processes: a second ledger on a dir in use exits 2 naming
 // the holder (pid, host, start time); after the first is SIGKILLed a new one starts on the same
-// dir; `up` refuses a data dir another process holds.
+// dir; `up` and `reindex` refuse a data dir another process holds.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -114,6 +114,20 @@ describe('a second ledger process on the same data dir', {
     third.kill('SIGTERM');
     await new Promise((resolve) => third.once('exit', resolve));
     assert.equal(third.exitCode, 0);
+  });
+
+  it('`reindex` exits 2 on a data dir a ledger holds, naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'il-lock-reindex-'));
+    writeFileSync(join(dir, 'ledger.sqlite'), '');
+    const lock = lockDataDir(dir, 'ledger');
+    try {
+      const r = await runCli(['reindex', '--data-dir', dir]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`in use by ledger pid ${process.pid}`));
+    } finally {
+      lock.release();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('`up` exits 2 on a data dir another process holds, naming it', async () => {
