@@ -220,9 +220,17 @@ async function drain(search: string): Promise<Drain> {
     writeFileSync(profile, JSON.stringify(data));
   }
   loop.disable();
-  const commitSum = await metricValue(registry, 'ledger_commit_seconds', 'ledger_commit_seconds_sum');
-  const commits = await metricValue(registry, 'ledger_commit_seconds', 'ledger_commit_seconds_count');
-  const gateWaitSeconds = await metricValue(registry, 'ledger_write_gate_wait_seconds_total');
+  const commitSum = await metricValue(
+    registry,
+    'ingress_ledger_ledger_commit_seconds',
+    'ingress_ledger_ledger_commit_seconds_sum',
+  );
+  const commits = await metricValue(
+    registry,
+    'ingress_ledger_ledger_commit_seconds',
+    'ingress_ledger_ledger_commit_seconds_count',
+  );
+  const gateWaitSeconds = await metricValue(registry, 'ingress_ledger_ledger_write_gate_wait_seconds_total');
   client.close();
   await ledger.close();
   return {

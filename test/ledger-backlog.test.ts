@@ -1,5 +1,5 @@
 // The ledger knows when it drains a backlog, and says so: a stream filled before the ledger starts
-// is drained in full batches, counted by ledger_backlog_commits_total (the search follower yields
+// is drained in full batches, counted by ingress_ledger_ledger_backlog_commits_total (the search follower yields
 // to ingest meanwhile); changes that trickle in one at a time are not a backlog. Either way the
 // search index ends level with the log.
 import assert from 'node:assert/strict';
@@ -76,23 +76,26 @@ describe('ledger backlog', { skip: haveNatsServer() ? false : 'no nats-server' }
     await until('all prefilled changes checkpointed', async () => {
       return (await client.getCheckpoint({})).size === BigInt(PREFILLED);
     });
-    assert.ok((await metric('ledger_backlog_commits_total')) > 0, 'no commit counted as a backlog');
+    assert.ok(
+      (await metric('ingress_ledger_ledger_backlog_commits_total')) > 0,
+      'no commit counted as a backlog',
+    );
     await until('the search index level with the log', async () => {
-      return (await metric('ledger_search_index_lag_entries')) === 0;
+      return (await metric('ingress_ledger_ledger_search_index_lag_entries')) === 0;
     });
   });
 
   it('does not count changes that trickle in one at a time', async () => {
-    const before = await metric('ledger_backlog_commits_total');
+    const before = await metric('ingress_ledger_ledger_backlog_commits_total');
     for (let i = 1; i <= 3; i++) {
       await publish(1);
       await until(`change ${i} checkpointed`, async () => {
         return (await client.getCheckpoint({})).size === BigInt(PREFILLED + i);
       });
     }
-    assert.equal(await metric('ledger_backlog_commits_total'), before);
+    assert.equal(await metric('ingress_ledger_ledger_backlog_commits_total'), before);
     await until('the search index level with the log', async () => {
-      return (await metric('ledger_search_index_lag_entries')) === 0;
+      return (await metric('ingress_ledger_ledger_search_index_lag_entries')) === 0;
     });
   });
 });

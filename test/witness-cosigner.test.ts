@@ -100,7 +100,10 @@ describe('createWitnessCosigner with real witnesses', () => {
     log.append('d');
     const next = await cosigner.cosign(log.checkpoint(), log.size, proofOf(log));
     assert.equal(verifyCheckpointNote(next!, policy).checkpoint.size, 4n);
-    assert.match(await registry.metrics(), /ledger_witness_cosign_seconds_count\{witness="w1"\} 2/);
+    assert.match(
+      await registry.metrics(),
+      /ingress_ledger_ledger_witness_cosign_seconds_count\{witness="w1"\} 2/,
+    );
   });
 
   it('adopts the size a witness reports (409) after the ledger restarts, and retries once', async () => {
@@ -131,7 +134,7 @@ describe('createWitnessCosigner with real witnesses', () => {
     await up(nodes[2]!);
     const back = await cosigner.cosign(log.checkpoint(), log.size, proofOf(log));
     assert.equal(verifyCheckpointNote(back!, policy).cosigners.length, 3);
-    assert.match(await registry.metrics(), /ledger_witness_quorum_missed_total 1/);
+    assert.match(await registry.metrics(), /ingress_ledger_ledger_witness_quorum_missed_total 1/);
   });
 
   it('is refused by every witness for a fork, and logs why', async () => {

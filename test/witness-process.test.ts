@@ -106,7 +106,10 @@ describe('the witness process', () => {
     assert.equal(again.headers.get('content-type'), 'text/x.tlog.size');
     assert.equal(await again.text(), '4\n');
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    assert.match(metrics, /witness_add_checkpoint_requests_total\{status="409",service="witness"\} 1/);
+    assert.match(
+      metrics,
+      /ingress_ledger_witness_add_checkpoint_requests_total\{status="409",service="witness"\} 1/,
+    );
     second.child.kill('SIGTERM');
     assert.equal(await stopped(second.child), 0);
   });

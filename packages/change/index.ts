@@ -22,6 +22,6 @@ export {
   type SkipReason,
 } from './from-audit.js';
 export { makeLeaf } from './make-leaf.js';
-export { openLeaf } from './open-leaf.js';
+export { COLLECTOR_PREFIX, openLeaf } from './open-leaf.js';
 export { DEFAULT_RESOURCES, RECORDED_SUBRESOURCES, ResourceFilter } from './resources.js';
 export { validateChange } from './validate.js';

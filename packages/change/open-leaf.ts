@@ -16,7 +16,8 @@ export interface OpenedLeaf {
   key: PublicKey;
 }
 
-const COLLECTOR_PREFIX = 'collector/';
+/** Collector keys are named `collector/<cluster>`: the cluster a key may sign changes of. */
+export const COLLECTOR_PREFIX = 'collector/';
 
 function openSigned(leaf: Uint8Array, keys: readonly PublicKey[]): { text: string; verified: PublicKey[] } {
   try {

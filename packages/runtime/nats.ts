@@ -5,6 +5,8 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { credsAuthenticator, type NatsConnection, nkeyAuthenticator, nkeys } from '@nats-io/nats-core';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
+import type { ReadinessCheck } from './health.js';
+import type { Logger } from './log.js';
 
 export interface NatsConfig {
   /** One or more server URLs, comma-separated (nats://host:port, or tls://host:port to require TLS). */
@@ -219,4 +221,49 @@ export async function connectNats(c: NatsConfig): Promise<NatsConnection> {
     const why = failure(err, opts.tls !== undefined);
     throw new NatsError('CONNECT', `NATS ${c.url}: ${why}`, undefined, { cause: err });
   }
+}
+
+/** A server address as nats.js reports it, without any user:password@ part. */
+function serverName(server: string): string {
+  return server.replace(/^([a-z]+:\/\/)?[^@/]*@/i, '$1');
+}
+
+export interface NatsLink {
+  /** Readiness: passes while the connection is up. */
+  check: ReadinessCheck;
+  readonly connected: boolean;
+}
+
+/**
+ * Follows `nc`'s status for as long as it is open: logs each disconnect (warn) and reconnect
+ * (info) with the server's address, never its credentials, and answers whether it is connected now.
+ */
+export function watchNatsConnection(nc: NatsConnection, logger: Logger): NatsLink {
+  let connected = !nc.isClosed();
+  let lost: { server: string; at: string } | undefined;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        connected = false;
+        lost = { server: serverName(s.server), at: new Date().toISOString() };
+        logger.warn({ server: lost.server }, 'NATS disconnected; reconnecting');
+      } else if (s.type === 'reconnect') {
+        connected = true;
+        logger.info({ server: serverName(s.server) }, 'NATS reconnected');
+        lost = undefined;
+      } else if (s.type === 'close') {
+        connected = false;
+      }
+    }
+  })().catch((err: unknown) => logger.error({ err }, 'NATS status watch failed'));
+  return {
+    get connected() {
+      return connected && !nc.isClosed();
+    },
+    check() {
+      if (nc.isClosed()) return 'NATS connection closed';
+      if (connected) return undefined;
+      return lost === undefined ? 'NATS not connected' : `NATS ${lost.server} lost at ${lost.at}`;
+    },
+  };
 }

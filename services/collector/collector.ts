@@ -10,8 +10,10 @@ import {
   createRegistry,
   ensureStreams,
   type Logger,
+  Readiness,
   type Registry,
   serveMetrics,
+  watchNatsConnection,
 } from '../../packages/runtime/index.js';
 import { describeCrypto } from '../../packages/tlog/index.js';
 import {
@@ -38,6 +40,8 @@ export interface RunningCollector {
   webhookUrl: string;
   /** The bearer token the webhook accepts (generated when none was configured), if any. */
   webhookToken: string | undefined;
+  /** What /readyz reports: NATS is connected. */
+  readiness: Readiness;
   close(): Promise<void>;
 }
 
@@ -74,6 +78,8 @@ export async function startCollector(
 
   const nc = await connectNats({ name: `collector/${config.cluster}`, ...config.nats });
   const closers: (() => Promise<unknown>)[] = [() => nc.drain().catch(() => nc.close())];
+  // Without NATS no change can be published durably, so the collector is not ready.
+  const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
@@ -128,7 +134,7 @@ export async function startCollector(
     }
     if (config.metricsListen !== undefined) {
       const { host, port } = parseHostPort(config.metricsListen, '--metrics-listen');
-      const server: Server = await serveMetrics(registry, host, port);
+      const server: Server = await serveMetrics(registry, host, port, readiness);
       closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     }
     const crypto = describeCrypto();
@@ -145,7 +151,7 @@ export async function startCollector(
     if (crypto.fallback !== undefined) {
       logger.warn({ crypto: crypto.provider, reason: crypto.fallback }, 'crypto provider fallback');
     }
-    return { webhookUrl: webhook.url, webhookToken: token, close };
+    return { webhookUrl: webhook.url, webhookToken: token, readiness, close };
   } catch (err) {
     await close();
     throw err;

@@ -39,7 +39,7 @@ export const COLLECTOR_SETTINGS = [
     arg: 'n',
     help: `largest webhook body (after gzip; default ${DEFAULT_MAX_BODY_BYTES})`,
   },
-  { name: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics here' },
+  { name: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics, /livez and /readyz here' },
   {
     name: 'workers',
     arg: 'n',

@@ -113,7 +113,11 @@ describe('the audit-log tail', { skip: haveNatsServer() ? false : 'nats-server i
     writeFileSync(log, text(lines.slice(16)));
     await start();
     await expectIds(lines.filter(isChange).length, 'every fixture change');
-    assert.equal(await metricValue(registry, 'collector_changes_duplicate_total'), 0, 'nothing re-sent');
+    assert.equal(
+      await metricValue(registry, 'ingress_ledger_collector_changes_duplicate_total'),
+      0,
+      'nothing re-sent',
+    );
   });
 
   it('follows rotation and truncation while running, and waits out a NATS outage', async () => {

@@ -40,7 +40,7 @@ export interface PublisherOptions {
 
 /** Where a producer hands over a batch's items, in batch order, as they are prepared. */
 export interface PreparedSink {
-  /** Counts n received audit items (the collector_events_received_total metric). */
+  /** Counts n received audit items (the ingress_ledger_collector_events_received_total metric). */
   received(n: number): void;
   item(p: PreparedItem): void;
 }

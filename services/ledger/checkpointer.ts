@@ -4,7 +4,8 @@
 // interval allows once the tree has grown (notify), not at the next tick of a fixed clock: a batch
 // committed just after a tick would otherwise wait a whole interval more. Publishing waits for the
 // cosigner (witness quorum), and an unmet quorum keeps the previous published checkpoint; the
-// periodic tick retries it.
+// periodic tick retries it. An idle log republishes its checkpoint every republish interval with
+// fresh cosignatures, so "the checkpoint is old" always means something is wrong, never "no news".
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
@@ -24,6 +25,13 @@ import type { LogStore, StoredCheckpoint } from './store.js';
 
 /** Least time between two signed checkpoints. */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 250;
+/** Longest time without a published checkpoint before the current one is cosigned and sent again. */
+export const DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS = 5 * 60_000;
+/**
+ * Least time between two republication attempts that missed the quorum: an idle log asks its
+ * witnesses again this often (or every republish interval, if shorter), not at every tick.
+ */
+export const REPUBLISH_RETRY_MS = 10_000;
 
 export interface PublishedCheckpoint {
   note: string;
@@ -41,6 +49,8 @@ export interface CheckpointerDeps {
   logger: Logger;
   metrics: LedgerMetrics | undefined;
   intervalMs: number;
+  /** See DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS. */
+  republishIntervalMs?: number;
 }
 
 type Listener = (c: PublishedCheckpoint) => void;
@@ -54,6 +64,14 @@ export class Checkpointer {
   readonly #d: CheckpointerDeps;
   #published: PublishedCheckpoint | undefined;
   #publishedAt = Date.now();
+  /** #publishedAt on the monotonic clock, for the republish interval. */
+  #publishedMono = performance.now();
+  /** When the last republication was tried (monotonic). */
+  #republishTriedMono = Number.NEGATIVE_INFINITY;
+  /** When the witness quorum was first missed since the last round that met it. */
+  #quorumMissedSince: number | undefined;
+  /** Why the last round failed (signing, storing), until a round succeeds. */
+  #roundFailure: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** The round that notify() brought forward, until it runs. */
   #soon: NodeJS.Timeout | undefined;
@@ -66,6 +84,8 @@ export class Checkpointer {
     this.#d = deps;
     const last = deps.store.lastPublished();
     if (last !== undefined) this.#published = toPublished(last);
+    // What was published last met the quorum; the next round says whether that still holds.
+    deps.metrics?.witnessQuorumOk.set(1);
   }
 
   /** The latest published checkpoint (undefined only before the first tick). */
@@ -75,6 +95,21 @@ export class Checkpointer {
 
   get ageSeconds(): number {
     return (Date.now() - this.#publishedAt) / 1000;
+  }
+
+  /**
+   * Readiness: fails once the witness quorum has been missed for longer than `graceMs` without a
+   * round in between that met it.
+   */
+  quorumCheck(graceMs: number): string | undefined {
+    const since = this.#quorumMissedSince;
+    if (since === undefined || Date.now() - since <= graceMs) return undefined;
+    return `witness quorum missed since ${new Date(since).toISOString()}`;
+  }
+
+  /** Readiness: fails while the last checkpoint round failed (the store could not be written…). */
+  roundCheck(): string | undefined {
+    return this.#roundFailure;
   }
 
   /** Calls `fn` with every checkpoint published from now on; returns the unsubscribe function. */
@@ -104,14 +139,25 @@ export class Checkpointer {
 
   #round(): void {
     this.#running = this.#running.then(() =>
-      this.tick(false).catch((err: unknown) => this.#d.logger.error({ err }, 'checkpoint failed')),
+      this.tick(false).then(
+        () => {
+          this.#roundFailure = undefined;
+        },
+        (err: unknown) => {
+          const code = (err as { code?: unknown }).code;
+          const why = typeof code === 'string' ? code : (err as Error).name;
+          this.#roundFailure = `last checkpoint round failed at ${new Date().toISOString()} (${why})`;
+          this.#d.logger.error({ err }, 'checkpoint failed');
+        },
+      ),
     );
   }
 
   /**
    * One round: sign when the tree grew (or nothing is signed yet), publish what is signed but
-   * unpublished. Unless forced, signing waits until the interval since the last signature has
-   * passed (a round that comes too early still publishes).
+   * unpublished, and republish the current one when nothing was published for the republish
+   * interval. Unless forced, signing waits until the interval since the last signature has passed
+   * (a round that comes too early still publishes).
    */
   async tick(force = true): Promise<void> {
     const { store } = this.#d;
@@ -122,6 +168,22 @@ export class Checkpointer {
     }
     if (signed === undefined) return;
     if (this.#published === undefined || this.#published.size < signed.size) await this.#publish(signed);
+    else if (this.#republishDue()) {
+      // The same size again. Its signed note is reused, not signed anew: Ed25519 signatures are
+      // deterministic, so a new one would be the same bytes. The witnesses' cosignatures carry
+      // their own timestamps, and asking again for the size they last cosigned gets fresh ones.
+      this.#republishTriedMono = performance.now();
+      await this.#publish(signed);
+    }
+  }
+
+  #republishDue(): boolean {
+    const interval = this.#d.republishIntervalMs ?? DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS;
+    const now = performance.now();
+    return (
+      now - this.#publishedMono >= interval &&
+      now - this.#republishTriedMono >= Math.min(interval, REPUBLISH_RETRY_MS)
+    );
   }
 
   #sign(previous: StoredCheckpoint | undefined): StoredCheckpoint {
@@ -152,12 +214,21 @@ export class Checkpointer {
     const cosigned = await cosigner.cosign(signed.note, signed.size, (from) =>
       store.consistencyProof(from, signed.size),
     );
-    if (cosigned === undefined) return;
+    if (cosigned === undefined) {
+      this.#quorumMissedSince ??= Date.now();
+      this.#d.metrics?.witnessQuorumOk.set(0);
+      return;
+    }
+    this.#quorumMissedSince = undefined;
+    this.#d.metrics?.witnessQuorumOk.set(1);
     const c = { size: signed.size, note: cosigned };
-    store.addPublished(c);
+    // `published` is append-only: a republication (same size) is sent, not stored; the row of its
+    // size keeps the first cosigned note, which stays valid.
+    if (this.#published === undefined || this.#published.size < c.size) store.addPublished(c);
     const published = toPublished(c);
     this.#published = published;
     this.#publishedAt = Date.now();
+    this.#publishedMono = performance.now();
     this.#d.metrics?.publishedSize.set(Number(published.size));
     if (nc !== undefined && !nc.isClosed()) {
       const h = natsHeaders();

@@ -12,12 +12,14 @@ import {
   type SettingName,
   Settings,
 } from '../../packages/runtime/index.js';
-import { DEFAULT_CHECKPOINT_INTERVAL_MS } from './checkpointer.js';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS } from './checkpointer.js';
 import { DEFAULT_ACK_WAIT_MS, DEFAULT_BATCH_AGE_MS, DEFAULT_BATCH_SIZE } from './ingest.js';
 import { DEFAULT_VERIFY_WORKERS } from './verify-pool.js';
 
 /** gRPC listen address when none is configured: loopback only. */
 export const DEFAULT_GRPC_LISTEN = '127.0.0.1:7443';
+/** How long the witness quorum may stay missed before the ledger reports itself not ready. */
+export const DEFAULT_WITNESS_QUORUM_GRACE_MS = 5 * 60_000;
 
 export interface LedgerConfig {
   dataDir: string;
@@ -38,6 +40,8 @@ export interface LedgerConfig {
   batchAgeMs: number;
   ackWaitMs: number;
   checkpointIntervalMs: number;
+  checkpointRepublishIntervalMs: number;
+  witnessQuorumGraceMs: number;
   verifyWorkers: number;
   duplicateWindowMs: number;
   /** Replicas of the streams the ledger creates (3 in a JetStream cluster). */
@@ -60,7 +64,11 @@ export const LEDGER_SETTINGS = [
     arg: 'file',
     help: 'C2SP tlog-policy file of the witnesses to ask (default: none)',
   },
-  { name: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics on host:port' },
+  {
+    name: 'metrics-listen',
+    arg: 'host:port',
+    help: 'serve Prometheus /metrics and the /livez and /readyz probes on host:port',
+  },
   { name: 'rules-file', arg: 'file', help: 'risk rules YAML (docs/risk-rules.md)' },
   { name: 'search', arg: 'on|off', help: 'keep the search index and risk findings (default on)' },
   {
@@ -82,6 +90,16 @@ export const LEDGER_SETTINGS = [
     name: 'checkpoint-interval',
     arg: 'duration',
     help: `least time between signed checkpoints (default ${DEFAULT_CHECKPOINT_INTERVAL_MS}ms)`,
+  },
+  {
+    name: 'checkpoint-republish-interval',
+    arg: 'duration',
+    help: `republish (re-cosign) the checkpoint when none was published this long (default ${DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS / 60_000}m)`,
+  },
+  {
+    name: 'witness-quorum-grace',
+    arg: 'duration',
+    help: `not ready once the witness quorum was missed this long (default ${DEFAULT_WITNESS_QUORUM_GRACE_MS / 60_000}m)`,
   },
   {
     name: 'verify-workers',
@@ -119,6 +137,12 @@ export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): Ledge
     batchAgeMs: s.duration('batch-age', DEFAULT_BATCH_AGE_MS, 1),
     ackWaitMs: s.duration('ack-wait', DEFAULT_ACK_WAIT_MS, 1000),
     checkpointIntervalMs: s.duration('checkpoint-interval', DEFAULT_CHECKPOINT_INTERVAL_MS, 10),
+    checkpointRepublishIntervalMs: s.duration(
+      'checkpoint-republish-interval',
+      DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS,
+      100,
+    ),
+    witnessQuorumGraceMs: s.duration('witness-quorum-grace', DEFAULT_WITNESS_QUORUM_GRACE_MS, 0),
     verifyWorkers: s.integer('verify-workers', DEFAULT_VERIFY_WORKERS, 1, 256),
     duplicateWindowMs: s.duration('duplicate-window', DEFAULT_DUPLICATE_WINDOW_MS, 1000),
     streamReplicas: s.integer('stream-replicas', 1, 1, 5),

@@ -42,6 +42,8 @@ const BATCHES_IN_FLIGHT = 8;
 const MAX_GROUP_BATCHES = BATCHES_IN_FLIGHT / 2;
 /** Pause before a batch whose commit failed is redelivered. */
 const NAK_DELAY_MS = 1000;
+/** How often the consumer's backlog (num_pending) is sampled for its metric. */
+export const PENDING_SAMPLE_MS = 5000;
 
 export interface IngestOptions {
   batchSize: number;
@@ -101,6 +103,12 @@ export class Ingest {
   /** The running commit loop (settled when the queue is empty). */
   #chain: Promise<void> = Promise.resolve();
   #stopping = false;
+  /** Why the last commit failed, while no commit has succeeded since (readiness). */
+  #commitFailure: string | undefined;
+  #sampler: NodeJS.Timeout | undefined;
+  #sampling = false;
+  /** Newest stageTimestamp appended per cluster, ms since the epoch. */
+  readonly #lastEventMs = new Map<string, number>();
 
   constructor(deps: IngestDeps, opts: IngestOptions) {
     this.#d = deps;
@@ -125,6 +133,30 @@ export class Ingest {
       max_messages: Math.min(this.#o.batchSize * 2, this.#o.batchSize * BATCHES_IN_FLIGHT),
       callback: (m) => this.#receive(m),
     });
+    this.#samplePending();
+    this.#sampler = setInterval(() => this.#samplePending(), PENDING_SAMPLE_MS);
+    this.#sampler.unref();
+  }
+
+  /**
+   * Readiness of the store as ingest sees it: fails from a failed commit until one succeeds. An
+   * idle ledger has nothing to fail, and its checkpoint writes (checkpointer) cover it.
+   */
+  storeCheck(): string | undefined {
+    return this.#commitFailure;
+  }
+
+  /** One consumer info request at a time; a failure (NATS down) leaves the last value. */
+  #samplePending(): void {
+    if (this.#sampling) return;
+    this.#sampling = true;
+    this.#d.jsm.consumers
+      .info(CHANGES_STREAM, LEDGER_CONSUMER)
+      .then((info) => this.#d.metrics.ingestPending.set(info.num_pending))
+      .catch(() => {})
+      .finally(() => {
+        this.#sampling = false;
+      });
   }
 
   #receive(m: JsMsg): void {
@@ -172,7 +204,10 @@ export class Ingest {
       const group = queue.splice(0, n);
       try {
         await this.#commit(group);
+        this.#commitFailure = undefined;
       } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        this.#commitFailure = `last append failed at ${new Date().toISOString()} (${typeof code === 'string' ? code : (err as Error).name})`;
         this.#d.logger.error({ err }, 'ingest batch failed; it will be redelivered');
         for (const b of group) for (const m of b.msgs) m.nak(NAK_DELAY_MS);
       }
@@ -182,7 +217,7 @@ export class Ingest {
 
   async #commit(group: Batch[]): Promise<void> {
     const { store, metrics, logger } = this.#d;
-    const items: (AppendItem & { msg: JsMsg })[] = [];
+    const items: (AppendItem & { msg: JsMsg; stageTimeMs: number })[] = [];
     const rejections: Rejection[] = [];
     for (const batch of group) {
       if (batch.error !== undefined) throw batch.error;
@@ -206,7 +241,14 @@ export class Ingest {
             continue;
           }
         }
-        items.push({ msg, leaf: msg.data, leafHash: r.leafHash, identity: r.identity, bodies });
+        items.push({
+          msg,
+          leaf: msg.data,
+          leafHash: r.leafHash,
+          identity: r.identity,
+          bodies,
+          stageTimeMs: r.stageTimeMs,
+        });
       }
     }
     // The search index follows the log in its own transactions (search/follower.ts).
@@ -215,9 +257,13 @@ export class Ingest {
     end();
     let appended = 0;
     for (let i = 0; i < outcomes.length; i++) {
+      const item = items[i];
       if (outcomes[i] === 'duplicate') metrics.duplicates.inc();
-      else appended++;
-      items[i]?.msg.ack();
+      else {
+        appended++;
+        if (item !== undefined) this.#sawEvent(item.identity, item.stageTimeMs);
+      }
+      item?.msg.ack();
     }
     metrics.appended.inc(appended);
     metrics.treeSize.set(Number(store.size));
@@ -228,6 +274,29 @@ export class Ingest {
     }
     for (const r of rejections) await this.#reject(r);
     if (rejections.length > 0) logger.debug({ count: rejections.length }, 'rejected messages');
+  }
+
+  /**
+   * Drops the last-event series of clusters not in `clusters` (after a key reload retired their
+   * collector key), so the label set stays that of the accepted keys.
+   */
+  keepClusters(clusters: ReadonlySet<string>): void {
+    for (const cluster of [...this.#lastEventMs.keys()]) {
+      if (clusters.has(cluster)) continue;
+      this.#lastEventMs.delete(cluster);
+      this.#d.metrics.lastEventTimestamp.remove({ cluster });
+    }
+  }
+
+  /** Moves the cluster's last-event gauge forward (never back: entries arrive out of order). */
+  #sawEvent(identity: string, stageTimeMs: number): void {
+    if (Number.isNaN(stageTimeMs)) return;
+    // An identity is `<cluster>/<auditID>`, and a cluster name has no '/' (packages/change).
+    const cluster = identity.slice(0, identity.indexOf('/'));
+    const last = this.#lastEventMs.get(cluster);
+    if (last !== undefined && last >= stageTimeMs) return;
+    this.#lastEventMs.set(cluster, stageTimeMs);
+    this.#d.metrics.lastEventTimestamp.set({ cluster }, stageTimeMs / 1000);
   }
 
   async #reject(r: Rejection): Promise<void> {
@@ -249,6 +318,7 @@ export class Ingest {
   /** Stops taking messages and waits for every batch already cut or buffered to commit. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    if (this.#sampler !== undefined) clearInterval(this.#sampler);
     await this.#messages?.close().catch(() => {});
     this.#cut();
     await this.#chain;

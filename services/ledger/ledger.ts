@@ -8,6 +8,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { COLLECTOR_PREFIX } from '../../packages/change/index.js';
 import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
 import {
   addHealthAndReflection,
@@ -24,9 +25,13 @@ import {
   createRegistry,
   encodeAlert,
   ensureStreams,
+  lockDataDir,
+  Readiness,
   readSkeyFile,
   readVkeysFile,
   serveMetrics,
+  watchNatsConnection,
+  watchReadiness,
 } from '../../packages/runtime/index.js';
 import { describeCrypto, type PrivateKey, type PublicKey, parsePolicy } from '../../packages/tlog/index.js';
 import { ledgerService } from './api.js';
@@ -45,9 +50,14 @@ import { ledgerGate, sharedGateBuffer } from './write-gate.js';
 /** How long close() lets open RPC streams finish before they are cut. */
 const GRPC_SHUTDOWN_GRACE_MS = 2000;
 
+/** The gRPC service whose health follows the ledger's readiness (with the server's, ""). */
+const LEDGER_SERVICE = 'ingressledger.v1.Ledger';
+
 export interface RunningLedger {
   /** host:port actually bound. */
   grpcAddress: string;
+  /** What /readyz and the gRPC health status report. */
+  readiness: Readiness;
   origin: string;
   logVkey: string;
   /**
@@ -125,6 +135,9 @@ export async function startLedger(
     for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
   };
   try {
+    // Before anything opens the store: a second ledger on this dir stops here, naming the first.
+    const lock = lockDataDir(config.dataDir, 'ledger');
+    cleanup.push(() => lock.release());
     const store = new LogStore(config.dataDir);
     cleanup.push(() => store.close());
     const search = config.search
@@ -139,6 +152,7 @@ export async function startLedger(
       await nc.flush().catch(() => {});
       await nc.close();
     });
+    const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
     let follower: SearchFollower | undefined;
     if (search !== undefined) {
       // The follower writes from its own thread and connection; the ledger's writes go first.
@@ -147,7 +161,7 @@ export async function startLedger(
       store.useWriteGate(ledgerSide);
       let reported = 0;
       new Counter({
-        name: 'ledger_write_gate_wait_seconds_total',
+        name: 'ingress_ledger_ledger_write_gate_wait_seconds_total',
         help: 'Time appends and checkpoints waited for a search follower transaction to commit',
         registers: [registry],
         collect() {
@@ -199,9 +213,14 @@ export async function startLedger(
       logger,
       metrics,
       intervalMs: config.checkpointIntervalMs,
+      republishIntervalMs: config.checkpointRepublishIntervalMs,
     });
     await checkpointer.start();
     const cp = checkpointer;
+    readiness.add('checkpoints', () => cp.roundCheck());
+    if (config.witnessPolicyFile !== undefined) {
+      readiness.add('witness-quorum', () => cp.quorumCheck(config.witnessQuorumGraceMs));
+    }
     if (cosigner.close !== undefined) {
       const c = cosigner;
       cleanup.push(() => c.close?.());
@@ -214,7 +233,11 @@ export async function startLedger(
       logger,
       observe: (method, code, seconds) => metrics.rpcSeconds.observe({ method, code: String(code) }, seconds),
     });
-    addHealthAndReflection(server, [file_ingressledger_v1_ledger], ['ingressledger.v1.Ledger']);
+    const health = addHealthAndReflection(server, [file_ingressledger_v1_ledger], [LEDGER_SERVICE]);
+    const setServing = (ready: boolean) => {
+      health.setServing('', ready);
+      health.setServing(LEDGER_SERVICE, ready);
+    };
     const port = await listen(server, config.grpcListen, creds);
     cleanup.push(async () => {
       closing.abort();
@@ -250,11 +273,22 @@ export async function startLedger(
     );
     await ingest.start();
     cleanup.push(() => ingest.stop());
+    readiness.add('store', () => ingest.storeCheck());
+
+    // gRPC health follows readiness, so a load balancer's health check drains a ledger that cannot
+    // ingest or publish, and takes it back once it can.
+    setServing(readiness.ready);
+    const unwatch = watchReadiness(readiness, (ready, failing) => {
+      setServing(ready);
+      if (ready) logger.info('ready again');
+      else logger.warn({ failing }, 'not ready');
+    });
+    cleanup.push(unwatch);
 
     let metricsServer: HttpServer | undefined;
     if (config.metricsListen !== undefined) {
       const { host, port: mport } = splitHostPort(config.metricsListen);
-      metricsServer = await serveMetrics(registry, host, mport);
+      metricsServer = await serveMetrics(registry, host, mport, readiness);
       const ms = metricsServer;
       cleanup.push(() => new Promise<void>((r) => ms.close(() => r())));
     }
@@ -271,6 +305,7 @@ export async function startLedger(
     let closed: Promise<void> | undefined;
     return {
       grpcAddress,
+      readiness,
       origin,
       logVkey: key.vkey,
       reloadCollectorKeys() {
@@ -282,6 +317,7 @@ export async function startLedger(
             throw new LedgerError('CONFIG', `--collector-keys: ${config.collectorKeysFile} holds no keys`);
           }
           pool.setKeys(keys);
+          ingest.keepClusters(new Set(keys.map((k) => k.name.slice(COLLECTOR_PREFIX.length))));
           logger.info({ keys: keys.length }, 'collector keys reloaded');
         } catch (err) {
           logger.error(

@@ -12,37 +12,44 @@ export interface LedgerMetrics {
   rpcSeconds: Histogram<'method' | 'code'>;
   commitSeconds: Histogram;
   backlogCommits: Counter;
+  witnessQuorumOk: Gauge;
+  ingestPending: Gauge;
+  lastEventTimestamp: Gauge<'cluster'>;
 }
 
 export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => number): LedgerMetrics {
   const registers = [registry];
   return {
-    appended: new Counter({ name: 'ledger_appended_total', help: 'Entries appended', registers }),
+    appended: new Counter({
+      name: 'ingress_ledger_ledger_appended_total',
+      help: 'Entries appended',
+      registers,
+    }),
     batchSize: new Histogram({
-      name: 'ledger_batch_size',
+      name: 'ingress_ledger_ledger_batch_size',
       help: 'Messages per ingest batch',
       buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000],
       registers,
     }),
     rejected: new Counter({
-      name: 'ledger_rejected_total',
+      name: 'ingress_ledger_ledger_rejected_total',
       help: 'Messages sent to INGRESS_REJECTED, by reason code',
       labelNames: ['reason'],
       registers,
     }),
     duplicates: new Counter({
-      name: 'ledger_duplicates_total',
+      name: 'ingress_ledger_ledger_duplicates_total',
       help: 'Messages whose identity was already in the log',
       registers,
     }),
-    treeSize: new Gauge({ name: 'ledger_tree_size', help: 'Committed tree size', registers }),
+    treeSize: new Gauge({ name: 'ingress_ledger_ledger_tree_size', help: 'Committed tree size', registers }),
     publishedSize: new Gauge({
-      name: 'ledger_published_tree_size',
+      name: 'ingress_ledger_ledger_published_tree_size',
       help: 'Tree size of the latest published checkpoint',
       registers,
     }),
     checkpointAge: new Gauge({
-      name: 'ledger_checkpoint_age_seconds',
+      name: 'ingress_ledger_ledger_checkpoint_age_seconds',
       help: 'Seconds since the latest checkpoint was published',
       registers,
       collect() {
@@ -50,21 +57,38 @@ export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => nu
       },
     }),
     rpcSeconds: new Histogram({
-      name: 'ledger_rpc_duration_seconds',
+      name: 'ingress_ledger_ledger_rpc_duration_seconds',
       help: 'gRPC call latency by method and status code',
       labelNames: ['method', 'code'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
       registers,
     }),
     commitSeconds: new Histogram({
-      name: 'ledger_commit_seconds',
+      name: 'ingress_ledger_ledger_commit_seconds',
       help: 'Duration of one append transaction',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
     backlogCommits: new Counter({
-      name: 'ledger_backlog_commits_total',
+      name: 'ingress_ledger_ledger_backlog_commits_total',
       help: 'Append transactions made while draining a backlog (a full batch, or more queued behind it)',
+      registers,
+    }),
+    witnessQuorumOk: new Gauge({
+      name: 'ingress_ledger_ledger_witness_quorum_ok',
+      help: "1 when the last cosigning round met the witness policy's quorum (always 1 without witnesses), else 0",
+      registers,
+    }),
+    ingestPending: new Gauge({
+      name: 'ingress_ledger_ledger_ingest_pending_messages',
+      help: 'Messages of INGRESS_CHANGES not yet delivered to the ledger consumer (sampled every few seconds)',
+      registers,
+    }),
+    // Labelled only by clusters whose collector key verified an entry: a closed set.
+    lastEventTimestamp: new Gauge({
+      name: 'ingress_ledger_ledger_last_event_timestamp_seconds',
+      help: 'stageTimestamp of the newest entry appended per cluster, in seconds since the epoch',
+      labelNames: ['cluster'],
       registers,
     }),
   };

@@ -17,7 +17,14 @@ const MIN_SLICE = 16;
 
 /** What the ingest needs of an admitted leaf, or why it was refused. */
 export type VerifyResult =
-  | { ok: true; leafHash: Uint8Array; identity: string; bodyRefs: readonly BodyRef[] }
+  | {
+      ok: true;
+      leafHash: Uint8Array;
+      identity: string;
+      bodyRefs: readonly BodyRef[];
+      /** The change's stageTimestamp in ms since the epoch (NaN when it does not parse). */
+      stageTimeMs: number;
+    }
   | { ok: false; code: ChangeErrorCode; message: string };
 
 /** A slice of leaves for one worker. */
@@ -36,6 +43,8 @@ export interface VerifyResponse {
   id: number;
   /** HASH_SIZE bytes per leaf: its leaf hash, zeroes for a refused leaf (transferred). */
   hashes: ArrayBuffer;
+  /** Each leaf's stageTimestamp, ms since the epoch as Float64 (NaN when refused) (transferred). */
+  stageTimes: ArrayBuffer;
   /** `<cluster>/<auditID>` of each admitted leaf; '' for a refused one. */
   identities: string[];
   /** Refused leaves, by position in the slice. */
@@ -167,6 +176,7 @@ export class VerifyPool {
 /** Appends one worker's results, as VerifyResults, to `out`. */
 function unpack(r: VerifyResponse, out: VerifyResult[]): void {
   const hashes = new Uint8Array(r.hashes);
+  const stageTimes = new Float64Array(r.stageTimes);
   const refused = new Map(r.refused.map((x) => [x.at, x]));
   const refs = new Map(r.refs.map((x) => [x.at, x.refs]));
   for (let i = 0; i < r.identities.length; i++) {
@@ -180,6 +190,7 @@ function unpack(r: VerifyResponse, out: VerifyResult[]): void {
       leafHash: hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE),
       identity: r.identities[i] as string,
       bodyRefs: refs.get(i) ?? NO_REFS,
+      stageTimeMs: stageTimes[i] ?? Number.NaN,
     });
   }
 }

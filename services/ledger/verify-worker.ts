@@ -15,7 +15,15 @@ let keysVersion = -1;
 function open(req: VerifyRequest): VerifyResponse {
   const n = req.ends.length;
   const hashes = new Uint8Array(n * HASH_SIZE);
-  const res: VerifyResponse = { id: req.id, hashes: hashes.buffer, identities: [], refused: [], refs: [] };
+  const stageTimes = new Float64Array(n).fill(Number.NaN);
+  const res: VerifyResponse = {
+    id: req.id,
+    hashes: hashes.buffer,
+    stageTimes: stageTimes.buffer,
+    identities: [],
+    refused: [],
+    refs: [],
+  };
   let start = 0;
   for (let i = 0; i < n; i++) {
     const end = req.ends[i] as number;
@@ -25,6 +33,7 @@ function open(req: VerifyRequest): VerifyResponse {
       const { change } = openLeaf(leaf, keys);
       hashes.set(leafHash(leaf), i * HASH_SIZE);
       res.identities.push(changeIdentity(change));
+      stageTimes[i] = Date.parse(change.stageTimestamp);
       const refs = bodyRefs(change);
       if (refs.length > 0) res.refs.push({ at: i, refs });
     } catch (err) {
@@ -42,5 +51,5 @@ parentPort?.on('message', (req: VerifyRequest) => {
     keysVersion = req.keysVersion;
   }
   const res = open(req);
-  parentPort?.postMessage(res, [res.hashes]);
+  parentPort?.postMessage(res, [res.hashes, res.stageTimes]);
 });

@@ -136,10 +136,10 @@ export function createWitnessCosigner(opts: WitnessCosignerOptions): CheckpointC
   const timeoutMs = opts.timeoutMs ?? DEFAULT_WITNESS_TIMEOUT_MS;
   const latency = metric(
     opts.registry,
-    'ledger_witness_cosign_seconds',
+    'ingress_ledger_ledger_witness_cosign_seconds',
     (registers) =>
       new Histogram({
-        name: 'ledger_witness_cosign_seconds',
+        name: 'ingress_ledger_ledger_witness_cosign_seconds',
         help: 'time for one witness to cosign a checkpoint (including a 409 retry)',
         labelNames: ['witness'],
         buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
@@ -148,10 +148,10 @@ export function createWitnessCosigner(opts: WitnessCosignerOptions): CheckpointC
   );
   const failures = metric(
     opts.registry,
-    'ledger_witness_cosign_failures_total',
+    'ingress_ledger_ledger_witness_cosign_failures_total',
     (registers) =>
       new Counter({
-        name: 'ledger_witness_cosign_failures_total',
+        name: 'ingress_ledger_ledger_witness_cosign_failures_total',
         help: 'checkpoints a witness did not cosign, by reason (HTTP refusal, timeout, bad cosignature)',
         labelNames: ['witness', 'reason'],
         registers,
@@ -159,10 +159,10 @@ export function createWitnessCosigner(opts: WitnessCosignerOptions): CheckpointC
   );
   const missed = metric(
     opts.registry,
-    'ledger_witness_quorum_missed_total',
+    'ingress_ledger_ledger_witness_quorum_missed_total',
     (registers) =>
       new Counter({
-        name: 'ledger_witness_quorum_missed_total',
+        name: 'ingress_ledger_ledger_witness_quorum_missed_total',
         help: 'checkpoints that did not gather the quorum of the witness policy',
         registers,
       }),

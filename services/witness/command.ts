@@ -22,7 +22,7 @@ export const WITNESS_SETTINGS = [
   { name: 'key', arg: 'file', help: 'witness signer key file (Ed25519 skey)' },
   { name: 'log', arg: 'vkey', help: 'vkey of a log to witness (repeatable)', multiple: 'repeat' },
   { name: 'logs-file', arg: 'file', help: 'file of log vkeys, one per line' },
-  { name: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics here' },
+  { name: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics, /livez and /readyz here' },
   { name: 'prefix', arg: 'path', help: 'URL path prefix of the endpoints (default none)' },
 ] as const;
 

@@ -2,7 +2,13 @@
 // once, before anything listens.
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { createLogger, createRegistry, type Registry, serveMetrics } from '../../packages/runtime/index.js';
+import {
+  createLogger,
+  createRegistry,
+  Readiness,
+  type Registry,
+  serveMetrics,
+} from '../../packages/runtime/index.js';
 import { KEY_TYPE_ED25519, type PrivateKey, type PublicKey } from '../../packages/tlog/index.js';
 import { WitnessError } from './errors.js';
 import { createWitnessServer, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from './http.js';
@@ -20,7 +26,7 @@ export interface WitnessConfig {
   logs: PublicKey[];
   /** URL path prefix of the endpoints ('' or '/something'); default ''. */
   prefix?: string;
-  /** host:port for Prometheus /metrics. */
+  /** host:port for Prometheus /metrics and the /livez and /readyz probes. */
   metricsListen?: string;
   maxBodyBytes?: bigint;
   requestTimeoutMs?: number;
@@ -32,6 +38,8 @@ export interface RunningWitness {
   /** The cosignature/v1 vkey (type 0x04) to put in a policy. */
   vkey: string;
   name: string;
+  /** What /readyz reports: the state database can be written. */
+  readiness: Readiness;
   close(): Promise<void>;
 }
 
@@ -89,6 +97,7 @@ export async function startWitness(
   const logger = deps.logger ?? createLogger('witness');
   const registry = deps.registry ?? createRegistry('witness');
   const state = new WitnessState(config.dataDir);
+  const readiness = new Readiness().add('store', () => state.check());
   const witness = new Witness(config.key, config.logs, state);
   const prefix = config.prefix ?? '';
   const server = createWitnessServer(
@@ -109,7 +118,9 @@ export async function startWitness(
     throw err;
   }
   const metricsServer =
-    metricsAt === undefined ? undefined : await serveMetrics(registry, metricsAt.host, metricsAt.port);
+    metricsAt === undefined
+      ? undefined
+      : await serveMetrics(registry, metricsAt.host, metricsAt.port, readiness);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${bound}${prefix}`;
   logger.info(
@@ -121,6 +132,7 @@ export async function startWitness(
     url,
     vkey: witness.vkey,
     name: witness.name,
+    readiness,
     async close() {
       if (closed) return;
       closed = true;

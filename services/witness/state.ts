@@ -41,6 +41,8 @@ export class WitnessState {
   readonly #db: Database.Database;
   readonly #get: Database.Statement<[string], Row>;
   readonly #put: Database.Statement<[string, bigint, Uint8Array, string, bigint]>;
+  /** Why the last transaction could not commit, until one commits (readiness). */
+  #writeFailure: string | undefined;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -70,7 +72,23 @@ export class WitnessState {
    * disk flush. Nothing fn wrote is visible to anyone, or answered, before the commit.
    */
   batch<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    try {
+      const result = this.#db.transaction(fn).immediate();
+      this.#writeFailure = undefined;
+      return result;
+    } catch (err) {
+      // A refusal thrown by fn is an answer, not a storage problem; SQLite's own errors are.
+      if (err instanceof Database.SqliteError) {
+        this.#writeFailure = `last write failed at ${new Date().toISOString()} (${err.code})`;
+      }
+      throw err;
+    }
+  }
+
+  /** Readiness: fails while the database is closed or its last write failed. */
+  check(): string | undefined {
+    if (!this.#db.open) return 'state database closed';
+    return this.#writeFailure;
   }
 
   /**

@@ -66,6 +66,13 @@ async function up(o: UpOptions): Promise<void> {
   const dir = resolve(o.dataDir);
   const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost';
   ensureDataDir(dir);
+  // One `up` per data dir, and no ledger in it meanwhile; held until this process ends.
+  const { DataDirLockError, lockDataDir } = await import('../../../packages/runtime/index.js');
+  try {
+    lockDataDir(dir, 'up');
+  } catch (err) {
+    throw err instanceof DataDirLockError ? new CliError('CONFIG', err.message) : err;
+  }
   removeEndpoints(dir);
   const keys = loadOrCreateKeys(
     dir,

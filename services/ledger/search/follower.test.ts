@@ -213,7 +213,8 @@ describe('SearchFollower', () => {
       // One entry per slice: the first report comes while the lag is still above 50.
       const { follower } = follow(log, { registry, logger, sliceMs: 0 });
       const lag = async () =>
-        (await registry.getSingleMetric('ledger_search_index_lag_entries')?.get())?.values[0]?.value;
+        (await registry.getSingleMetric('ingress_ledger_ledger_search_index_lag_entries')?.get())?.values[0]
+          ?.value;
       assert.equal(await lag(), 300);
       await follower.caughtUp();
       assert.equal(await lag(), 0);

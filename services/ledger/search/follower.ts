@@ -114,7 +114,7 @@ export class SearchFollower {
     if (opts.registry !== undefined) {
       const self = this;
       new Gauge({
-        name: 'ledger_search_index_lag_entries',
+        name: 'ingress_ledger_ledger_search_index_lag_entries',
         help: 'Log entries not yet in the search index (log size minus indexed)',
         registers: [opts.registry],
         collect() {

@@ -1,10 +1,12 @@
 // `ingress-ledger reindex --data-dir DIR`: rebuilds the search index from the log. The CLI
-// registers this command; the ledger must not be writing to the database meanwhile.
+// registers this command; the ledger must not be writing to the database meanwhile, which the data
+// dir lock enforces (a running ledger makes this exit 2, naming it).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { lockDataDir } from '../../../packages/runtime/index.js';
 import { reindex } from './reindex.js';
 
 /** Thrown by the command; the CLI turns any thrown error into exit status 2 with its message. */
@@ -31,6 +33,7 @@ export function reindexCommand(): Command {
       const file = opts.db ?? join(opts.dataDir, LEDGER_DB_FILE);
       if (!existsSync(file))
         throw new ReindexError('NO_DATABASE', `--data-dir: no ledger database at ${file}`);
+      const lock = lockDataDir(opts.dataDir, 'reindex');
       const db = new Database(file, { fileMustExist: true });
       try {
         db.defaultSafeIntegers(true);
@@ -51,6 +54,7 @@ export function reindexCommand(): Command {
         throw new ReindexError('FAILED', `reindex: ${(error as Error).message}`);
       } finally {
         db.close();
+        lock.release();
       }
     });
 }
