@@ -1,8 +1,11 @@
-// The nats-server child process of `up`: JetStream on loopback, its store inside the data dir.
+// The nats-server child process of `up`: JetStream on loopback, its store inside the data dir, and
+// only the users of nats-auth.ts let in.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { CliError } from '../errors.js';
+import { NATS_AUTH_DIR, type NatsUser, natsServerConfig } from './nats-auth.js';
 
 /** How long nats-server may take to accept connections. */
 export const NATS_START_TIMEOUT_MS = 15_000;
@@ -47,19 +50,23 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startNatsChild(storeDir: string, requestedPort: number): Promise<NatsChild> {
+export async function startNatsChild(
+  storeDir: string,
+  requestedPort: number,
+  users: NatsUser[],
+): Promise<NatsChild> {
   if (!haveNatsServer()) throw new CliError('CONFIG', NATS_INSTALL_HINT);
   mkdirSync(storeDir, { recursive: true });
   const port = requestedPort === 0 ? await freePort() : requestedPort;
   if (await canConnect(port))
     throw new CliError('CONFIG', `--nats-port ${port}: something already listens there`);
-  const child: ChildProcess = spawn(
-    'nats-server',
-    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  // Beside the seeds rather than in the store: it is written afresh at every start.
+  const configFile = join(dirname(storeDir), NATS_AUTH_DIR, 'nats-server.conf');
+  writeFileSync(configFile, natsServerConfig(port, storeDir, users), { mode: 0o600 });
+  chmodSync(configFile, 0o600);
+  const child: ChildProcess = spawn('nats-server', ['-c', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2000);

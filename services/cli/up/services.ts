@@ -30,6 +30,8 @@ export interface LedgerStart {
   keyFile: string;
   collectorKeysFile: string;
   natsUrl: string;
+  /** The nkey seed file the ledger connects to NATS with, if the server needs one. */
+  natsNkeyFile?: string;
   grpcListen: string;
   policyFile: string;
 }
@@ -43,6 +45,7 @@ export async function startLedgerService(c: LedgerStart): Promise<Running & { gr
     ledgerConfig({
       'data-dir': c.dataDir,
       'nats-url': c.natsUrl,
+      ...(c.natsNkeyFile !== undefined ? { 'nats-nkey-file': c.natsNkeyFile } : {}),
       'grpc-listen': c.grpcListen,
       key: c.keyFile,
       'collector-keys': c.collectorKeysFile,
@@ -58,6 +61,8 @@ export interface CollectorStart {
   cluster: string;
   key: PrivateKey;
   natsUrl: string;
+  /** The nkey seed file the collector connects to NATS with, if the server needs one. */
+  natsNkeyFile?: string;
   webhookListen: string;
   webhookToken: string;
   tls?: { certFile: string; keyFile: string };
@@ -68,7 +73,7 @@ export async function startCollectorService(c: CollectorStart): Promise<Running 
   const col = await startCollector({
     cluster: c.cluster,
     key: c.key,
-    nats: { url: c.natsUrl },
+    nats: { url: c.natsUrl, ...(c.natsNkeyFile !== undefined ? { nkeySeedFile: c.natsNkeyFile } : {}) },
     webhookListen: c.webhookListen,
     webhookToken: c.webhookToken,
     ...(c.tls !== undefined ? { tls: c.tls } : {}),

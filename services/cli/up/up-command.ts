@@ -17,6 +17,7 @@ import {
   writeEndpoints,
   writePolicy,
 } from './data-dir.js';
+import { loadOrCreateNatsAuth, type NatsAuth } from './nats-auth.js';
 import { type NatsChild, startNatsChild } from './nats-child.js';
 import { type Running, startCollectorService, startLedgerService, startWitnessService } from './services.js';
 
@@ -97,8 +98,12 @@ async function up(o: UpOptions): Promise<void> {
 
   try {
     let natsUrl = o.natsUrl;
+    // An external server's credentials are its operator's business; our own server lets only
+    // the users it made in: the ledger's, and this cluster's collector's.
+    let auth: NatsAuth | undefined;
     if (natsUrl === undefined) {
-      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), o.natsPort);
+      auth = loadOrCreateNatsAuth(dir, o.cluster);
+      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), o.natsPort, [auth.ledger, auth.collector]);
       running.push({ close: () => nats.stop() });
       natsUrl = nats.url;
     }
@@ -118,6 +123,7 @@ async function up(o: UpOptions): Promise<void> {
       keyFile: join(dir, 'keys', 'log.key'),
       collectorKeysFile: join(dir, 'keys', 'collector.vkey'),
       natsUrl,
+      ...(auth !== undefined ? { natsNkeyFile: auth.ledger.seedFile } : {}),
       grpcListen: `127.0.0.1:${o.grpcPort}`,
       policyFile: policy.path,
     });
@@ -126,6 +132,7 @@ async function up(o: UpOptions): Promise<void> {
       cluster: o.cluster,
       key: keys.collector,
       natsUrl,
+      ...(auth !== undefined ? { natsNkeyFile: auth.collector.seedFile } : {}),
       webhookListen: `127.0.0.1:${o.webhookPort}`,
       webhookToken: token,
       ...(o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined
