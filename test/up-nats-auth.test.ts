@@ -51,7 +51,11 @@ describe('the NATS server of up', {
   });
 
   it('listens on loopback and refuses a client without credentials', async () => {
+    // Every listener of up is on loopback.
     assert.match(up?.endpoints.nats ?? '', /^nats:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(up?.endpoints.witness ?? '', /^http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(up?.endpoints.grpc ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.match(up?.endpoints.webhook ?? '', /^http:\/\/127\.0\.0\.1:\d+/);
     await assert.rejects(
       connectNats({ url: up?.endpoints.nats ?? '' }),
       (err: unknown) => err instanceof NatsError && err.code === 'CONNECT' && /auth/i.test(err.message),

@@ -66,7 +66,7 @@ export function collectorConfig(
     cluster,
     key,
     nats: natsConfigFrom(s, `collector/${cluster}`),
-    webhookListen: s.require('webhook-listen'),
+    webhookListen: s.hostPort('webhook-listen') ?? s.require('webhook-listen'),
   };
   const token = s.secretFile('webhook-token-file');
   if (token !== undefined) c.webhookToken = token;

@@ -37,7 +37,10 @@ function userSeed(file: string): string {
     } catch {
       // reported below
     }
-    throw new CliError('CONFIG', `${file} does not hold a NATS user nkey seed (SU…); remove it to make a new one`);
+    throw new CliError(
+      'CONFIG',
+      `${file} does not hold a NATS user nkey seed (SU…); remove it to make a new one`,
+    );
   }
   const kp = nkeys.createUser();
   writeFileSync(file, `${new TextDecoder().decode(kp.getSeed())}\n`, { mode: 0o600 });

@@ -103,7 +103,10 @@ async function up(o: UpOptions): Promise<void> {
     let auth: NatsAuth | undefined;
     if (natsUrl === undefined) {
       auth = loadOrCreateNatsAuth(dir, o.cluster);
-      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), o.natsPort, [auth.ledger, auth.collector]);
+      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), o.natsPort, [
+        auth.ledger,
+        auth.collector,
+      ]);
       running.push({ close: () => nats.stop() });
       natsUrl = nats.url;
     }
