@@ -18,7 +18,15 @@
 
 export { DEADLINE_SLACK_MS } from './call-context.js';
 export { createClient } from './client.js';
-export { channelCredentials, serverCredentials, TlsFileError, type TlsFiles } from './credentials.js';
+export {
+  channelCredentials,
+  type ReloadOptions,
+  reloadingServerCredentials,
+  serverCredentials,
+  TlsFileError,
+  type TlsFiles,
+  type TlsReloadLog,
+} from './credentials.js';
 export { addHealthAndReflection, HEALTH_SERVICE } from './health-reflection.js';
 export { listen } from './listen.js';
 export { INTERNAL_ERROR_MESSAGE, RpcError } from './rpc-error.js';

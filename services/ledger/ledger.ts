@@ -13,7 +13,7 @@ import {
   addHealthAndReflection,
   addService,
   listen,
-  serverCredentials,
+  reloadingServerCredentials,
   TlsFileError,
   type TlsFiles,
 } from '../../packages/rpc/index.js';
@@ -113,7 +113,7 @@ export async function startLedger(
   const grpcTls = config.grpcTls ?? {};
   let creds: grpc.ServerCredentials;
   try {
-    creds = serverCredentials(grpcTls);
+    creds = reloadingServerCredentials(grpcTls, { logger });
   } catch (err) {
     if (!(err instanceof TlsFileError)) throw err;
     throw new LedgerError('CONFIG', `--${TLS_FLAGS[err.file]}: ${err.message}`);
