@@ -65,6 +65,8 @@ export interface CollectorStart {
   natsNkeyFile?: string;
   webhookListen: string;
   webhookToken: string;
+  /** The file holding webhookToken, followed so that a rotated token needs no restart. */
+  webhookTokenFile?: string;
   tls?: { certFile: string; keyFile: string };
 }
 
@@ -76,6 +78,7 @@ export async function startCollectorService(c: CollectorStart): Promise<Running 
     nats: { url: c.natsUrl, ...(c.natsNkeyFile !== undefined ? { nkeySeedFile: c.natsNkeyFile } : {}) },
     webhookListen: c.webhookListen,
     webhookToken: c.webhookToken,
+    ...(c.webhookTokenFile !== undefined ? { webhookTokenFile: c.webhookTokenFile } : {}),
     ...(c.tls !== undefined ? { tls: c.tls } : {}),
   });
   return { webhookUrl: col.webhookUrl, close: () => col.close() };

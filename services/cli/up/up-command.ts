@@ -138,6 +138,7 @@ async function up(o: UpOptions): Promise<void> {
       ...(auth !== undefined ? { natsNkeyFile: auth.collector.seedFile } : {}),
       webhookListen: `127.0.0.1:${o.webhookPort}`,
       webhookToken: token,
+      webhookTokenFile: join(dir, 'webhook-token'),
       ...(o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined
         ? { tls: { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile } }
         : {}),
