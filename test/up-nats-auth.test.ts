@@ -11,12 +11,13 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   CHANGES_STREAM,
+  CHECKPOINTS_SUBJECT,
   changesSubject,
   connectNats,
   NatsError,
   rejectedSubject,
 } from '../packages/runtime/index.js';
-import { startUp, type UpProcess } from './cli-support.js';
+import { ingressCreateEvent, postEvents, startUp, type UpProcess } from './cli-support.js';
 import { haveNatsServer } from './support/nats-server.js';
 
 const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -101,6 +102,28 @@ describe('the NATS server of up', {
     const sub = nc.subscribe('ingress.changes.>');
     const closed = await within(sub.closed, 10_000, 'subscribe');
     assert.match(String(closed), /permission/i);
+  });
+
+  it('gives tools a reader that receives checkpoints and may publish nothing', async () => {
+    assert.equal(up?.endpoints.natsReaderNkeyFile, join(auth, 'reader.nk'));
+    const nc = await connectAs('reader.nk');
+    const sub = nc.subscribe(CHECKPOINTS_SUBJECT, { max: 1 });
+    await nc.flush();
+    const got = (async () => {
+      for await (const m of sub) return m.string();
+      return '';
+    })();
+    const endpoints = up?.endpoints;
+    assert.ok(endpoints);
+    assert.equal(
+      await postEvents(endpoints.webhook, endpoints.webhookToken, [ingressCreateEvent('nats-auth-1', 'app')]),
+      200,
+    );
+    assert.match(await within(got, 60_000, 'a checkpoint'), new RegExp(`^${endpoints.origin}\n`));
+    await assert.rejects(
+      within(jetstream(nc).publish(changesSubject('local'), 'forged'), 10_000, 'reader publish'),
+      /permission/i,
+    );
   });
 
   it("lets the ledger's credentials in, and reuses the seeds on the next run", async () => {

@@ -18,6 +18,7 @@ import {
   rejectedSubject,
 } from './streams.js';
 
+/** Subjects a role may publish to and subscribe to; an empty list allows none. */
 export interface NatsPermissions {
   publish: string[];
   subscribe: string[];
@@ -71,4 +72,12 @@ export function collectorPermissions(cluster: string): NatsPermissions {
     ],
     subscribe: [INBOX],
   };
+}
+
+/**
+ * A reader (an operator's tools, an alert forwarder): subscribes to published checkpoints and risk
+ * alerts, and publishes nothing.
+ */
+export function readerPermissions(): NatsPermissions {
+  return { publish: [], subscribe: [CHECKPOINTS_SUBJECT, 'ledger.alerts.>'] };
 }

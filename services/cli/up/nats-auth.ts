@@ -9,6 +9,7 @@ import {
   collectorPermissions,
   ledgerPermissions,
   type NatsPermissions,
+  readerPermissions,
 } from '../../../packages/runtime/index.js';
 import { CliError } from '../errors.js';
 
@@ -25,6 +26,8 @@ export interface NatsUser {
 export interface NatsAuth {
   ledger: NatsUser;
   collector: NatsUser;
+  /** For tools: reads ledger.checkpoints and ledger.alerts.>, publishes nothing. */
+  reader: NatsUser;
 }
 
 /** Reads the user seed in `file`, or writes a new one (mode 0600) when there is none. */
@@ -60,10 +63,14 @@ export function loadOrCreateNatsAuth(dataDir: string, cluster: string): NatsAuth
   return {
     ledger: user('ledger', ledgerPermissions()),
     collector: user(`collector-${cluster}`, collectorPermissions(cluster)),
+    reader: user('reader', readerPermissions()),
   };
 }
 
 const quoted = (subjects: string[]) => `[${subjects.map((s) => JSON.stringify(s)).join(', ')}]`;
+// An empty allow list would leave the direction unrestricted: none is said as "deny everything".
+const rule = (subjects: string[]) =>
+  subjects.length === 0 ? '{ deny: [">"] }' : `{ allow: ${quoted(subjects)} }`;
 
 /**
  * The nats-server configuration of `up`: loopback only, JetStream stored in `storeDir`, and only
@@ -72,8 +79,8 @@ const quoted = (subjects: string[]) => `[${subjects.map((s) => JSON.stringify(s)
 export function natsServerConfig(port: number, storeDir: string, users: NatsUser[]): string {
   const entries = users.map(
     (u) =>
-      `    { nkey: ${u.publicKey}, permissions: { publish: { allow: ${quoted(u.permissions.publish)} }, ` +
-      `subscribe: { allow: ${quoted(u.permissions.subscribe)} } } }`,
+      `    { nkey: ${u.publicKey}, permissions: { publish: ${rule(u.permissions.publish)}, ` +
+      `subscribe: ${rule(u.permissions.subscribe)} } }`,
   );
   return [
     '# Written by `ingress-ledger up` at every start; edits are overwritten.',

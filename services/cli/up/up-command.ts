@@ -106,6 +106,7 @@ async function up(o: UpOptions): Promise<void> {
       const nats: NatsChild = await startNatsChild(join(dir, 'nats'), o.natsPort, [
         auth.ledger,
         auth.collector,
+        auth.reader,
       ]);
       running.push({ close: () => nats.stop() });
       natsUrl = nats.url;
@@ -151,6 +152,7 @@ async function up(o: UpOptions): Promise<void> {
       webhookToken: token,
       witness: witness.url,
       nats: natsUrl,
+      ...(auth !== undefined ? { natsReaderNkeyFile: auth.reader.seedFile } : {}),
       origin,
       logVkey: keys.log.vkey,
       witnessVkeys: [keys.witnessVkey],
