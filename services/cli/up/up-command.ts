@@ -167,7 +167,7 @@ async function up(o: UpOptions): Promise<void> {
         ['gRPC', ledger.grpc],
         ['webhook', `${collector.webhookUrl} (bearer token in ${join(dir, 'webhook-token')})`],
         ['witness', witness.url],
-        ['NATS', natsUrl],
+        ['NATS', auth === undefined ? natsUrl : `${natsUrl} (read-only nkey in ${auth.reader.seedFile})`],
         ['policy', policy.path],
         ['endpoints', join(dir, 'endpoints.json')],
         [
