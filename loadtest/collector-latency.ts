@@ -10,9 +10,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Ledger } from '../packages/proto/index.js';
 import { createClient } from '../packages/rpc/index.js';
+import { selectCrypto } from '../packages/runtime/index.js';
 import { generateKey } from '../packages/tlog/index.js';
 import { freePort, startNatsServer } from '../test/support/nats-server.js';
 import { ingressEvent } from './collector-events.js';
+
+// The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
+selectCrypto();
 
 /** Batches per second: the apiserver's batch backend flushes often at moderate rates. */
 const BATCHES_PER_SECOND = 10;

@@ -11,10 +11,13 @@ import { performance } from 'node:perf_hooks';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { canonicalJson } from '../packages/change/index.js';
-import { writeKeyFiles } from '../packages/runtime/index.js';
+import { selectCrypto, writeKeyFiles } from '../packages/runtime/index.js';
 import { generateKey, signNote } from '../packages/tlog/index.js';
 import { freePort, startNatsServer } from '../test/support/nats-server.js';
 import { ingressEvent } from './collector-events.js';
+
+// The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
+selectCrypto();
 
 /** Events per POST: the kube-apiserver's default --audit-webhook-batch-max-size. */
 const BATCH = 400;

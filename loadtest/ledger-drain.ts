@@ -22,12 +22,16 @@ import {
   createRegistry,
   ensureStreams,
   LEDGER_CONSUMER,
+  selectCrypto,
   silentLogger,
 } from '../packages/runtime/index.js';
 import { ledgerConfig, startLedger } from '../services/ledger/index.js';
 import { DB_FILE } from '../services/ledger/store.js';
 import { makeChange, setupKeys, signChange } from '../test/ledger-fixtures.js';
 import { startNatsServer } from '../test/support/nats-server.js';
+
+// The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
+selectCrypto();
 
 const N = Number(process.argv[2] ?? 200_000);
 /** Bytes of each change's canonical JSON: a typical Ingress update. */

@@ -9,10 +9,14 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ledger } from '../packages/proto/index.js';
 import { createClient } from '../packages/rpc/index.js';
+import { selectCrypto } from '../packages/runtime/index.js';
 import { leafHash } from '../packages/tlog/index.js';
 import { type AppendItem, LogStore } from '../services/ledger/store.js';
 import { makeChange, setupKeys } from '../test/ledger-fixtures.js';
 import { freePort, startNatsServer } from '../test/support/nats-server.js';
+
+// The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
+selectCrypto();
 
 /** Calls kept in flight by the client. */
 const IN_FLIGHT = 64;

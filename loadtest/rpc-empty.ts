@@ -15,8 +15,12 @@ import {
   type ServiceImpl,
   serverCredentials,
 } from '../packages/rpc/index.js';
+import { selectCrypto } from '../packages/runtime/index.js';
 import { forkLoad, markToParent, reportToParent } from './lib/fork.js';
 import { formatResult, runLoad } from './lib/load.js';
+
+// The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
+selectCrypto();
 
 const DEFAULT_SECONDS = 4;
 /** Measurement rounds; each runs the raw baseline, then the bridge. */

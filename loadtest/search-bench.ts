@@ -12,9 +12,12 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import Database from 'better-sqlite3';
 import { CHANGE_SCHEMA, type Change, canonicalJson } from '../packages/change/index.js';
 import { GetObjectHistoryRequestSchema, SearchEntriesRequestSchema } from '../packages/proto/index.js';
-import { silentLogger } from '../packages/runtime/index.js';
+import { selectCrypto, silentLogger } from '../packages/runtime/index.js';
 import { prng } from '../services/ledger/search/corpus.js';
 import { SearchIndex } from '../services/ledger/search/index.js';
+
+// The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
+selectCrypto();
 
 const { values } = parseArgs({
   options: {

@@ -8,11 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeKeyFiles } from '../packages/runtime/index.js';
-import { generateKey } from '../packages/tlog/index.js';
-import { formatAddCheckpoint } from '../services/witness/index.js';
+import { selectCrypto, writeKeyFiles } from '../packages/runtime/index.js';
+import { formatAddCheckpoint, generateKey } from '../packages/tlog/index.js';
 import { TestLog } from '../services/witness/test-log.js';
 import { formatResult, runLoad } from './lib/load.js';
+
+// The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
+selectCrypto();
 
 /** Requests per second of the paced run unless given. */
 const DEFAULT_RATE = 100;

@@ -6,11 +6,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, writeKeyFiles } from '../packages/runtime/index.js';
+import { createLogger, selectCrypto, writeKeyFiles } from '../packages/runtime/index.js';
 import { cosignatureVkey, generateKey, parsePolicy } from '../packages/tlog/index.js';
 import { createWitnessCosigner } from '../services/ledger/witness-cosigner.js';
 import { TestLog } from '../services/witness/test-log.js';
 import { formatResult, runLoad } from './lib/load.js';
+
+// The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
+selectCrypto();
 
 /** Checkpoints signed per second unless given (the ledger's default interval allows 4/s). */
 const DEFAULT_RATE = 20;

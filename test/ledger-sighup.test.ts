@@ -13,9 +13,13 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Ledger } from '../packages/proto/index.js';
 import { createClient } from '../packages/rpc/index.js';
-import { changesSubject, ensureStreams, rejectedSubject } from '../packages/runtime/index.js';
+import {
+  changesSubject,
+  ensureStreams,
+  REJECTION_HEADER,
+  rejectedSubject,
+} from '../packages/runtime/index.js';
 import { generateKey, type PrivateKey } from '../packages/tlog/index.js';
-import { REJECTION_HEADER } from '../services/ledger/ingest.js';
 import { makeChange, setupKeys, signChange } from './ledger-fixtures.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 

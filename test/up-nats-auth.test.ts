@@ -36,8 +36,17 @@ describe('the NATS server of up', {
   const auth = join(dir, 'nats-auth');
   let up: UpProcess | undefined;
   const connections: NatsConnection[] = [];
+  const INBOX: Record<string, string> = {
+    'ledger.nk': '_INBOX_LEDGER',
+    'collector-local.nk': '_INBOX_COLLECTOR',
+  };
   const connectAs = async (seed: string) => {
-    const nc = await connectNats({ url: up?.endpoints.nats ?? '', nkeySeedFile: join(auth, seed) });
+    const inbox = INBOX[seed];
+    const nc = await connectNats({
+      url: up?.endpoints.nats ?? '',
+      nkeySeedFile: join(auth, seed),
+      ...(inbox !== undefined ? { inboxPrefix: inbox } : {}),
+    });
     connections.push(nc);
     return nc;
   };
@@ -87,7 +96,7 @@ describe('the NATS server of up', {
     );
   });
 
-  it('does not let the collector create a consumer or read a stream', async () => {
+  it("does not let the collector create a consumer, read a stream or overhear the ledger's replies", async () => {
     const nc = await connectAs('collector-local.nk');
     const jsm = await jetstreamManager(nc, { checkAPI: false });
     await assert.rejects(
@@ -98,10 +107,13 @@ describe('the NATS server of up', {
       ),
       /permission/i,
     );
-    // A refused subscription is closed by the client with the server's permission error.
-    const sub = nc.subscribe('ingress.changes.>');
-    const closed = await within(sub.closed, 10_000, 'subscribe');
-    assert.match(String(closed), /permission/i);
+    // A refused subscription is closed by the client with the server's permission error: neither
+    // the stream's subject nor the ledger's inboxes, where the changes it pulls arrive.
+    for (const subject of ['ingress.changes.>', '_INBOX_LEDGER.>', '_INBOX.>']) {
+      const sub = nc.subscribe(subject);
+      const closed = await within(sub.closed, 10_000, `subscribe ${subject}`);
+      assert.match(String(closed), /permission/i, subject);
+    }
   });
 
   /** Posts one event through the webhook; resolves with the checkpoint the reader then receives. */

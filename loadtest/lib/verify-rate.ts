@@ -3,10 +3,14 @@
 // throttled) the parallel rate is well below threads x the single-thread rate, and "cores x
 // single-core rate" overstates what any program can reach there; the parallel rate is the real
 // ceiling. Either node:crypto with a KeyObject key (the baseline the goals name) or the provider the
-// audit's workers verify with (libsodium where it loads; see packages/tlog/crypto-sodium.ts).
+// audit's workers verify with (libsodium where it loads; see packages/runtime/crypto-sodium.ts).
 import { createPublicKey, verify } from 'node:crypto';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { selectCrypto } from '../../packages/runtime/index.js';
 import { generateKey, getCrypto } from '../../packages/tlog/index.js';
+
+// Before any key is used: this process, and each worker thread, chooses its own crypto provider.
+selectCrypto();
 
 /** 'node:crypto' is the goals' baseline; 'provider' is what getCrypto() verifies with. */
 export type VerifyLibrary = 'node:crypto' | 'provider';

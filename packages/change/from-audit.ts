@@ -15,8 +15,10 @@ import { extractReason } from './reason.js';
 import { RECORDED_SUBRESOURCES, type ResourceFilter } from './resources.js';
 
 export const AUDIT_API_VERSIONS: readonly string[] = ['audit.k8s.io/v1', 'audit.k8s.io/v1beta1'];
-const RECORDED_STAGES: readonly string[] = ['ResponseComplete', 'Panic'];
-const MODIFYING_VERBS: readonly string[] = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+/** Audit stages whose events become changes (the audit policy must not omit them). */
+export const RECORDED_STAGES: readonly string[] = ['ResponseComplete', 'Panic'];
+/** Verbs whose events become changes; the audit policy records these at RequestResponse. */
+export const MODIFYING_VERBS: readonly string[] = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 /** Audit IDs are used in NATS message ids and headers: printable ASCII without spaces, bounded. */
 const AUDIT_ID = /^[\x21-\x7e]{1,256}$/;
 

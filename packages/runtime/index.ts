@@ -1,5 +1,7 @@
 // packages/runtime: what every service shares: logging, metrics, settings, NATS connections and
 // streams, key files, and how a service process runs.
+
+export * from './crypto-choice.js';
 export * from './keys.js';
 export * from './log.js';
 export * from './metrics.js';

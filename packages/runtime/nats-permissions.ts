@@ -5,8 +5,9 @@
 // The JetStream API is request/reply over core subjects ($JS.API.<verb>.<stream>[.<consumer>]); a
 // publish to a stream is a core publish whose PubAck the server sends to the client's inbox. So a
 // role is: the API verbs it needs on its own streams and consumer, the subjects it publishes to,
-// and its inbox for the answers. Nothing here lets a collector read a stream: it has no consumer
-// verb, and no subject to subscribe to beyond the inbox.
+// and its own reply inboxes (the client's inbox prefix, NatsConfig.inboxPrefix) for the answers.
+// Nothing here lets a collector read a stream: it has no consumer verb, and with an inbox prefix of
+// its own it cannot overhear the messages the ledger pulls either.
 import {
   BODIES_STREAM,
   bodySubject,
@@ -25,14 +26,14 @@ export interface NatsPermissions {
 }
 
 const STREAMS = [CHANGES_STREAM, REJECTED_STREAM, BODIES_STREAM];
-/** Where request replies and PubAcks arrive (nats.js's default inbox prefix). */
-const INBOX = '_INBOX.>';
+/** nats.js's inbox prefix when none is configured: shared by every client that keeps it. */
+export const DEFAULT_INBOX_PREFIX = '_INBOX';
 
 /**
  * The ledger: creates the streams and its durable pull consumer, pulls and acknowledges changes,
  * reads out-of-leaf bodies, and publishes rejections, checkpoints and alerts.
  */
-export function ledgerPermissions(): NatsPermissions {
+export function ledgerPermissions(inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermissions {
   const consumer = `${CHANGES_STREAM}.${LEDGER_CONSUMER}`;
   return {
     publish: [
@@ -52,7 +53,7 @@ export function ledgerPermissions(): NatsPermissions {
       CHECKPOINTS_SUBJECT,
       'ledger.alerts.>',
     ],
-    subscribe: [INBOX],
+    subscribe: [`${inboxPrefix}.>`],
   };
 }
 
@@ -61,7 +62,7 @@ export function ledgerPermissions(): NatsPermissions {
  * leaves refer to (named by digest, so any cluster's); may look its streams up, never create one
  * (the ledger does), nor create a consumer, nor read a stream.
  */
-export function collectorPermissions(cluster: string): NatsPermissions {
+export function collectorPermissions(cluster: string, inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermissions {
   return {
     publish: [
       '$JS.API.INFO',
@@ -70,7 +71,7 @@ export function collectorPermissions(cluster: string): NatsPermissions {
       rejectedSubject(cluster),
       bodySubject('*'),
     ],
-    subscribe: [INBOX],
+    subscribe: [`${inboxPrefix}.>`],
   };
 }
 

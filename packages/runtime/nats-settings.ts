@@ -20,6 +20,11 @@ export const NATS_SETTINGS = [
   { name: 'nats-ca-file', arg: 'file', help: 'PEM CA bundle to verify the NATS server (implies TLS)' },
   { name: 'nats-cert-file', arg: 'file', help: 'client certificate for NATS mutual TLS (PEM)' },
   { name: 'nats-key-file', arg: 'file', help: 'client key for NATS mutual TLS (PEM)' },
+  {
+    name: 'nats-inbox-prefix',
+    arg: 'prefix',
+    help: 'subject prefix of reply inboxes (default _INBOX), for a server that gives each role its own',
+  },
 ] as const;
 
 export type NatsSettingName = (typeof NATS_SETTINGS)[number]['name'];
@@ -34,6 +39,7 @@ export const NATS_FLAGS: Record<NatsSetting, NatsSettingName> = {
   tlsCaFile: 'nats-ca-file',
   tlsCertFile: 'nats-cert-file',
   tlsKeyFile: 'nats-key-file',
+  inboxPrefix: 'nats-inbox-prefix',
 };
 
 /**
@@ -43,6 +49,8 @@ export const NATS_FLAGS: Record<NatsSetting, NatsSettingName> = {
 export function natsConfigFrom(s: Settings<NatsSettingName>, name?: string): NatsConfig {
   const c: NatsConfig = { url: s.get('nats-url') ?? DEFAULT_NATS_URL };
   if (name !== undefined) c.name = name;
+  const inbox = s.get('nats-inbox-prefix');
+  if (inbox !== undefined) c.inboxPrefix = inbox;
   const user = s.get('nats-user');
   if (user !== undefined) c.user = user;
   const password = s.secretFile('nats-password-file');

@@ -20,6 +20,12 @@ export interface NatsConfig {
   /** Client certificate and key (PEM) for mutual TLS. */
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /**
+   * Subject prefix of this client's reply inboxes (default `_INBOX`). A server that gives each role
+   * its own prefix can let each subscribe to its own inboxes only, so no client overhears another's
+   * replies (pulled messages, PubAcks).
+   */
+  inboxPrefix?: string;
   /** Connection name shown by the server. */
   name?: string;
 }
@@ -124,6 +130,13 @@ export function natsConnectionOptions(c: NatsConfig): NodeConnectionOptions {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
   };
+  if (c.inboxPrefix !== undefined) {
+    // One subject token: the client adds `.<id>` after it, and a server permission is `<prefix>.>`.
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(c.inboxPrefix)) {
+      bad('inboxPrefix', `"${c.inboxPrefix}" is not one subject token of A-Z, a-z, 0-9, "_" and "-"`);
+    }
+    opts.inboxPrefix = c.inboxPrefix;
+  }
   const methods = [c.user, c.nkeySeedFile, c.credsFile].filter((m) => m !== undefined).length;
   if (methods > 1) {
     bad(

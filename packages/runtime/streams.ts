@@ -15,6 +15,86 @@ export const alertsSubject = (cluster: string) => `ledger.alerts.${cluster}`;
 /** Subject of an out-of-leaf body: its lower-case hex SHA-256. */
 export const bodySubject = (sha256Hex: string) => `ingress.bodies.${sha256Hex}`;
 
+/** Header on INGRESS_REJECTED messages: why the message was rejected, `<CODE>: <message>`. */
+export const REJECTION_HEADER = 'Rejection-Reason';
+/** Header on the collector's INGRESS_REJECTED messages: where the item came from (webhook, log). */
+export const SOURCE_HEADER = 'Ingress-Source';
+/** Header on ledger.checkpoints messages: the log's origin. */
+export const LOG_ORIGIN_HEADER = 'Log-Origin';
+/** Longest Rejection-Reason value: reasons can quote input. */
+export const MAX_REJECTION_REASON_CHARS = 512;
+
+/**
+ * The Rejection-Reason value for `code` and `message`: one line of printable ASCII (a header value
+ * cannot hold a newline, and a reason may quote hostile input), at most MAX_REJECTION_REASON_CHARS.
+ */
+export function rejectionReason(code: string, message: string): string {
+  const line = `${code}: ${message}`.replace(/[^\x20-\x7e]/g, '?');
+  return line.length > MAX_REJECTION_REASON_CHARS ? `${line.slice(0, MAX_REJECTION_REASON_CHARS)}...` : line;
+}
+
+/**
+ * Nats-Msg-Id of the ledger's rejection of a message of INGRESS_CHANGES: the message's own id (so a
+ * consumer of INGRESS_REJECTED finds the change it published), else one from its stream sequence.
+ */
+export const ledgerRejectionMsgId = (originalMsgId: string | undefined, streamSequence: number | bigint) =>
+  originalMsgId !== undefined && originalMsgId !== '' ? originalMsgId : `rejected/ledger/${streamSequence}`;
+/** Nats-Msg-Id of the collector's rejection of an item, by the SHA-256 of its bytes. */
+export const collectorRejectionMsgId = (cluster: string, sha256Hex: string) =>
+  `rejected/${cluster}/${sha256Hex}`;
+/** Nats-Msg-Id of an out-of-leaf body. */
+export const bodyMsgId = (sha256Hex: string) => `body/${sha256Hex}`;
+
+/**
+ * A `ledger.alerts.<cluster>` message: one finding of the risk rules (packages/risk) on the entry at
+ * `index`. JSON with `index` first, as a JSON number written exactly (a log index can pass 2^53).
+ */
+export interface AlertMessage {
+  index: bigint;
+  cluster: string;
+  rule: string;
+  severity: string;
+  message: string;
+  /** JSON Pointer into the stored object or request; '' when none. */
+  path: string;
+}
+
+export function encodeAlert(a: AlertMessage): string {
+  const rest = JSON.stringify({
+    cluster: a.cluster,
+    rule: a.rule,
+    severity: a.severity,
+    message: a.message,
+    path: a.path,
+  });
+  return `{"index":${a.index},${rest.slice(1)}`;
+}
+
+const ALERT_INDEX_RE = /^\{"index":(0|[1-9][0-9]{0,19}),/;
+
+/** Reads an alert message; undefined when it is not one. */
+export function decodeAlert(text: string): AlertMessage | undefined {
+  const m = ALERT_INDEX_RE.exec(text);
+  if (m === null) return undefined;
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const r = o as Record<string, unknown>;
+  const fields = ['cluster', 'rule', 'severity', 'message', 'path'] as const;
+  if (fields.some((f) => typeof r[f] !== 'string')) return undefined;
+  return {
+    index: BigInt(m[1] ?? '0'),
+    cluster: r.cluster as string,
+    rule: r.rule as string,
+    severity: r.severity as string,
+    message: r.message as string,
+    path: r.path as string,
+  };
+}
+
 /** Default duplicate window on Nats-Msg-Id: 2 minutes (JetStream's own default). */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 

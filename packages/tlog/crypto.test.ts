@@ -4,10 +4,9 @@ import { after, describe, it } from 'node:test';
 import { getCrypto, setCrypto } from './crypto.js';
 import { nobleCrypto } from './crypto-noble.js';
 import { nodeCrypto } from './crypto-node.js';
-import { loadSodiumCrypto } from './crypto-sodium.js';
 
-const sodium = loadSodiumCrypto();
-const providers = sodium instanceof Error ? [nodeCrypto, nobleCrypto] : [sodium, nodeCrypto, nobleCrypto];
+// libsodium, which services put in place at their start, is tested in packages/runtime.
+const providers = [nodeCrypto, nobleCrypto];
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -38,27 +37,16 @@ describe('crypto providers', () => {
   const initial = getCrypto();
   after(() => setCrypto(initial));
 
-  it('uses libsodium for Ed25519 by default on Node.js, node:crypto where it cannot load', () => {
-    const want = sodium instanceof Error || process.env.INGRESS_LEDGER_CRYPTO === 'node:crypto';
-    assert.equal(getCrypto().name, want ? 'node:crypto' : 'libsodium');
-  });
-
-  it('reads INGRESS_LEDGER_CRYPTO when loaded: node:crypto on request, a named fallback for a bad value', () => {
-    const describe = (value: string) => {
-      const script = `const t = await import(${JSON.stringify(new URL('./crypto.js', import.meta.url).href)});
-        console.log(JSON.stringify(t.describeCrypto()));`;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-        encoding: 'utf8',
-        env: { ...process.env, INGRESS_LEDGER_CRYPTO: value },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout) as { provider: string; fallback?: string };
-    };
-    assert.deepEqual(describe('node:crypto'), { provider: 'node:crypto' });
-    const bad = describe('openssl');
-    assert.equal(bad.provider, sodium instanceof Error ? 'node:crypto' : 'libsodium');
-    assert.match(bad.fallback ?? '', /INGRESS_LEDGER_CRYPTO=openssl is neither libsodium nor node:crypto/);
-    if (!(sodium instanceof Error)) assert.deepEqual(describe('libsodium'), { provider: 'libsodium' });
+  it('uses node:crypto on Node.js, whatever the environment says: the core reads none', () => {
+    assert.equal(getCrypto().name, 'node:crypto');
+    const script = `const t = await import(${JSON.stringify(new URL('./index.js', import.meta.url).href)});
+      console.log(JSON.stringify(t.describeCrypto()));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, INGRESS_LEDGER_CRYPTO: 'libsodium' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { provider: 'node:crypto' });
   });
 
   for (const provider of providers) {

@@ -1,12 +1,12 @@
 // The one seam between the transparency-log core and its cryptographic primitives.
 //
-// On Node.js the core uses node:crypto for SHA-256 (measured here: 3-7x faster than the pure-JS
-// libraries) and libsodium for Ed25519 (about 1.65x node:crypto's verify and 1.8x its sign rate,
-// with node:crypto's verdicts: see crypto-sodium.ts). Where the libsodium addon cannot load, or
-// INGRESS_LEDGER_CRYPTO=node:crypto asks for it, node:crypto does both. Where node:crypto is absent
-// (a browser verifying a proof), the same functions come from @noble/hashes and @noble/curves. All
-// providers are tested against the same vectors; callers never pick one except in tests and
-// benchmarks.
+// The core reads no environment and loads no native addon. On import it uses node:crypto where
+// Node.js runs (SHA-256 measured here 3-7x faster than the pure-JS libraries) and @noble/hashes with
+// @noble/curves where it does not (a browser verifying a proof). A service chooses a faster provider
+// at its start with setCrypto: packages/runtime/crypto-choice.ts puts libsodium's Ed25519 in place
+// (about 1.65x node:crypto's verify and 1.8x its sign rate, with node:crypto's verdicts: see
+// crypto-sodium.ts) unless INGRESS_LEDGER_CRYPTO=node:crypto. All providers are tested against the
+// same vectors, so the choice changes speed, never a verdict.
 
 /** The primitives the core needs. Implementations must be pure and synchronous. */
 export interface CryptoProvider {
@@ -36,30 +36,17 @@ export function describeCrypto(): { provider: string; fallback?: string } {
   return fallbackReason === undefined ? { provider } : { provider, fallback: fallbackReason };
 }
 
-/** Replaces the provider (tests and benchmarks compare them). */
-export function setCrypto(provider: CryptoProvider): void {
+/**
+ * Replaces the provider: a service's start (packages/runtime/crypto-choice.ts), tests and benchmarks.
+ * `fallback` says why it is not the fastest one, for describeCrypto.
+ */
+export function setCrypto(provider: CryptoProvider, fallback?: string): void {
   current = provider;
+  fallbackReason = fallback;
 }
 
-const { nobleCrypto } = await import('./crypto-noble.js');
 if (typeof process !== 'undefined' && process.versions?.node !== undefined) {
-  const { nodeCrypto } = await import('./crypto-node.js');
-  const wanted = process.env.INGRESS_LEDGER_CRYPTO ?? 'libsodium';
-  if (wanted === 'node:crypto') {
-    current = nodeCrypto;
-  } else {
-    const { loadSodiumCrypto } = await import('./crypto-sodium.js');
-    const sodium = loadSodiumCrypto();
-    if (sodium instanceof Error) {
-      current = nodeCrypto;
-      fallbackReason = `libsodium unavailable: ${sodium.message.split('\n')[0]}`;
-    } else {
-      current = sodium;
-    }
-    if (wanted !== 'libsodium') {
-      fallbackReason = `INGRESS_LEDGER_CRYPTO=${wanted} is neither libsodium nor node:crypto; using ${current.name}`;
-    }
-  }
+  current = (await import('./crypto-node.js')).nodeCrypto;
 } else {
-  current = nobleCrypto;
+  current = (await import('./crypto-noble.js')).nobleCrypto;
 }

@@ -10,3 +10,4 @@ export * from './note.js';
 export * from './policy.js';
 export * from './tiles.js';
 export * from './tlog-proof.js';
+export * from './witness-protocol.js';

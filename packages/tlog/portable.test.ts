@@ -1,7 +1,7 @@
 // The verifying half of the core must run where neither node:crypto nor Buffer exists (a browser).
 // A child process hides Buffer and process before loading the core, which must then pick the
 // pure-JS provider by itself, and signs, verifies and proves; a static check keeps node: imports out
-// of every module but the two Node.js providers, which the core loads only on Node.js.
+// of every module but the Node.js provider, which the core loads only on Node.js.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,8 +12,8 @@ const here = new URL('.', import.meta.url).pathname; // dist/packages/tlog/
 const srcDir = join(here, '../../../packages/tlog');
 
 describe('the tlog core without Node-only APIs', () => {
-  it('imports node: modules only from crypto-node.ts and crypto-sodium.ts', () => {
-    const nodeOnly = new Set(['crypto-node.ts', 'crypto-sodium.ts']);
+  it('imports node: modules only from crypto-node.ts', () => {
+    const nodeOnly = new Set(['crypto-node.ts']);
     for (const f of readdirSync(srcDir)) {
       if (!f.endsWith('.ts') || f.endsWith('.test.ts') || nodeOnly.has(f) || f.includes('test-')) continue;
       const text = readFileSync(join(srcDir, f), 'utf8');

@@ -1,7 +1,12 @@
 // Entry point of the `ingress-ledger` executable (bin/ingress-ledger.js imports the compiled file).
+
+import { selectCrypto } from '../../packages/runtime/index.js';
 import { EXIT_OK } from './errors.js';
 import { run } from './program.js';
 import { dropIpServerNameWarning } from './warnings.js';
+
+// Before any key is used: this process, and each worker thread, chooses its own crypto provider.
+selectCrypto();
 
 dropIpServerNameWarning();
 

@@ -7,7 +7,18 @@ import { describe, it } from 'node:test';
 import { parseSkey, parseVkey } from '../../packages/tlog/index.js';
 import { cli, jsonLines, runCli } from './testing/run-cli.js';
 
-const COMMANDS = ['keys', 'checkpoint', 'entries', 'prove', 'verify', 'audit', 'search', 'history', 'up'];
+const COMMANDS = [
+  'keys',
+  'checkpoint',
+  'entries',
+  'prove',
+  'verify',
+  'audit',
+  'search',
+  'history',
+  'up',
+  'audit-policy',
+];
 const SERVICES = ['ledger', 'collector', 'witness', 'reindex'];
 
 describe('the ingress-ledger program', () => {

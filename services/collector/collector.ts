@@ -79,7 +79,7 @@ export async function startCollector(
   };
   try {
     await ensureStreams(await jetstreamManager(nc));
-    const acks = new StreamAcks(nc);
+    const acks = new StreamAcks(nc, config.nats.inboxPrefix);
     closers.push(async () => acks.close());
     const publisher = new ChangePublisher(acks, {
       cluster: config.cluster,

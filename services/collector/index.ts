@@ -11,4 +11,3 @@ export {
   type TlsFiles,
 } from './config.js';
 export { CollectorError, type CollectorErrorCode } from './errors.js';
-export { REJECTION_HEADER } from './publisher.js';

@@ -2,12 +2,16 @@
 // signs) its items, answering in chunks so the main thread publishes while it works.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ResourceFilter } from '../../packages/change/index.js';
+import { selectCrypto } from '../../packages/runtime/index.js';
 import { parseSkey } from '../../packages/tlog/index.js';
 import { type AuditItem, webhookBodyItems } from './audit-input.js';
 import { CollectorError } from './errors.js';
 import { type PrepareContext, type PreparedItem, prepareItem } from './prepare.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerInit } from './prepare-messages.js';
 import { encodePrepared } from './prepared-codec.js';
+
+// Before any key is used: this process, and each worker thread, chooses its own crypto provider.
+selectCrypto();
 
 const init = workerData as PrepareWorkerInit;
 const key = parseSkey(init.skey);

@@ -5,18 +5,23 @@
 // is prepare.ts: here on the main thread for the log tail, on worker threads for the webhook.
 import { headers } from '@nats-io/nats-core';
 import type { ChangeSource, ResourceFilter } from '../../packages/change/index.js';
-import { bodySubject, changesSubject, type Logger, rejectedSubject } from '../../packages/runtime/index.js';
+import {
+  bodyMsgId,
+  bodySubject,
+  changesSubject,
+  collectorRejectionMsgId,
+  type Logger,
+  REJECTION_HEADER,
+  rejectedSubject,
+  rejectionReason,
+  SOURCE_HEADER,
+} from '../../packages/runtime/index.js';
 import type { PrivateKey } from '../../packages/tlog/index.js';
 import type { AuditItem } from './audit-input.js';
 import { CollectorError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 import { type PreparedItem, prepareItem } from './prepare.js';
 import { type AckBatch, StreamAckError, type StreamAcks } from './stream-acks.js';
-
-/** Header on INGRESS_REJECTED messages: `<CODE>: <message>`. */
-export const REJECTION_HEADER = 'Rejection-Reason';
-/** Longest Rejection-Reason value; reasons can quote input. */
-const MAX_REASON_CHARS = 512;
 
 export interface BatchResult {
   published: number;
@@ -140,12 +145,12 @@ export class ChangePublisher {
     }
     if (p.kind === 'rejected') {
       const h = headers();
-      h.set(REJECTION_HEADER, sanitize(`${p.code}: ${p.message}`));
-      h.set('Ingress-Source', source);
+      h.set(REJECTION_HEADER, rejectionReason(p.code, p.message));
+      h.set(SOURCE_HEADER, source);
       await batch.publish(
         rejectedSubject(this.#o.cluster),
         p.bytes,
-        `rejected/${this.#o.cluster}/${p.sha256}`,
+        collectorRejectionMsgId(this.#o.cluster, p.sha256),
         h,
       );
       this.#o.metrics.rejected.inc({ source, code: p.code });
@@ -155,7 +160,7 @@ export class ChangePublisher {
     // The ledger must be able to fetch every body a leaf points to, so bodies are durable first.
     if (p.bodies.length > 0) {
       await Promise.all(
-        p.bodies.map((b) => batch.publish(bodySubject(b.sha256), b.data, `body/${b.sha256}`)),
+        p.bodies.map((b) => batch.publish(bodySubject(b.sha256), b.data, bodyMsgId(b.sha256))),
       );
     }
     const ack = await batch.publish(changesSubject(this.#o.cluster), p.leaf, p.msgId);
@@ -166,10 +171,4 @@ export class ChangePublisher {
     this.#o.metrics.published.inc({ source });
     return 'published';
   }
-}
-
-// Header values are one line of printable ASCII.
-function sanitize(s: string): string {
-  const line = s.replace(/[^\x20-\x7e]/g, '?');
-  return line.length > MAX_REASON_CHARS ? `${line.slice(0, MAX_REASON_CHARS)}...` : line;
 }

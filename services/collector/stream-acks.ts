@@ -50,9 +50,10 @@ export class StreamAcks {
   #next = 0;
   #closed = false;
 
-  constructor(nc: NatsConnection) {
+  /** `inboxPrefix`: the connection's reply inbox prefix (NatsConfig.inboxPrefix), where answers may arrive. */
+  constructor(nc: NatsConnection, inboxPrefix?: string) {
     this.#nc = nc;
-    this.#prefix = `${createInbox()}.`;
+    this.#prefix = `${createInbox(inboxPrefix)}.`;
     this.#sub = nc.subscribe(`${this.#prefix}*`, {
       callback: (err, msg) => (err === null ? this.#answer(msg) : this.#failAll('CLOSED', err.message)),
     });

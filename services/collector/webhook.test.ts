@@ -6,12 +6,11 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { Registry, silentLogger } from '../../packages/runtime/index.js';
+import { REJECTION_HEADER, Registry, silentLogger } from '../../packages/runtime/index.js';
 import { generateKey, openNote, type PrivateKey, parseVkey } from '../../packages/tlog/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
 import { REPO_ROOT, SHARED_MISSING, sharedTestdata } from '../../test/support/shared.js';
 import { type RunningCollector, startCollector } from './index.js';
-import { REJECTION_HEADER } from './publisher.js';
 import { StreamReader, waitFor } from './test-support.js';
 
 const FIXTURES = join(REPO_ROOT, 'services', 'collector', 'testdata');

@@ -8,7 +8,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
-import { CHECKPOINTS_SUBJECT } from '../../packages/runtime/index.js';
+import { CHECKPOINTS_SUBJECT, LOG_ORIGIN_HEADER } from '../../packages/runtime/index.js';
 import {
   formatCheckpoint,
   type PrivateKey,
@@ -24,8 +24,6 @@ import type { LogStore, StoredCheckpoint } from './store.js';
 
 /** Least time between two signed checkpoints. */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 250;
-/** Header carrying the log's origin on `ledger.checkpoints`. */
-export const LOG_ORIGIN_HEADER = 'Log-Origin';
 
 export interface PublishedCheckpoint {
   note: string;

@@ -40,6 +40,8 @@ export interface LedgerConfig {
   checkpointIntervalMs: number;
   verifyWorkers: number;
   duplicateWindowMs: number;
+  /** Replicas of the streams the ledger creates (3 in a JetStream cluster). */
+  streamReplicas: number;
 }
 
 /** Every setting of the ledger: its flag (kebab-case), which is also its env var suffix and YAML key. */
@@ -91,6 +93,11 @@ export const LEDGER_SETTINGS = [
     arg: 'duration',
     help: `INGRESS_CHANGES duplicate window when created (default ${DEFAULT_DUPLICATE_WINDOW_MS / 1000}s)`,
   },
+  {
+    name: 'stream-replicas',
+    arg: 'n',
+    help: 'replicas of the streams when the ledger creates them: 1, or 3 or 5 in a JetStream cluster (default 1)',
+  },
 ] as const;
 
 export type LedgerSetting = SettingName<typeof LEDGER_SETTINGS>;
@@ -114,6 +121,7 @@ export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): Ledge
     checkpointIntervalMs: s.duration('checkpoint-interval', DEFAULT_CHECKPOINT_INTERVAL_MS, 10),
     verifyWorkers: s.integer('verify-workers', DEFAULT_VERIFY_WORKERS, 1, 256),
     duplicateWindowMs: s.duration('duplicate-window', DEFAULT_DUPLICATE_WINDOW_MS, 1000),
+    streamReplicas: s.integer('stream-replicas', 1, 1, 5),
   };
   const cert = s.get('tls-cert-file');
   const key = s.get('tls-key-file');

@@ -13,7 +13,14 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { ChangeError, type ChangeErrorCode } from '../../packages/change/index.js';
-import { CHANGES_STREAM, LEDGER_CONSUMER, rejectedSubject } from '../../packages/runtime/index.js';
+import {
+  CHANGES_STREAM,
+  LEDGER_CONSUMER,
+  ledgerRejectionMsgId,
+  REJECTION_HEADER,
+  rejectedSubject,
+  rejectionReason,
+} from '../../packages/runtime/index.js';
 import { fetchBodies } from './bodies.js';
 import type { LedgerMetrics } from './metrics.js';
 import type { AppendItem, LogStore } from './store.js';
@@ -35,8 +42,6 @@ const BATCHES_IN_FLIGHT = 8;
 const MAX_GROUP_BATCHES = BATCHES_IN_FLIGHT / 2;
 /** Pause before a batch whose commit failed is redelivered. */
 const NAK_DELAY_MS = 1000;
-/** Header naming why a message was rejected: `<CODE>: <message>`. */
-export const REJECTION_HEADER = 'Rejection-Reason';
 
 export interface IngestOptions {
   batchSize: number;
@@ -230,9 +235,13 @@ export class Ingest {
     if (r.msg.headers !== undefined) {
       for (const [k, vs] of r.msg.headers) for (const v of vs) h.append(k, v);
     }
-    // Header values are one line: a message never carries a newline into the header block.
-    h.set(REJECTION_HEADER, `${r.code}: ${r.message}`.replace(/[\r\n]+/g, ' '));
-    await this.#d.js.publish(rejectedSubject(clusterOfSubject(r.msg.subject)), r.msg.data, { headers: h });
+    h.set(REJECTION_HEADER, rejectionReason(r.code, r.message));
+    // A message id, so that a rejection published again after a crash (the message is redelivered
+    // before its term reached the server) is stored once.
+    await this.#d.js.publish(rejectedSubject(clusterOfSubject(r.msg.subject)), r.msg.data, {
+      headers: h,
+      msgID: ledgerRejectionMsgId(r.msg.headers?.get('Nats-Msg-Id'), r.msg.seq),
+    });
     this.#d.metrics.rejected.inc({ reason: r.code });
     r.msg.term(r.code);
   }

@@ -22,6 +22,7 @@ import {
   connectNats,
   createLogger,
   createRegistry,
+  encodeAlert,
   ensureStreams,
   readSkeyFile,
   readVkeysFile,
@@ -165,9 +166,10 @@ export async function startLedger(
         publish: (found) => {
           for (const f of found) {
             for (const finding of f.findings) {
-              const rest = JSON.stringify({ cluster: f.cluster, ...finding });
-              // The index is a bigint: spliced in as a JSON number rather than rounded.
-              nc.publish(alertsSubject(f.cluster), `{"index":${f.index},${rest.slice(1)}`);
+              nc.publish(
+                alertsSubject(f.cluster),
+                encodeAlert({ index: f.index, cluster: f.cluster, ...finding }),
+              );
             }
           }
         },
@@ -179,7 +181,10 @@ export async function startLedger(
     }
     follower?.notify();
     const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm, { duplicateWindowMs: config.duplicateWindowMs });
+    await ensureStreams(jsm, {
+      duplicateWindowMs: config.duplicateWindowMs,
+      replicas: config.streamReplicas,
+    });
     const js = jetstream(nc);
 
     let checkpointer: Checkpointer | undefined;

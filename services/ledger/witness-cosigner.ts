@@ -7,16 +7,19 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import {
+  ADD_CHECKPOINT_PATH,
   cosignatureVerifier,
+  formatAddCheckpoint,
   formatNote,
   mergeSignatures,
   type Note,
   type Policy,
-  parseDecimal,
   parseNote,
   parseSignatureLines,
+  parseTlogSize,
   QUORUM_NONE,
   quorumMet,
+  TLOG_SIZE_CONTENT_TYPE,
   TlogError,
   type Verifier,
 } from '../../packages/tlog/index.js';
@@ -46,7 +49,6 @@ interface Slot {
 
 type Result = { cosignature: string } | { failure: string; reason: string };
 
-const SIZE_BODY_RE = /^(0|[1-9][0-9]*)\n$/;
 const encoder = new TextEncoder();
 
 function metric<T>(registry: Registry | undefined, name: string, make: (registers: Registry[]) => T): T {
@@ -179,7 +181,7 @@ export function createWitnessCosigner(opts: WitnessCosignerOptions): CheckpointC
     const url = w.url.replace(/\/+$/, '');
     let endpoint: URL;
     try {
-      endpoint = new URL(`${url}/add-checkpoint`);
+      endpoint = new URL(`${url}${ADD_CHECKPOINT_PATH}`);
     } catch {
       throw new TlogError('BAD_POLICY', `witness ${w.name}: invalid URL`);
     }
@@ -232,7 +234,7 @@ export function createWitnessCosigner(opts: WitnessCosignerOptions): CheckpointC
           reason: `no consistency proof from ${old} to ${size}: ${(err as Error).message}`,
         };
       }
-      const body = `old ${old}\n${hashes.map((h) => `${Buffer.from(h).toString('base64')}\n`).join('')}\n${noteText}`;
+      const body = formatAddCheckpoint(old, hashes, noteText);
       let res: Answer;
       try {
         res = await post(slot.endpoint, body, timeoutMs, agents);
@@ -257,15 +259,14 @@ export function createWitnessCosigner(opts: WitnessCosignerOptions): CheckpointC
         const [failure, reason] = refusalReason(res.status, old, size);
         return { failure, reason };
       }
-      const m = SIZE_BODY_RE.exec(res.text);
-      if (res.contentType !== 'text/x.tlog.size' || m === null) {
-        return { failure: 'bad_response', reason: 'a 409 answer without a text/x.tlog.size body' };
-      }
       let latest: bigint;
       try {
-        latest = parseDecimal(m[1] ?? '');
+        latest = parseTlogSize(res.contentType, res.text);
       } catch {
-        return { failure: 'bad_response', reason: 'a 409 answer with a size out of range' };
+        return {
+          failure: 'bad_response',
+          reason: `a 409 answer without a ${TLOG_SIZE_CONTENT_TYPE} body of a size in range`,
+        };
       }
       if (latest === old) {
         // The only conforming 409 that repeats our old size: same size, another root.

@@ -7,9 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../packages/runtime/index.js';
-import { cosignatureVerifier, generateKey, openNote, parseVkey } from '../../packages/tlog/index.js';
+import {
+  cosignatureVerifier,
+  formatAddCheckpoint,
+  generateKey,
+  openNote,
+  parseVkey,
+} from '../../packages/tlog/index.js';
 import { SHARED_MISSING, sharedTestdata } from '../../test/support/shared.js';
-import { formatAddCheckpoint } from './request.js';
 import { startWitness } from './service.js';
 import { TestLog } from './test-log.js';
 

@@ -2,6 +2,7 @@
 // one structured log line per refusal. Nothing from an error's text reaches the client.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { ADD_CHECKPOINT_PATH, formatTlogSize, TLOG_SIZE_CONTENT_TYPE } from '../../packages/tlog/index.js';
 import { WitnessError, type WitnessErrorCode } from './errors.js';
 import { GroupCommitter } from './group-commit.js';
 import type { WitnessMetrics } from './metrics.js';
@@ -17,7 +18,6 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
 /** Content type of a 409 body (tlog-witness). */
-export const TLOG_SIZE_CONTENT_TYPE = 'text/x.tlog.size';
 const TEXT = 'text/plain; charset=utf-8';
 
 const STATUS: Record<WitnessErrorCode, number> = {
@@ -75,7 +75,7 @@ export function createWitnessServer(
   logger: Logger,
   metrics: WitnessMetrics,
 ): Server {
-  const addPath = `${opts.prefix}/add-checkpoint`;
+  const addPath = `${opts.prefix}${ADD_CHECKPOINT_PATH}`;
   const committer = new GroupCommitter(witness);
 
   async function addCheckpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -102,7 +102,7 @@ export function createWitnessServer(
       // Refusals of a known log may be evidence of misbehaviour: say exactly why, for the operator.
       logger.warn({ status, code: err.code, reason: err.message }, 'add-checkpoint refused');
       if (err.code === 'CONFLICT' && err.size !== undefined) {
-        send(res, 409, `${err.size}\n`, TLOG_SIZE_CONTENT_TYPE);
+        send(res, 409, formatTlogSize(err.size), TLOG_SIZE_CONTENT_TYPE);
       } else {
         if (err.code === 'TOO_LARGE') res.setHeader('connection', 'close');
         send(res, status, `${err.code}\n`);

@@ -10,13 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../packages/runtime/index.js';
 import {
   cosignatureVerifier,
+  formatAddCheckpoint,
   generateKey,
   openNote,
   type PrivateKey,
   parseSignatureLines,
   parseVkey,
 } from '../../packages/tlog/index.js';
-import { formatAddCheckpoint } from './request.js';
 import { type RunningWitness, startWitness } from './service.js';
 import { TestLog } from './test-log.js';
 import { originHash } from './witness.js';

@@ -3,6 +3,7 @@
 // from the state store; the HTTP shell maps WitnessError codes to statuses.
 import { createHash } from 'node:crypto';
 import {
+  type AddCheckpointRequest,
   type Checkpoint,
   cosignatureVkey,
   cosignCheckpoint,
@@ -11,6 +12,7 @@ import {
   openNote,
   type PrivateKey,
   type PublicKey,
+  parseAddCheckpoint,
   parseCheckpoint,
   parseNote,
   TlogError,
@@ -18,7 +20,6 @@ import {
   verifyConsistency,
 } from '../../packages/tlog/index.js';
 import { WitnessError } from './errors.js';
-import { parseAddCheckpoint } from './request.js';
 import type { LogState, WitnessState } from './state.js';
 
 /** A request whose structure and log signature are verified; its state check is still to come. */
@@ -77,7 +78,13 @@ export class Witness {
 
   /** Parses and checks what needs no state: structure, origin, log signature, old <= size. */
   prepare(body: Uint8Array): PreparedCheckpoint {
-    const req = parseAddCheckpoint(body);
+    let req: AddCheckpointRequest;
+    try {
+      req = parseAddCheckpoint(body);
+    } catch (err) {
+      if (err instanceof TlogError) throw new WitnessError('MALFORMED', err.message);
+      throw err;
+    }
     let note: Note;
     let checkpoint: Checkpoint;
     try {

@@ -56,7 +56,7 @@ export function makeLeaf(
   dir: string,
   ca: string,
   name: string,
-  usage: 'serverAuth' | 'clientAuth',
+  usage: 'serverAuth' | 'clientAuth' | 'serverAuth,clientAuth',
 ): CertFiles {
   openssl(dir, 'req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
   writeFileSync(

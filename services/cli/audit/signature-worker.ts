@@ -4,11 +4,15 @@
 // while the main thread fetches and builds the tree.
 import { parentPort, workerData } from 'node:worker_threads';
 import { MAX_LEAF_BYTES } from '../../../packages/change/index.js';
+import { selectCrypto } from '../../../packages/runtime/index.js';
 import { leafHash, parseVkey } from '../../../packages/tlog/index.js';
 import { VerificationError } from '../verification/errors.js';
 import { checkLeaf, checkLeafSignature } from '../verification/leaf-check.js';
 import { leafPassesFast } from '../verification/leaf-fast-path.js';
 import type { BatchRequest, BatchResult, LeafFailure, WorkerInit } from './signature-messages.js';
+
+// Before any key is used: this process, and each worker thread, chooses its own crypto provider.
+selectCrypto();
 
 const init = workerData as WorkerInit;
 const keys = init.collectorVkeys.map((v) => parseVkey(v));

@@ -1,18 +1,30 @@
-// `ingress-ledger keys generate`: a new Ed25519 key pair as C2SP skey/vkey files (DESIGN 3.4).
-import { existsSync } from 'node:fs';
-import { Command } from 'commander';
+// `ingress-ledger keys generate`: a new Ed25519 key pair as C2SP skey/vkey files (DESIGN 3.4), and,
+// with --k8s-secret, the same two files as a Kubernetes Secret manifest.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
 import { writeKeyFiles } from '../../../packages/runtime/index.js';
 import { cosignatureVkey, generateKey, isValidKeyName } from '../../../packages/tlog/index.js';
 import { CliError } from '../errors.js';
+import { isNamespace, isSecretDataKey, isSecretName, secretManifest } from '../key-secret.js';
 import { fields, printJson, println } from '../output.js';
 
 interface GenerateOptions {
   name: string;
   out: string;
   witness?: boolean;
+  k8sSecret?: string;
+  namespace?: string;
   force?: boolean;
   json?: boolean;
 }
+
+const checked =
+  (valid: (s: string) => boolean, what: string) =>
+  (text: string): string => {
+    if (!valid(text)) throw new InvalidArgumentError(`not a valid ${what}`);
+    return text;
+  };
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description('manage signing keys');
@@ -22,6 +34,16 @@ export function keysCommand(): Command {
     .requiredOption('--name <name>', 'key name: the log origin, a witness name, or collector/<cluster>')
     .requiredOption('--out <prefix>', 'path prefix of the files to write')
     .option('--witness', 'write the cosignature/v1 vkey (type 0x04) of a witness')
+    .option(
+      '--k8s-secret <name>',
+      'also write PREFIX.secret.yaml (mode 0600): a Kubernetes Secret of that name holding both files',
+      checked(isSecretName, 'Secret name (DNS-1123 subdomain: lower-case letters, digits, "-" and ".")'),
+    )
+    .option(
+      '--namespace <ns>',
+      "namespace of the Secret (default: kubectl's current one)",
+      checked(isNamespace, 'namespace (DNS-1123 label: lower-case letters, digits and "-", at most 63)'),
+    )
     .option('--force', 'overwrite existing files')
     .option('--json', 'print the result as JSON')
     .action((o: GenerateOptions) => generate(o));
@@ -31,7 +53,17 @@ export function keysCommand(): Command {
 function generate(o: GenerateOptions): void {
   if (!isValidKeyName(o.name))
     throw new CliError('USAGE', `--name "${o.name}": a key name has no spaces and no "+"`);
-  for (const f of [`${o.out}.key`, `${o.out}.vkey`]) {
+  if (o.namespace !== undefined && o.k8sSecret === undefined)
+    throw new CliError('USAGE', '--namespace needs --k8s-secret');
+  const base = basename(o.out);
+  if (o.k8sSecret !== undefined && !isSecretDataKey(`${base}.vkey`))
+    throw new CliError(
+      'USAGE',
+      `--out ${o.out}: "${base}" cannot name a Secret's data (letters, digits, "-", "_", ".")`,
+    );
+  const files = [`${o.out}.key`, `${o.out}.vkey`];
+  const secretFile = `${o.out}.secret.yaml`;
+  for (const f of o.k8sSecret === undefined ? files : [...files, secretFile]) {
     if (o.force !== true && existsSync(f))
       throw new CliError('USAGE', `${f} exists; pass --force to overwrite it`);
   }
@@ -39,6 +71,20 @@ function generate(o: GenerateOptions): void {
   const vkey = o.witness === true ? cosignatureVkey(key) : key.vkey;
   try {
     writeKeyFiles(o.out, key.skey, vkey);
+    if (o.k8sSecret !== undefined) {
+      // The Secret holds exactly the bytes of the files, so a pod mounting it sees the same files.
+      const manifest = secretManifest({
+        name: o.k8sSecret,
+        ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
+        description: `ingress-ledger key pair "${o.name}" (holds the private key: apply it, then delete this file)`,
+        data: [
+          [`${base}.key`, readFileSync(`${o.out}.key`)],
+          [`${base}.vkey`, readFileSync(`${o.out}.vkey`)],
+        ],
+      });
+      writeFileSync(secretFile, manifest, { mode: 0o600, flag: 'w' });
+      chmodSync(secretFile, 0o600);
+    }
   } catch (err) {
     throw new CliError('CONFIG', `--out ${o.out}: ${(err as NodeJS.ErrnoException).code ?? 'cannot write'}`);
   }
@@ -48,6 +94,7 @@ function generate(o: GenerateOptions): void {
       vkey,
       keyFile: `${o.out}.key`,
       vkeyFile: `${o.out}.vkey`,
+      ...(o.k8sSecret === undefined ? {} : { secretFile, secretName: o.k8sSecret }),
       witness: o.witness === true,
     });
     return;
@@ -57,6 +104,11 @@ function generate(o: GenerateOptions): void {
       ['vkey', vkey],
       ['private key', `${o.out}.key (mode 0600: keep it secret)`],
       ['public key', `${o.out}.vkey`],
+      ...(o.k8sSecret === undefined
+        ? []
+        : [
+            ['secret', `${secretFile} (Secret ${o.k8sSecret}: kubectl apply -f it, then delete it)`] as const,
+          ]),
     ]),
   );
 }

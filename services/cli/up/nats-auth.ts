@@ -14,6 +14,12 @@ import {
 import { CliError } from '../errors.js';
 
 export const NATS_AUTH_DIR = 'nats-auth';
+/**
+ * Reply inbox prefixes (--nats-inbox-prefix) of up's ledger and its one collector, as
+ * deploy/kubernetes names them: each may subscribe to its own only, so neither overhears the other.
+ */
+export const LEDGER_INBOX = '_INBOX_LEDGER';
+export const COLLECTOR_INBOX = '_INBOX_COLLECTOR';
 
 export interface NatsUser {
   /** The seed file the client connects with (--nats-nkey-file). */
@@ -61,8 +67,8 @@ export function loadOrCreateNatsAuth(dataDir: string, cluster: string): NatsAuth
     return { seedFile, publicKey: userSeed(seedFile), permissions };
   };
   return {
-    ledger: user('ledger', ledgerPermissions()),
-    collector: user(`collector-${cluster}`, collectorPermissions(cluster)),
+    ledger: user('ledger', ledgerPermissions(LEDGER_INBOX)),
+    collector: user(`collector-${cluster}`, collectorPermissions(cluster, COLLECTOR_INBOX)),
     reader: user('reader', readerPermissions()),
   };
 }

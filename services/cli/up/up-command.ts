@@ -17,7 +17,7 @@ import {
   writeEndpoints,
   writePolicy,
 } from './data-dir.js';
-import { loadOrCreateNatsAuth, type NatsAuth } from './nats-auth.js';
+import { COLLECTOR_INBOX, LEDGER_INBOX, loadOrCreateNatsAuth, type NatsAuth } from './nats-auth.js';
 import { type NatsChild, startNatsChild } from './nats-child.js';
 import { type Running, startCollectorService, startLedgerService, startWitnessService } from './services.js';
 
@@ -127,7 +127,7 @@ async function up(o: UpOptions): Promise<void> {
       keyFile: join(dir, 'keys', 'log.key'),
       collectorKeysFile: join(dir, 'keys', 'collector.vkey'),
       natsUrl,
-      ...(auth !== undefined ? { natsNkeyFile: auth.ledger.seedFile } : {}),
+      ...(auth !== undefined ? { natsNkeyFile: auth.ledger.seedFile, natsInboxPrefix: LEDGER_INBOX } : {}),
       grpcListen: `127.0.0.1:${o.grpcPort}`,
       policyFile: policy.path,
     });
@@ -136,7 +136,9 @@ async function up(o: UpOptions): Promise<void> {
       cluster: o.cluster,
       key: keys.collector,
       natsUrl,
-      ...(auth !== undefined ? { natsNkeyFile: auth.collector.seedFile } : {}),
+      ...(auth !== undefined
+        ? { natsNkeyFile: auth.collector.seedFile, natsInboxPrefix: COLLECTOR_INBOX }
+        : {}),
       webhookListen: `127.0.0.1:${o.webhookPort}`,
       webhookToken: token,
       webhookTokenFile: join(dir, 'webhook-token'),

@@ -6,10 +6,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
+import { selectCrypto } from '../../../packages/runtime/index.js';
 import { followerGate } from '../write-gate.js';
 import { type FollowerWorkerData, type FromFollower, pauseAfterSlice, type ToFollower } from './follower.js';
 import { FollowerSlice } from './follower-slice.js';
 import { SearchIndex } from './search-index.js';
+
+// Before any key is used: this process, and each worker thread, chooses its own crypto provider.
+selectCrypto();
 
 /** Pause after a slice after a failed one, before the slice is retried. */
 const RETRY_MS = 1000;

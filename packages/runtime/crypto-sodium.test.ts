@@ -6,11 +6,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
-import { getCrypto } from './crypto.js';
-import { nodeCrypto } from './crypto-node.js';
+import { getCrypto } from '../tlog/index.js';
+import { selectCrypto } from './crypto-choice.js';
 import { loadSodiumCrypto } from './crypto-sodium.js';
 
-const loaded = loadSodiumCrypto();
+// The core's default on Node.js, before any choice.
+const nodeCrypto = getCrypto();
+const loaded = loadSodiumCrypto(nodeCrypto);
 const skip = loaded instanceof Error ? `libsodium not loadable here: ${loaded.message}` : false;
 const sodium = loaded instanceof Error ? nodeCrypto : loaded;
 const rawVerify = skip
@@ -131,9 +133,17 @@ function edgeCases(): Case[] {
 }
 
 describe('libsodium provider', { skip }, () => {
-  it('is the default on Node.js unless INGRESS_LEDGER_CRYPTO=node:crypto', () => {
-    const want = process.env.INGRESS_LEDGER_CRYPTO === 'node:crypto' ? 'node:crypto' : 'libsodium';
-    assert.equal(getCrypto().name, want);
+  it('is what a service start chooses unless INGRESS_LEDGER_CRYPTO=node:crypto', () => {
+    assert.equal(nodeCrypto.name, 'node:crypto');
+    assert.deepEqual(selectCrypto({}), { provider: 'libsodium' });
+    assert.equal(getCrypto().name, 'libsodium');
+    assert.deepEqual(selectCrypto({ INGRESS_LEDGER_CRYPTO: 'node:crypto' }), { provider: 'node:crypto' });
+    assert.equal(getCrypto().name, 'node:crypto');
+    assert.deepEqual(selectCrypto({ INGRESS_LEDGER_CRYPTO: 'openssl' }), {
+      provider: 'libsodium',
+      fallback: 'INGRESS_LEDGER_CRYPTO=openssl is neither libsodium nor node:crypto; using libsodium',
+    });
+    selectCrypto({});
   });
 
   it('signs the same bytes as node:crypto and verifies its signatures', () => {

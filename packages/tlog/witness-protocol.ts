@@ -1,7 +1,15 @@
-// Parses a tlog-witness add-checkpoint body. The body comes from anyone who can reach the port, so
-// every line is checked strictly and bounded before any signature or hash is computed.
-import { decodeBase64, HASH_SIZE, parseDecimal, TlogError } from '../../packages/tlog/index.js';
-import { WitnessError } from './errors.js';
+// The C2SP tlog-witness wire formats, in one place for both sides: the log's witness client formats
+// add-checkpoint bodies and reads the witness's text/x.tlog.size answers; the witness parses the
+// bodies and writes those answers. A body comes from anyone who can reach a witness, so every line is
+// checked strictly and bounded before any signature or hash is computed.
+import { decodeBase64, parseDecimal } from './encoding.js';
+import { TlogError } from './errors.js';
+import { HASH_SIZE } from './hash.js';
+
+/** The endpoint, relative to a witness's URL prefix. */
+export const ADD_CHECKPOINT_PATH = '/add-checkpoint';
+/** The content type of a 409 answer, whose body is the witness's latest size for the log. */
+export const TLOG_SIZE_CONTENT_TYPE = 'text/x.tlog.size';
 
 /** The client MUST NOT send more than 63 consistency proof lines (tlog-witness). */
 export const MAX_PROOF_LINES = 63;
@@ -17,9 +25,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const OLD_PREFIX = 'old ';
 
 function malformed(why: string): never {
-  throw new WitnessError('MALFORMED', why);
+  throw new TlogError('MALFORMED', why);
 }
 
+/** Parses an add-checkpoint body; anything else is TlogError('MALFORMED'). */
 export function parseAddCheckpoint(body: Uint8Array): AddCheckpointRequest {
   let text: string;
   try {
@@ -60,7 +69,27 @@ export function parseAddCheckpoint(body: Uint8Array): AddCheckpointRequest {
   return { old, proof, note };
 }
 
+/** The add-checkpoint body: the old size, the consistency proof from it, a blank line, the note. */
 export function formatAddCheckpoint(old: bigint, proof: readonly Uint8Array[], note: string): string {
   const lines = proof.map((h) => `${Buffer.from(h).toString('base64')}\n`).join('');
   return `old ${old}\n${lines}\n${note}`;
+}
+
+/** The body of a text/x.tlog.size answer. */
+export function formatTlogSize(size: bigint): string {
+  return `${size}\n`;
+}
+
+const SIZE_BODY_RE = /^(0|[1-9][0-9]{0,19})\n$/;
+
+/**
+ * The size a text/x.tlog.size answer gives: exactly one decimal line without leading zeroes that fits
+ * in 64 bits. Anything else, the wrong content type included, is TlogError('MALFORMED').
+ */
+export function parseTlogSize(contentType: string | undefined, body: string): bigint {
+  const m = SIZE_BODY_RE.exec(body);
+  if (contentType !== TLOG_SIZE_CONTENT_TYPE || m === null) {
+    throw new TlogError('MALFORMED', `not a ${TLOG_SIZE_CONTENT_TYPE} body`);
+  }
+  return parseDecimal(m[1] ?? '');
 }

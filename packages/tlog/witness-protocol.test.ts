@@ -3,8 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { WitnessError } from './errors.js';
-import { formatAddCheckpoint, MAX_PROOF_LINES, parseAddCheckpoint } from './request.js';
+import { TlogError } from './errors.js';
+import {
+  formatAddCheckpoint,
+  formatTlogSize,
+  MAX_PROOF_LINES,
+  parseAddCheckpoint,
+  parseTlogSize,
+  TLOG_SIZE_CONTENT_TYPE,
+} from './witness-protocol.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const hash = (b: number) => new Uint8Array(32).fill(b);
@@ -14,7 +21,7 @@ function code(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    return err instanceof WitnessError ? err.code : `not a WitnessError: ${String(err)}`;
+    return err instanceof TlogError ? err.code : `not a TlogError: ${String(err)}`;
   }
   return 'ok';
 }
@@ -89,4 +96,31 @@ describe('parseAddCheckpoint', () => {
       { numRuns: 2000 },
     );
   });
+});
+
+describe('text/x.tlog.size answers', () => {
+  it('round-trip what formatTlogSize writes', () => {
+    for (const n of [0n, 1n, 20852014n, (1n << 63n) - 1n]) {
+      assert.equal(parseTlogSize(TLOG_SIZE_CONTENT_TYPE, formatTlogSize(n)), n);
+    }
+  });
+  const bad: [string, string | undefined, string][] = [
+    ['another content type', 'text/plain', '5\n'],
+    ['no content type', undefined, '5\n'],
+    ['no newline', TLOG_SIZE_CONTENT_TYPE, '5'],
+    ['a leading zero', TLOG_SIZE_CONTENT_TYPE, '05\n'],
+    ['a sign', TLOG_SIZE_CONTENT_TYPE, '-5\n'],
+    ['two lines', TLOG_SIZE_CONTENT_TYPE, '5\n6\n'],
+    ['more than 63 bits', TLOG_SIZE_CONTENT_TYPE, '9223372036854775808\n'],
+    ['a huge number', TLOG_SIZE_CONTENT_TYPE, `${'9'.repeat(500)}\n`],
+    ['an empty body', TLOG_SIZE_CONTENT_TYPE, ''],
+  ];
+  for (const [name, type, body] of bad) {
+    it(`refuse ${name} with MALFORMED`, () => {
+      assert.equal(
+        code(() => parseTlogSize(type, body)),
+        'MALFORMED',
+      );
+    });
+  }
 });

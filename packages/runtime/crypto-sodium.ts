@@ -12,8 +12,7 @@
 // ones cost one verify more. Signatures are deterministic (RFC 8032), so both libraries sign the
 // same bytes, which is checked when the addon loads.
 import { createRequire } from 'node:module';
-import type { CryptoProvider } from './crypto.js';
-import { nodeCrypto } from './crypto-node.js';
+import type { CryptoProvider } from '../tlog/index.js';
 
 /** The few sodium-native functions used; its buffers may be any Uint8Array. */
 interface Sodium {
@@ -29,8 +28,14 @@ const MAX_CACHED_KEYS = 1024;
 const CHECK_SEED = '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb';
 const CHECK_MSG = '72';
 
-/** The libsodium provider, or why it cannot be used here (no addon for this platform, a mismatch). */
-export function loadSodiumCrypto(): CryptoProvider | Error {
+/**
+ * The libsodium provider, or why it cannot be used here (no addon for this platform, a mismatch).
+ * `nodeCrypto` is the node:crypto provider (the core's default on Node.js): it keeps SHA-256 and
+ * gives the verdict on every signature libsodium refuses.
+ */
+export function loadSodiumCrypto(nodeCrypto: CryptoProvider): CryptoProvider | Error {
+  if (nodeCrypto.name !== 'node:crypto')
+    return new Error(`libsodium needs node:crypto, not ${nodeCrypto.name}`);
   let sodium: Sodium;
   try {
     sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
