@@ -49,7 +49,7 @@ export function ledgerPermissions(inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermi
       `$JS.ACK.${consumer}.>`,
       `$JS.API.DIRECT.GET.${BODIES_STREAM}`,
       `$JS.API.DIRECT.GET.${BODIES_STREAM}.>`,
-      rejectedSubject('*'),
+      rejectedSubject('>'),
       CHECKPOINTS_SUBJECT,
       'ledger.alerts.>',
     ],
