@@ -14,6 +14,8 @@ import {
 import { CliError } from '../errors.js';
 
 export const NATS_AUTH_DIR = 'nats-auth';
+/** up's nats-server configuration, beside the seeds: written afresh at every start. */
+export const natsServerConfigPath = (dataDir: string) => join(dataDir, NATS_AUTH_DIR, 'nats-server.conf');
 /**
  * Reply inbox prefixes (--nats-inbox-prefix) of up's ledger and its one collector, as
  * deploy/kubernetes names them: each may subscribe to its own only, so neither overhears the other.

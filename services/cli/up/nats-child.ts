@@ -3,9 +3,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { dirname, join } from 'node:path';
 import { CliError } from '../errors.js';
-import { NATS_AUTH_DIR, type NatsUser, natsServerConfig } from './nats-auth.js';
+import { type NatsUser, natsServerConfig } from './nats-auth.js';
 
 /** How long nats-server may take to accept connections. */
 export const NATS_START_TIMEOUT_MS = 15_000;
@@ -50,8 +49,13 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Starts nats-server on 127.0.0.1:`requestedPort` (0: a free port) with JetStream in `storeDir`,
+ * letting in only `users`; its configuration is written (mode 0600) to `configFile` first.
+ */
 export async function startNatsChild(
   storeDir: string,
+  configFile: string,
   requestedPort: number,
   users: NatsUser[],
 ): Promise<NatsChild> {
@@ -60,8 +64,6 @@ export async function startNatsChild(
   const port = requestedPort === 0 ? await freePort() : requestedPort;
   if (await canConnect(port))
     throw new CliError('CONFIG', `--nats-port ${port}: something already listens there`);
-  // Beside the seeds rather than in the store: it is written afresh at every start.
-  const configFile = join(dirname(storeDir), NATS_AUTH_DIR, 'nats-server.conf');
   writeFileSync(configFile, natsServerConfig(port, storeDir, users), { mode: 0o600 });
   chmodSync(configFile, 0o600);
   const child: ChildProcess = spawn('nats-server', ['-c', configFile], {

@@ -17,7 +17,13 @@ import {
   writeEndpoints,
   writePolicy,
 } from './data-dir.js';
-import { COLLECTOR_INBOX, LEDGER_INBOX, loadOrCreateNatsAuth, type NatsAuth } from './nats-auth.js';
+import {
+  COLLECTOR_INBOX,
+  LEDGER_INBOX,
+  loadOrCreateNatsAuth,
+  type NatsAuth,
+  natsServerConfigPath,
+} from './nats-auth.js';
 import { type NatsChild, startNatsChild } from './nats-child.js';
 import { type Running, startCollectorService, startLedgerService, startWitnessService } from './services.js';
 
@@ -99,11 +105,11 @@ async function up(o: UpOptions): Promise<void> {
   try {
     let natsUrl = o.natsUrl;
     // An external server's credentials are its operator's business; our own server lets only
-    // the users it made in: the ledger's, and this cluster's collector's.
+    // the users it made in: the ledger's, this cluster's collector's, and a reader's for tools.
     let auth: NatsAuth | undefined;
     if (natsUrl === undefined) {
       auth = loadOrCreateNatsAuth(dir, o.cluster);
-      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), o.natsPort, [
+      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), natsServerConfigPath(dir), o.natsPort, [
         auth.ledger,
         auth.collector,
         auth.reader,
