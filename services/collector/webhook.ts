@@ -15,9 +15,9 @@ import type { Logger } from '../../packages/runtime/index.js';
 import type { HostPort, TlsFiles } from './config.js';
 import { CollectorError, type CollectorErrorCode } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
-import { PeerLogLimit } from './peer-log-limit.js';
 import type { PreparePool } from './prepare-pool.js';
 import type { ChangePublisher } from './publisher.js';
+import { WebhookRefusals } from './webhook-refusals.js';
 import { followTls, followToken } from './webhook-secrets.js';
 
 export interface WebhookOptions {
@@ -81,9 +81,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
     if (token === undefined || auth === undefined || !auth.startsWith('Bearer ')) return false;
     return token.matches(auth.slice('Bearer '.length).trim());
   };
-  // Who was refused, never with what: the Authorization header stays out of every log line.
-  const refusals = new PeerLogLimit(o.peerLogIntervalMs);
-  const peerOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
+  const refusals = new WebhookRefusals(o.logger, o.peerLogIntervalMs);
 
   const maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   let inFlight = 0;
@@ -122,13 +120,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
         throw new CollectorError('METHOD', 'only POST');
       }
       if (!authorized(req)) {
-        const presented = req.headers.authorization === undefined ? 'none' : 'not accepted';
-        refusals.note('401', peerOf(req), (count, peer) =>
-          o.logger.warn(
-            { peer, count, credentials: presented },
-            'webhook refused a request without a valid bearer token or client certificate',
-          ),
-        );
+        refusals.unauthorized(req);
         res.setHeader('www-authenticate', 'Bearer');
         throw new CollectorError('UNAUTHORIZED', 'no valid bearer token or client certificate');
       }
@@ -156,20 +148,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       answer(200, result);
     } catch (err) {
       if (err instanceof CollectorError) {
-        if (err.code === 'TOO_LARGE') {
-          const declared = req.headers['content-length'];
-          refusals.note('413', peerOf(req), (count, peer) =>
-            o.logger.warn(
-              {
-                peer,
-                count,
-                limitBytes: o.maxBodyBytes,
-                ...(declared !== undefined ? { declaredBytes: declared } : {}),
-              },
-              'webhook refused a body over --max-body-bytes',
-            ),
-          );
-        }
+        if (err.code === 'TOO_LARGE') refusals.tooLarge(req, o.maxBodyBytes);
         answer(STATUS[err.code], { error: err.code });
       } else {
         o.logger.error({ err: (err as Error).message }, 'webhook request failed');
