@@ -70,6 +70,12 @@ describe('the NATS server of up', {
       connectNats({ url: up?.endpoints.nats ?? '' }),
       (err: unknown) => err instanceof NatsError && err.code === 'CONNECT' && /auth/i.test(err.message),
     );
+    // up passes on nats-server's account of it: who, never with what.
+    const refusal = /nats-server: 127\.0\.0\.1:\d+ .*authentication error/;
+    for (const until = Date.now() + 10_000; !refusal.test(up?.output() ?? '') && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(up?.output() ?? '', refusal);
   });
 
   it('keeps the seeds in files of mode 0600 in a directory of mode 0700', () => {

@@ -15,6 +15,42 @@ export const NATS_INSTALL_HINT =
   'nats-server is not on PATH: install it (Debian/Ubuntu: `apt-get install -y nats-server`, or the release ' +
   'binary from https://github.com/nats-io/nats-server/releases), or pass --nats-url of a running server';
 
+/**
+ * nats-server's errors (a refused client, by address and never with its secret; a permission
+ * violation) reach up's stderr, at most this many a minute so that a client retrying in a loop
+ * cannot flood the terminal; the rest are counted.
+ */
+export const NATS_ERRORS_PER_MINUTE = 10;
+
+/** A feed of nats-server's stderr that hands `report` its [ERR] lines, within the budget. */
+export function natsErrorReporter(report: (line: string) => void, now = () => Date.now()) {
+  let partial = '';
+  let windowStart = now();
+  let shown = 0;
+  let hidden = 0;
+  return (chunk: string): void => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      // "[pid] date time [ERR] 127.0.0.1:53712 - cid:5 - … - authentication error …"
+      const at = line.indexOf('[ERR] ');
+      if (at < 0) continue;
+      if (now() - windowStart >= 60_000) {
+        if (hidden > 0) report(`${hidden} more errors not shown`);
+        windowStart = now();
+        shown = 0;
+        hidden = 0;
+      }
+      if (shown < NATS_ERRORS_PER_MINUTE) {
+        shown++;
+        report(line.slice(at + '[ERR] '.length));
+      } else {
+        hidden++;
+      }
+    }
+  };
+}
+
 export interface NatsChild {
   url: string;
   port: number;
@@ -58,6 +94,7 @@ export async function startNatsChild(
   configFile: string,
   requestedPort: number,
   users: NatsUser[],
+  reportError: (line: string) => void = () => undefined,
 ): Promise<NatsChild> {
   if (!haveNatsServer()) throw new CliError('CONFIG', NATS_INSTALL_HINT);
   mkdirSync(storeDir, { recursive: true });
@@ -70,8 +107,10 @@ export async function startNatsChild(
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
+  const errors = natsErrorReporter(reportError);
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2000);
+    errors(d.toString());
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + NATS_START_TIMEOUT_MS;

@@ -109,11 +109,13 @@ async function up(o: UpOptions): Promise<void> {
     let auth: NatsAuth | undefined;
     if (natsUrl === undefined) {
       auth = loadOrCreateNatsAuth(dir, o.cluster);
-      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), natsServerConfigPath(dir), o.natsPort, [
-        auth.ledger,
-        auth.collector,
-        auth.reader,
-      ]);
+      const nats: NatsChild = await startNatsChild(
+        join(dir, 'nats'),
+        natsServerConfigPath(dir),
+        o.natsPort,
+        [auth.ledger, auth.collector, auth.reader],
+        (line) => io.err(`nats-server: ${line}\n`),
+      );
       running.push({ close: () => nats.stop() });
       natsUrl = nats.url;
     }
