@@ -40,12 +40,14 @@ COPY bin ./bin
 COPY packages ./packages
 COPY services ./services
 COPY test ./test
-# Then only what runs: production dependencies, no compiled tests, no build leftovers, and
+# Then only what runs: production dependencies, no compiled tests or test support (test/import-graph.test.ts
+# checks that nothing in production imports them), no build leftovers, and
 # sodium-native's prebuilt binary for this platform only (it ships one per platform).
 RUN npx tsc -p tsconfig.json \
  && npm prune --omit=dev \
  && rm -rf dist/test dist/loadtest \
- && find dist -name '*.test.js' -delete -o -name '*.test.js.map' -delete \
+ && find dist \( -name '*.test.js' -o -name '*.test.js.map' -o -name 'testing.js' -o -name 'testing.js.map' \
+      -o -name 'test-*.js' -o -name 'test-*.js.map' \) -delete \
  && find dist -type d -name testing -prune -exec rm -rf {} + \
  && rm -rf node_modules/better-sqlite3/build/Release/obj* node_modules/better-sqlite3/build/Release/*.a \
       node_modules/better-sqlite3/build/Release/test_extension.node node_modules/better-sqlite3/deps \

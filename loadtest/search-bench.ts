@@ -13,8 +13,8 @@ import Database from 'better-sqlite3';
 import { CHANGE_SCHEMA, type Change, canonicalJson } from '../packages/change/index.js';
 import { GetObjectHistoryRequestSchema, SearchEntriesRequestSchema } from '../packages/proto/index.js';
 import { selectCrypto, silentLogger } from '../packages/runtime/index.js';
-import { prng } from '../services/ledger/search/corpus.js';
 import { SearchIndex } from '../services/ledger/search/index.js';
+import { prng } from '../services/ledger/search/testing/corpus.js';
 
 // The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
 selectCrypto();

@@ -8,18 +8,19 @@
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { selectCrypto } from '../packages/runtime/index.js';
-import { setCrypto } from '../packages/tlog/crypto.js';
-import { nodeCrypto } from '../packages/tlog/crypto-node.js';
-import { leafHash, nodeHash } from '../packages/tlog/hash.js';
 import {
   CompactRange,
   consistencyProof,
   inclusionProof,
+  leafHash,
   type NodeReader,
+  nodeHash,
   rootAt,
+  setCrypto,
   verifyConsistency,
   verifyInclusion,
-} from '../packages/tlog/merkle.js';
+} from '../packages/tlog/index.js';
+import { nodeCrypto } from '../packages/tlog/testing.js';
 
 // The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
 selectCrypto();

@@ -2,8 +2,6 @@
 // Run: npx tsc -p . && node dist/loadtest/tlog-verify.js [seconds per case, default 2]
 import { performance } from 'node:perf_hooks';
 import { selectCrypto } from '../packages/runtime/index.js';
-import { nobleCrypto } from '../packages/tlog/crypto-noble.js';
-import { nodeCrypto } from '../packages/tlog/crypto-node.js';
 import {
   type CryptoProvider,
   cosignatureVkey,
@@ -20,6 +18,7 @@ import {
   signNote,
   verifyCheckpointNote,
 } from '../packages/tlog/index.js';
+import { nobleCrypto, nodeCrypto } from '../packages/tlog/testing.js';
 
 // The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
 selectCrypto();

@@ -28,12 +28,6 @@ export interface UserInfo {
   extra?: Record<string, string[]>;
 }
 
-/** A body moved out of the leaf because of MAX_LEAF_BYTES: digest and size of its canonical JSON. */
-export interface BodyRef {
-  sha256: string;
-  size: number;
-}
-
 export interface Change {
   schema: typeof CHANGE_SCHEMA;
   cluster: string;

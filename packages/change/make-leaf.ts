@@ -2,8 +2,9 @@
 // by the collector key `collector/<cluster>`. Bodies that would push the leaf past MAX_LEAF_BYTES
 // move out of it, the larger first, replaced by {sha256, size} of their canonical JSON bytes.
 import { getCrypto, type PrivateKey, signNote } from '../tlog/index.js';
+import { type BodyRef, isBodyRef } from './body-refs.js';
 import { canonicalJson } from './canonical.js';
-import { type BodyRef, type Change, MAX_LEAF_BYTES } from './change.js';
+import { type Change, MAX_LEAF_BYTES } from './change.js';
 import { ChangeError } from './errors.js';
 
 export interface OutOfLeafBody {
@@ -29,10 +30,6 @@ function noteBytes(text: string, keyName: string): number {
 
 function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
-function isBodyRef(v: unknown): v is BodyRef {
-  return typeof v === 'object' && v !== null && 'sha256' in v && 'size' in v && Object.keys(v).length === 2;
 }
 
 /**

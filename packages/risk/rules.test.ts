@@ -9,9 +9,9 @@ import { REPO_ROOT, SHARED_MISSING, sharedTestdata } from '../../test/support/sh
 import type { Change } from '../change/index.js';
 import { defaultRiskConfig, parseRiskConfig, type RiskConfig } from './config.js';
 import { RiskEngine } from './evaluate.js';
-import { ann, manifest, NGX, RULE_CASES } from './rule-cases.js';
 import { storedAfter } from './stored-object.js';
-import { type ChangeSpec, changeOf, edited, manifestsOf } from './testing.js';
+import { type ChangeSpec, changeOf, edited, manifestsOf } from './testing/index.js';
+import { ann, manifest, NGX, RULE_CASES } from './testing/rule-cases.js';
 import type { Finding, RuleId } from './types.js';
 
 /** Feeds a sequence of changes of one object through a fresh engine; returns the last findings. */

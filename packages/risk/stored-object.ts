@@ -1,14 +1,7 @@
 // Which object the cluster stores after a change: what rules compare and history diffs.
-import type { Change } from '../change/index.js';
+import { type Change, isBodyRef } from '../change/index.js';
 import { succeeded } from './rule.js';
 import { isObject } from './types.js';
-
-/** True for `{sha256, size}`: a body moved out of the leaf (DESIGN 3.2). */
-export function isBodyRef(v: unknown): v is { sha256: string; size: number } {
-  return (
-    isObject(v) && Object.keys(v).length === 2 && typeof v.sha256 === 'string' && typeof v.size === 'number'
-  );
-}
 
 /** An object body as the API server returns it (not a Status, not a BodyRef). */
 export function isStoredObject(v: unknown): v is Record<string, unknown> {

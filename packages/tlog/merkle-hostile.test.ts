@@ -17,7 +17,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
-import { MemoryNodeStore, throwsCode } from './merkle-test-store.js';
+import { MemoryNodeStore, throwsCode } from './testing.js';
 
 const H = (b: number) => new Uint8Array(32).fill(b);
 const store = new MemoryNodeStore();

@@ -19,7 +19,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
-import { MemoryNodeStore } from './merkle-test-store.js';
+import { MemoryNodeStore } from './testing.js';
 
 /** Every (index, size) and (m, n) pair's proof is compared with the naive one up to this size. */
 const EXHAUSTIVE_MAX = 300;

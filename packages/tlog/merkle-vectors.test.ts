@@ -21,7 +21,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
-import { fromB64, fromHex, hex, MemoryNodeStore, PROVIDERS } from './merkle-test-store.js';
+import { fromB64, fromHex, hex, MemoryNodeStore, PROVIDERS } from './testing.js';
 
 const VECTORS = sharedTestdata('tlog-vectors/transparency-dev-merkle');
 

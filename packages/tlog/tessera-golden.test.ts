@@ -9,8 +9,8 @@ import { SHARED_MISSING, sharedTestdata } from '../../test/support/shared.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { encodeBase64 } from './encoding.js';
 import { TlogError } from './errors.js';
-import { MemoryNodeStore } from './merkle-test-store.js';
 import { parseSkey, signNote } from './note.js';
+import { MemoryNodeStore } from './testing.js';
 import { encodeEntryBundle, entriesPath, readTile, tilePath } from './tiles.js';
 
 const GOLDEN = sharedTestdata('tessera-golden-log/log');

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TlogError } from './errors.js';
 import { leafHash } from './hash.js';
-import { MemoryNodeStore, throwsCode } from './merkle-test-store.js';
+import { MemoryNodeStore, throwsCode } from './testing.js';
 import {
   encodeEntryBundle,
   encodeTileIndex,

@@ -4,10 +4,10 @@
 
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { status } from '@grpc/grpc-js';
+import { bodyRefsOfLeaf } from '../../packages/change/index.js';
 import type { InclusionProofSchema, Ledger } from '../../packages/proto/index.js';
 import { RpcError, type ServiceImpl } from '../../packages/rpc/index.js';
 import { HASH_SIZE } from '../../packages/tlog/index.js';
-import { bodyRefs } from './bodies.js';
 import type { Checkpointer, PublishedCheckpoint } from './checkpointer.js';
 import { type EntryFields, encodeEntries } from './entries-encoding.js';
 import {
@@ -26,9 +26,6 @@ import { varintLength, writeVarint } from './wire.js';
 export const MAX_ENTRIES_RESPONSE_BYTES = 3 * 1024 * 1024;
 /** Entries a watcher reads from the store per step. */
 const WATCH_CHUNK = 256n;
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
-const SHA256_MARK = Buffer.from('"sha256"');
 
 export interface ApiDeps {
   store: LogStore;
@@ -107,17 +104,9 @@ export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
 
   const entry = (idx: bigint, leaf: Uint8Array, leafHash: Uint8Array): EntryFields => {
     const bodies: { sha256: string; data: Uint8Array }[] = [];
-    // Only leaves that mention a digest can reference bodies: skip the JSON parse for the rest.
-    if (Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength).includes(SHA256_MARK)) {
-      try {
-        const text = decoder.decode(leaf.subarray(0, leaf.indexOf(0x0a)));
-        for (const ref of bodyRefs(JSON.parse(text))) {
-          const data = store.body(ref.sha256);
-          if (data !== undefined) bodies.push({ sha256: ref.sha256, data });
-        }
-      } catch {
-        // Admitted leaves always parse; an unreadable one is served without bodies.
-      }
+    for (const ref of bodyRefsOfLeaf(leaf)) {
+      const data = store.body(ref.sha256);
+      if (data !== undefined) bodies.push({ sha256: ref.sha256, data });
     }
     return { index: idx, leaf, leafHash, bodies };
   };

@@ -1,12 +1,9 @@
 // Out-of-leaf bodies (DESIGN 3.2): a leaf names them by digest; the collector publishes each on
 // INGRESS_BODIES before the leaf. The ledger fetches them by subject and trusts only the digest.
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { ChangeError } from '../../packages/change/index.js';
+import { type BodyRef, ChangeError } from '../../packages/change/index.js';
 import { BODIES_STREAM, bodySubject } from '../../packages/runtime/index.js';
 import { getCrypto } from '../../packages/tlog/index.js';
-import type { BodyRef } from './body-refs.js';
-
-export { type BodyRef, bodyRefs } from './body-refs.js';
 
 /** Attempts to fetch a body before the leaf is rejected BODY_MISSING. */
 export const BODY_FETCH_ATTEMPTS = 3;

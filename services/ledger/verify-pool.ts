@@ -6,9 +6,8 @@
 // leaf hashes plus each leaf's identity, never as cloned change objects the main thread does not use.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ChangeErrorCode } from '../../packages/change/index.js';
+import type { BodyRef, ChangeErrorCode } from '../../packages/change/index.js';
 import { HASH_SIZE, type PublicKey } from '../../packages/tlog/index.js';
-import type { BodyRef } from './body-refs.js';
 import { LedgerError } from './errors.js';
 
 /** Worker threads when not configured: one per core (the main thread mostly waits on SQLite and NATS). */

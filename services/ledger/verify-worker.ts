@@ -1,10 +1,9 @@
 // A worker thread of the verify pool: opens leaves (signature, canonical JSON, schema) off the
 // main thread. Pure: keys arrive by message, results go back in the order the leaves came.
 import { parentPort } from 'node:worker_threads';
-import { ChangeError, changeIdentity, openLeaf } from '../../packages/change/index.js';
+import { bodyRefs, ChangeError, changeIdentity, openLeaf } from '../../packages/change/index.js';
 import { selectCrypto } from '../../packages/runtime/index.js';
 import { HASH_SIZE, leafHash, type PublicKey, parseVkey } from '../../packages/tlog/index.js';
-import { bodyRefs } from './body-refs.js';
 import type { VerifyRequest, VerifyResponse } from './verify-pool.js';
 
 // Before any key is used: this process, and each worker thread, chooses its own crypto provider.

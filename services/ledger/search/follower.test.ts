@@ -16,7 +16,6 @@ import { Registry } from 'prom-client';
 import { SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
 import { ledgerGate, sharedGateBuffer } from '../write-gate.js';
-import { Corpus } from './corpus.js';
 import {
   BACKLOG_YIELD,
   BUSY_YIELD,
@@ -28,7 +27,8 @@ import {
 import { FollowerSlice } from './follower-slice.js';
 import { reindex } from './reindex.js';
 import { SearchIndex } from './search-index.js';
-import { denial, leafOf } from './testing.js';
+import { Corpus } from './testing/corpus.js';
+import { denial, leafOf } from './testing/index.js';
 
 interface Log {
   dir: string;

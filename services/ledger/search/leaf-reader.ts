@@ -1,8 +1,7 @@
 // Reads changes back from the log's own tables (entries, bodies): for history diffs, for the
 // previous version a rule compares against, and for reindex. The leaf's first line is the change.
 import type Database from 'better-sqlite3';
-import type { Change } from '../../../packages/change/index.js';
-import { isBodyRef } from '../../../packages/risk/index.js';
+import { type Change, isBodyRef } from '../../../packages/change/index.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

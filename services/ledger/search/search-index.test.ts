@@ -9,6 +9,9 @@ import { status } from '@grpc/grpc-js';
 import { type SearchEntriesRequest, SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { RULE_IDS } from '../../../packages/risk/index.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
+import { MAX_FILTER_CHARS } from './filters.js';
+import { reindex } from './reindex.js';
+import { SearchIndex } from './search-index.js';
 import {
   bruteForce,
   CLUSTERS,
@@ -20,11 +23,8 @@ import {
   prng,
   USERS,
   WORDS,
-} from './corpus.js';
-import { MAX_FILTER_CHARS } from './filters.js';
-import { reindex } from './reindex.js';
-import { SearchIndex } from './search-index.js';
-import { openTestLedger, type TestLedger } from './testing.js';
+} from './testing/corpus.js';
+import { openTestLedger, type TestLedger } from './testing/index.js';
 
 const ENTRIES = 600;
 

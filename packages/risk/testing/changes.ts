@@ -1,8 +1,8 @@
 // Test support: change objects around real manifests, as a collector would record them. Used by the
 // risk unit tests and the search index tests; not part of any service.
 import { parseAllDocuments } from 'yaml';
-import { type Action, CHANGE_SCHEMA, type Change, type UserInfo, type Verb } from '../change/index.js';
-import { isObject } from './types.js';
+import { type Action, CHANGE_SCHEMA, type Change, type UserInfo, type Verb } from '../../change/index.js';
+import { isObject } from '../types.js';
 
 const RESOURCES: Record<string, string> = {
   Ingress: 'ingresses',

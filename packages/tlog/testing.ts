@@ -1,11 +1,14 @@
-// Test support for the Merkle suites: an in-memory node store filled by CompactRange's visitor,
-// and the two crypto providers every vector suite runs under. Not part of the package's API.
+// packages/tlog test support (not part of the package's API, not in the image): an in-memory node
+// store filled by CompactRange's visitor, and the crypto providers every vector suite and the
+// benchmarks compare.
 import { type CryptoProvider, setCrypto } from './crypto.js';
 import { nobleCrypto } from './crypto-noble.js';
 import { nodeCrypto } from './crypto-node.js';
 import { TlogError } from './errors.js';
 import { leafHash } from './hash.js';
 import { CompactRange, type NodeReader } from './merkle.js';
+
+export { nobleCrypto, nodeCrypto };
 
 export const PROVIDERS: readonly CryptoProvider[] = [nodeCrypto, nobleCrypto];
 

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, sharedTestdata } from '../../test/support/shared.js';
-import type { RiskConfig } from './config.js';
-import { parseRiskConfig } from './config.js';
-import { type ChangeSpec, edited, manifestsOf } from './testing.js';
-import type { RuleId } from './types.js';
+import { REPO_ROOT, sharedTestdata } from '../../../test/support/shared.js';
+import type { RiskConfig } from '../config.js';
+import { parseRiskConfig } from '../config.js';
+import type { RuleId } from '../types.js';
+import { type ChangeSpec, edited, manifestsOf } from './changes.js';
 
 const audit = sharedTestdata('k8s-audit');
 
