@@ -16,8 +16,16 @@
 // while they wait (for new entries, for a lock), because return() on a generator that is parked in
 // an await only takes effect once that await settles.
 export { createClient } from './client.js';
-export { channelCredentials, serverCredentials, TlsFileError, type TlsFiles } from './credentials.js';
-export { addHealthAndReflection } from './health-reflection.js';
+export {
+  channelCredentials,
+  type ReloadOptions,
+  reloadingServerCredentials,
+  serverCredentials,
+  TlsFileError,
+  type TlsFiles,
+  type TlsReloadLog,
+} from './credentials.js';
+export { addHealthAndReflection, HEALTH_SERVICE } from './health-reflection.js';
 export { listen } from './listen.js';
 export { RpcError } from './rpc-error.js';
 export { addService } from './server.js';

@@ -9,6 +9,7 @@ export * from './keys.js';
 export * from './log.js';
 export * from './metrics.js';
 export * from './nats.js';
+export * from './nats-permissions.js';
 export * from './nats-settings.js';
 export * from './run-service.js';
 export * from './settings.js';

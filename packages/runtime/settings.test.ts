@@ -185,18 +185,19 @@ describe('typed readers', () => {
   });
 
   for (const [text, ok] of [
-    ['127.0.0.1:0', true],
-    ['[::1]:7443', true],
-    ['0.0.0.0:65535', true],
-    [':9090', true],
+    ['127.0.0.1:0', '127.0.0.1:0'],
+    ['[::1]:7443', '[::1]:7443'],
+    ['0.0.0.0:65535', '0.0.0.0:65535'],
+    // Left out, the host is loopback: every interface is only ever asked for by name.
+    [':9090', '127.0.0.1:9090'],
     ['localhost', false],
     ['127.0.0.1:70000', false],
     ['[zz]:1', false],
     ['host:01', false],
   ] as const) {
-    it(`${ok ? 'takes' : 'refuses'} the address ${text}`, () => {
+    it(`${ok !== false ? 'takes' : 'refuses'} the address ${text}`, () => {
       const s = Settings.of({ listen: text });
-      if (ok) assert.equal(s.hostPort('listen'), text);
+      if (ok !== false) assert.equal(s.hostPort('listen'), ok);
       else assert.throws(() => s.hostPort('listen'), configError('listen', /host:port/));
     });
   }

@@ -59,6 +59,9 @@ const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.to
 
 const DURATION_RE = /^(0|[1-9][0-9]{0,8})(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+/** The host a listener binds when HOST:PORT leaves the host out. */
+export const LOOPBACK = '127.0.0.1';
+
 const HOST_PORT_RE = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]*)):(0|[1-9][0-9]{0,4})$/;
 
 export interface HostPort {
@@ -134,12 +137,17 @@ export class Settings<N extends string = string> {
     return v === 'on' || v === 'true';
   }
 
-  /** HOST:PORT (IPv6 as [::1]:PORT; port 0 picks a free one), checked; the text is returned as given. */
+  /**
+   * HOST:PORT (IPv6 as [::1]:PORT; port 0 picks a free one), checked and returned as given, except
+   * that `:PORT` (no host) is loopback: listeners bind loopback unless told otherwise, where Node
+   * and grpc-js would take a missing host for every interface.
+   */
   hostPort(name: N, defaultValue?: string): string | undefined {
     const v = this.get(name) ?? defaultValue;
     if (v === undefined) return undefined;
-    if (parseHostPort(v) === undefined) this.fail(name, `"${v}" is not host:port`);
-    return v;
+    const hp = parseHostPort(v);
+    if (hp === undefined) this.fail(name, `"${v}" is not host:port`);
+    return hp.host === '' ? `${LOOPBACK}:${hp.port}` : v;
   }
 
   /** The values of a 'comma' or 'repeat' setting, blanks dropped. */

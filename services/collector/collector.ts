@@ -106,7 +106,11 @@ export async function startCollector(
     const webhook = await startWebhook({
       listen: parseHostPort(config.webhookListen, '--webhook-listen'),
       token,
+      ...(config.webhookTokenFile !== undefined && config.webhookToken !== undefined
+        ? { tokenFile: config.webhookTokenFile }
+        : {}),
       tls: config.tls,
+      ...(config.reloadIntervalMs !== undefined ? { reloadIntervalMs: config.reloadIntervalMs } : {}),
       maxBodyBytes,
       headersTimeoutMs: config.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,

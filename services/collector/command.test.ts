@@ -164,6 +164,21 @@ describe('the collector command', { skip: haveNatsServer() ? false : 'nats-serve
     }
   });
 
+  it('binds its webhook and metrics to loopback when the host is left out', async () => {
+    const cmd = collectorCommand();
+    cmd.action(() => undefined);
+    cmd.parse([...base(), '--webhook-listen', ':0', '--metrics-listen', ':0'], { from: 'user' });
+    const c = configFromFlags(cmd.opts());
+    assert.equal(c.webhookListen, '127.0.0.1:0');
+    assert.equal(c.metricsListen, '127.0.0.1:0');
+    const running = await startCollector(c, { logger: silentLogger(), registry: new Registry() });
+    try {
+      assert.match(running.webhookUrl, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    } finally {
+      await running.close();
+    }
+  });
+
   it('takes its settings from INGRESS_LEDGER_* and --config, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     writeFileSync(join(dir, 'token'), 'env-token-0123456789abcdef\n');

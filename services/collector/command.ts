@@ -66,10 +66,13 @@ export function collectorConfig(
     cluster,
     key,
     nats: natsConfigFrom(s, `collector/${cluster}`),
-    webhookListen: s.require('webhook-listen'),
+    webhookListen: s.hostPort('webhook-listen') ?? s.require('webhook-listen'),
   };
   const token = s.secretFile('webhook-token-file');
-  if (token !== undefined) c.webhookToken = token;
+  if (token !== undefined) {
+    c.webhookToken = token;
+    c.webhookTokenFile = s.require('webhook-token-file');
+  }
   const cert = s.get('tls-cert-file');
   const tlsKey = s.get('tls-key-file');
   const clientCa = s.get('tls-client-ca-file');

@@ -24,6 +24,9 @@ export const MAX_WORKERS = 256;
 /** Most log lines published as one batch before the position is saved. */
 export const DEFAULT_TAIL_BATCH_LINES = 400;
 
+/** What a bearer token may be: printable ASCII without spaces, long enough not to be guessed. */
+export const WEBHOOK_TOKEN = /^[\x21-\x7e]{16,4096}$/;
+
 export interface TlsFiles {
   certFile: string;
   keyFile: string;
@@ -41,6 +44,10 @@ export interface CollectorConfig {
   webhookListen: string;
   /** The bearer token; when absent and no client CA is set, a random token is generated. */
   webhookToken?: string;
+  /** The file webhookToken was read from: followed, so that a rotated token needs no restart. */
+  webhookTokenFile?: string;
+  /** How often the token and TLS files are read again (default: packages/file-watch's). */
+  reloadIntervalMs?: number;
   tls?: TlsFiles;
   /** Follow this kube-apiserver audit log (JSON lines); needs positionFile. */
   auditLogPath?: string;
@@ -105,7 +112,7 @@ export function validateConfig(c: CollectorConfig): void {
       '--webhook-listen: plain HTTP only on loopback; give --tls-cert-file and --tls-key-file',
     );
   }
-  if (c.webhookToken !== undefined && !/^[\x21-\x7e]{16,4096}$/.test(c.webhookToken)) {
+  if (c.webhookToken !== undefined && !WEBHOOK_TOKEN.test(c.webhookToken)) {
     throw new CollectorError('CONFIG', '--webhook-token-file: token must be 16-4096 printable characters');
   }
   if ((c.auditLogPath === undefined) !== (c.positionFile === undefined)) {
@@ -116,6 +123,7 @@ export function validateConfig(c: CollectorConfig): void {
   positive(c.headersTimeoutMs, 'headersTimeoutMs');
   positive(c.requestTimeoutMs, 'requestTimeoutMs');
   positive(c.pollIntervalMs, 'pollIntervalMs');
+  positive(c.reloadIntervalMs, 'reloadIntervalMs');
   if (c.metricsListen !== undefined) parseHostPort(c.metricsListen, '--metrics-listen');
   if (
     c.workers !== undefined &&

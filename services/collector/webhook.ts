@@ -1,17 +1,15 @@
 // The kube-apiserver audit webhook: POST of an audit Event or EventList (batch mode sends up to 400
 // events). Answers (DESIGN 3.2): 400 not audit data (or an encoding other than gzip), 401 no valid
 // credentials, 413 too large, 503 could not store in time, 200 once every change is durably published.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../packages/runtime/index.js';
 import type { HostPort, TlsFiles } from './config.js';
@@ -19,12 +17,21 @@ import { CollectorError, type CollectorErrorCode } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { PreparePool } from './prepare-pool.js';
 import type { ChangePublisher } from './publisher.js';
+import { WebhookRefusals } from './webhook-refusals.js';
+import { followTls, followToken } from './webhook-secrets.js';
 
 export interface WebhookOptions {
   listen: HostPort;
   /** Accepted bearer token, if any. */
   token: string | undefined;
+  /** The file the token was read from: followed, so that a rotated token needs no restart. */
+  tokenFile?: string;
+  /** TLS files, followed the same way. */
   tls: TlsFiles | undefined;
+  /** How often the token and TLS files are read again (default: packages/file-watch's). */
+  reloadIntervalMs?: number;
+  /** Refused requests are logged at most once per peer this often (default DEFAULT_PEER_LOG_INTERVAL_MS). */
+  peerLogIntervalMs?: number;
   maxBodyBytes: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -62,16 +69,19 @@ const UNREAD_LINGER_MS = 1000;
 /** Node checks header and request timeouts this often (its default, 30 s, is too coarse). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
-  const tokenDigest = o.token === undefined ? undefined : digest(o.token);
+  const follow = {
+    logger: o.logger,
+    ...(o.reloadIntervalMs !== undefined ? { intervalMs: o.reloadIntervalMs } : {}),
+  };
+  const token = o.token === undefined ? undefined : followToken(o.token, o.tokenFile, follow);
   const authorized = (req: IncomingMessage): boolean => {
     if (o.tls?.clientCaFile !== undefined && (req.socket as TLSSocket).authorized === true) return true;
     const auth = req.headers.authorization;
-    if (tokenDigest === undefined || auth === undefined || !auth.startsWith('Bearer ')) return false;
-    return timingSafeEqual(digest(auth.slice('Bearer '.length).trim()), tokenDigest);
+    if (token === undefined || auth === undefined || !auth.startsWith('Bearer ')) return false;
+    return token.matches(auth.slice('Bearer '.length).trim());
   };
+  const refusals = new WebhookRefusals(o.logger, o.peerLogIntervalMs);
 
   const maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   let inFlight = 0;
@@ -110,6 +120,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
         throw new CollectorError('METHOD', 'only POST');
       }
       if (!authorized(req)) {
+        refusals.unauthorized(req);
         res.setHeader('www-authenticate', 'Bearer');
         throw new CollectorError('UNAUTHORIZED', 'no valid bearer token or client certificate');
       }
@@ -137,6 +148,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       answer(200, result);
     } catch (err) {
       if (err instanceof CollectorError) {
+        if (err.code === 'TOO_LARGE') refusals.tooLarge(req, o.maxBodyBytes);
         answer(STATUS[err.code], { error: err.code });
       } else {
         o.logger.error({ err: (err as Error).message }, 'webhook request failed');
@@ -155,20 +167,32 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res);
   };
-  const server: Server =
+  // New connections get a renewed certificate; those open keep the one they shook hands with.
+  let server: Server;
+  const tls =
     o.tls === undefined
-      ? createHttpServer(serverOptions, listener)
-      : createHttpsServer(
-          {
-            ...serverOptions,
-            cert: readFileSync(o.tls.certFile),
-            key: readFileSync(o.tls.keyFile),
-            ...(o.tls.clientCaFile !== undefined
-              ? { ca: readFileSync(o.tls.clientCaFile), requestCert: true, rejectUnauthorized: false }
-              : {}),
-          },
-          listener,
+      ? undefined
+      : followTls(
+          o.tls,
+          (context: SecureContextOptions) => (server as HttpsServer).setSecureContext(context),
+          follow,
         );
+  const stopFollowing = () => {
+    token?.stop();
+    tls?.stop();
+  };
+  if (o.tls === undefined || tls === undefined) {
+    server = createHttpServer(serverOptions, listener);
+  } else {
+    server = createHttpsServer(
+      {
+        ...serverOptions,
+        ...tls.current,
+        ...(o.tls.clientCaFile !== undefined ? { requestCert: true, rejectUnauthorized: false } : {}),
+      },
+      listener,
+    );
+  }
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Node reports a client too slow with its headers or body (slow loris) as a client error too.
     const status =
@@ -184,6 +208,9 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.listen.port, o.listen.host, () => resolve());
+  }).catch((err: unknown) => {
+    stopFollowing();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const host = o.listen.host.includes(':') ? `[${o.listen.host}]` : o.listen.host;
@@ -191,6 +218,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
     url: `${o.tls === undefined ? 'http' : 'https'}://${host}:${port}/`,
     close: () =>
       new Promise<void>((resolve) => {
+        stopFollowing();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

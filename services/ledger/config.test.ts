@@ -19,6 +19,13 @@ describe('ledger configuration', () => {
     assert.equal(c.search, true);
   });
 
+  it('binds loopback unless told otherwise', () => {
+    assert.match(DEFAULT_GRPC_LISTEN, /^127\.0\.0\.1:/);
+    const c = ledgerConfig({ ...base, 'grpc-listen': ':7443', 'metrics-listen': ':9464' });
+    assert.equal(c.grpcListen, '127.0.0.1:7443');
+    assert.equal(c.metricsListen, '127.0.0.1:9464');
+  });
+
   const bad: [string, RawSettings][] = [
     ['data-dir', { key: 'k', 'collector-keys': 'c' }],
     ['key', { 'data-dir': dir, 'collector-keys': 'c' }],

@@ -14,7 +14,7 @@ import {
   addHealthAndReflection,
   addService,
   listen,
-  serverCredentials,
+  reloadingServerCredentials,
   TlsFileError,
   type TlsFiles,
 } from '../../packages/rpc/index.js';
@@ -124,7 +124,7 @@ export async function startLedger(
   const grpcTls = config.grpcTls ?? {};
   let creds: grpc.ServerCredentials;
   try {
-    creds = serverCredentials(grpcTls);
+    creds = reloadingServerCredentials(grpcTls, { logger });
   } catch (err) {
     if (!(err instanceof TlsFileError)) throw err;
     throw new LedgerError('CONFIG', `--${TLS_FLAGS[err.file]}: ${err.message}`);

@@ -32,8 +32,7 @@ export type WitnessSetting = SettingName<typeof WITNESS_SETTINGS>;
 export function witnessConfig(from: Settings<WitnessSetting> | RawSettings<WitnessSetting>): WitnessConfig {
   const s: Settings<WitnessSetting> = from instanceof Settings ? from : Settings.of(from);
   const dataDir = s.require('data-dir');
-  const listen = s.require('listen');
-  s.hostPort('listen');
+  const listen = s.hostPort('listen') ?? s.require('listen');
   let key: WitnessConfig['key'];
   try {
     key = readSkeyFile(s.require('key'));

@@ -1,8 +1,10 @@
-// The nats-server child process of `up`: JetStream on loopback, its store inside the data dir.
+// The nats-server child process of `up`: JetStream on loopback, its store inside the data dir, and
+// only the users of nats-auth.ts let in.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { CliError } from '../errors.js';
+import { type NatsUser, natsServerConfig } from './nats-auth.js';
 
 /** How long nats-server may take to accept connections. */
 export const NATS_START_TIMEOUT_MS = 15_000;
@@ -12,6 +14,42 @@ const NATS_STOP_TIMEOUT_MS = 5_000;
 export const NATS_INSTALL_HINT =
   'nats-server is not on PATH: install it (Debian/Ubuntu: `apt-get install -y nats-server`, or the release ' +
   'binary from https://github.com/nats-io/nats-server/releases), or pass --nats-url of a running server';
+
+/**
+ * nats-server's errors (a refused client, by address and never with its secret; a permission
+ * violation) reach up's stderr, at most this many a minute so that a client retrying in a loop
+ * cannot flood the terminal; the rest are counted.
+ */
+export const NATS_ERRORS_PER_MINUTE = 10;
+
+/** A feed of nats-server's stderr that hands `report` its [ERR] lines, within the budget. */
+export function natsErrorReporter(report: (line: string) => void, now = () => Date.now()) {
+  let partial = '';
+  let windowStart = now();
+  let shown = 0;
+  let hidden = 0;
+  return (chunk: string): void => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      // "[pid] date time [ERR] 127.0.0.1:53712 - cid:5 - … - authentication error …"
+      const at = line.indexOf('[ERR] ');
+      if (at < 0) continue;
+      if (now() - windowStart >= 60_000) {
+        if (hidden > 0) report(`${hidden} more errors not shown`);
+        windowStart = now();
+        shown = 0;
+        hidden = 0;
+      }
+      if (shown < NATS_ERRORS_PER_MINUTE) {
+        shown++;
+        report(line.slice(at + '[ERR] '.length));
+      } else {
+        hidden++;
+      }
+    }
+  };
+}
 
 export interface NatsChild {
   url: string;
@@ -47,22 +85,32 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startNatsChild(storeDir: string, requestedPort: number): Promise<NatsChild> {
+/**
+ * Starts nats-server on 127.0.0.1:`requestedPort` (0: a free port) with JetStream in `storeDir`,
+ * letting in only `users`; its configuration is written (mode 0600) to `configFile` first.
+ */
+export async function startNatsChild(
+  storeDir: string,
+  configFile: string,
+  requestedPort: number,
+  users: NatsUser[],
+  reportError: (line: string) => void = () => undefined,
+): Promise<NatsChild> {
   if (!haveNatsServer()) throw new CliError('CONFIG', NATS_INSTALL_HINT);
   mkdirSync(storeDir, { recursive: true });
   const port = requestedPort === 0 ? await freePort() : requestedPort;
   if (await canConnect(port))
     throw new CliError('CONFIG', `--nats-port ${port}: something already listens there`);
-  const child: ChildProcess = spawn(
-    'nats-server',
-    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  writeFileSync(configFile, natsServerConfig(port, storeDir, users), { mode: 0o600 });
+  chmodSync(configFile, 0o600);
+  const child: ChildProcess = spawn('nats-server', ['-c', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
+  const errors = natsErrorReporter(reportError);
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2000);
+    errors(d.toString());
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + NATS_START_TIMEOUT_MS;

@@ -30,6 +30,9 @@ export interface LedgerStart {
   keyFile: string;
   collectorKeysFile: string;
   natsUrl: string;
+  /** The nkey seed file the ledger connects to NATS with, and its inbox prefix, if the server needs them. */
+  natsNkeyFile?: string;
+  natsInboxPrefix?: string;
   grpcListen: string;
   policyFile: string;
 }
@@ -43,6 +46,8 @@ export async function startLedgerService(c: LedgerStart): Promise<Running & { gr
     ledgerConfig({
       'data-dir': c.dataDir,
       'nats-url': c.natsUrl,
+      ...(c.natsNkeyFile !== undefined ? { 'nats-nkey-file': c.natsNkeyFile } : {}),
+      ...(c.natsInboxPrefix !== undefined ? { 'nats-inbox-prefix': c.natsInboxPrefix } : {}),
       'grpc-listen': c.grpcListen,
       key: c.keyFile,
       'collector-keys': c.collectorKeysFile,
@@ -58,8 +63,13 @@ export interface CollectorStart {
   cluster: string;
   key: PrivateKey;
   natsUrl: string;
+  /** The nkey seed file the collector connects to NATS with, and its inbox prefix, if the server needs them. */
+  natsNkeyFile?: string;
+  natsInboxPrefix?: string;
   webhookListen: string;
   webhookToken: string;
+  /** The file holding webhookToken, followed so that a rotated token needs no restart. */
+  webhookTokenFile?: string;
   tls?: { certFile: string; keyFile: string };
 }
 
@@ -68,9 +78,14 @@ export async function startCollectorService(c: CollectorStart): Promise<Running 
   const col = await startCollector({
     cluster: c.cluster,
     key: c.key,
-    nats: { url: c.natsUrl },
+    nats: {
+      url: c.natsUrl,
+      ...(c.natsNkeyFile !== undefined ? { nkeySeedFile: c.natsNkeyFile } : {}),
+      ...(c.natsInboxPrefix !== undefined ? { inboxPrefix: c.natsInboxPrefix } : {}),
+    },
     webhookListen: c.webhookListen,
     webhookToken: c.webhookToken,
+    ...(c.webhookTokenFile !== undefined ? { webhookTokenFile: c.webhookTokenFile } : {}),
     ...(c.tls !== undefined ? { tls: c.tls } : {}),
   });
   return { webhookUrl: col.webhookUrl, close: () => col.close() };

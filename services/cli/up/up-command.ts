@@ -17,6 +17,13 @@ import {
   writeEndpoints,
   writePolicy,
 } from './data-dir.js';
+import {
+  COLLECTOR_INBOX,
+  LEDGER_INBOX,
+  loadOrCreateNatsAuth,
+  type NatsAuth,
+  natsServerConfigPath,
+} from './nats-auth.js';
 import { type NatsChild, startNatsChild } from './nats-child.js';
 import { type Running, startCollectorService, startLedgerService, startWitnessService } from './services.js';
 
@@ -104,8 +111,18 @@ async function up(o: UpOptions): Promise<void> {
 
   try {
     let natsUrl = o.natsUrl;
+    // An external server's credentials are its operator's business; our own server lets only
+    // the users it made in: the ledger's, this cluster's collector's, and a reader's for tools.
+    let auth: NatsAuth | undefined;
     if (natsUrl === undefined) {
-      const nats: NatsChild = await startNatsChild(join(dir, 'nats'), o.natsPort);
+      auth = loadOrCreateNatsAuth(dir, o.cluster);
+      const nats: NatsChild = await startNatsChild(
+        join(dir, 'nats'),
+        natsServerConfigPath(dir),
+        o.natsPort,
+        [auth.ledger, auth.collector, auth.reader],
+        (line) => io.err(`nats-server: ${line}\n`),
+      );
       running.push({ close: () => nats.stop() });
       natsUrl = nats.url;
     }
@@ -125,6 +142,7 @@ async function up(o: UpOptions): Promise<void> {
       keyFile: join(dir, 'keys', 'log.key'),
       collectorKeysFile: join(dir, 'keys', 'collector.vkey'),
       natsUrl,
+      ...(auth !== undefined ? { natsNkeyFile: auth.ledger.seedFile, natsInboxPrefix: LEDGER_INBOX } : {}),
       grpcListen: `127.0.0.1:${o.grpcPort}`,
       policyFile: policy.path,
     });
@@ -133,8 +151,12 @@ async function up(o: UpOptions): Promise<void> {
       cluster: o.cluster,
       key: keys.collector,
       natsUrl,
+      ...(auth !== undefined
+        ? { natsNkeyFile: auth.collector.seedFile, natsInboxPrefix: COLLECTOR_INBOX }
+        : {}),
       webhookListen: `127.0.0.1:${o.webhookPort}`,
       webhookToken: token,
+      webhookTokenFile: join(dir, 'webhook-token'),
       ...(o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined
         ? { tls: { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile } }
         : {}),
@@ -147,6 +169,7 @@ async function up(o: UpOptions): Promise<void> {
       webhookToken: token,
       witness: witness.url,
       nats: natsUrl,
+      ...(auth !== undefined ? { natsReaderNkeyFile: auth.reader.seedFile } : {}),
       origin,
       logVkey: keys.log.vkey,
       witnessVkeys: [keys.witnessVkey],
@@ -161,7 +184,7 @@ async function up(o: UpOptions): Promise<void> {
         ['gRPC', ledger.grpc],
         ['webhook', `${collector.webhookUrl} (bearer token in ${join(dir, 'webhook-token')})`],
         ['witness', witness.url],
-        ['NATS', natsUrl],
+        ['NATS', auth === undefined ? natsUrl : `${natsUrl} (read-only nkey in ${auth.reader.seedFile})`],
         ['policy', policy.path],
         ['endpoints', join(dir, 'endpoints.json')],
         [
