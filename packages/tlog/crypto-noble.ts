@@ -1,7 +1,7 @@
 // Pure-JS implementation of the CryptoProvider seam, for runtimes without node:crypto.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { CryptoProvider } from './crypto.js';
+import type { CryptoProvider } from './crypto-provider.js';
 
 export const nobleCrypto: CryptoProvider = {
   name: 'noble',

@@ -1,6 +1,6 @@
 // node:crypto implementation of the CryptoProvider seam (the fast path on Node.js).
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import type { CryptoProvider } from './crypto.js';
+import type { CryptoProvider } from './crypto-provider.js';
 
 // DER prefixes that wrap a raw 32-byte Ed25519 seed (PKCS#8) or public key (SPKI).
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

@@ -13,7 +13,8 @@ export { type CryptoProvider, describeCrypto, getCrypto, setCrypto } from './cry
 export { decodeBase64, encodeBase64, parseDecimal } from './encoding.js';
 export { TlogError } from './errors.js';
 export { HASH_SIZE, leafHash, nodeHash } from './hash.js';
-export { cosignatureVkey, generateKey, isValidKeyName, parseSkey, parseVkey } from './keys.js';
+export { isValidKeyName } from './key-name.js';
+export { cosignatureVkey, generateKey, parseSkey, parseVkey } from './keys.js';
 export type { NodeReader } from './merkle.js';
 export { consistencyProof, EdgeFoldCache, inclusionProof, rootAt } from './merkle-proof.js';
 export { verifyConsistency, verifyInclusion } from './merkle-verify.js';

@@ -1,9 +1,10 @@
 // Signed-note keys (C2SP signed-note, DESIGN 3.4): key ids, vkey and skey text, generation.
 import { verifyCosignature } from './cosignature.js';
 import { getCrypto } from './crypto.js';
-import { decodeBase64, encodeBase64, hasLoneSurrogate } from './encoding.js';
+import { decodeBase64, encodeBase64 } from './encoding.js';
 import { TlogError } from './errors.js';
-import type { PrivateKey, PublicKey } from './note.js';
+import { isValidKeyName } from './key-name.js';
+import type { PrivateKey, PublicKey } from './key-types.js';
 
 const TYPE_ED25519 = 0x01;
 const TYPE_COSIGNATURE_V1 = 0x04;
@@ -15,15 +16,10 @@ export const MAX_KEY_TEXT_LENGTH = 4096;
 const encoder = new TextEncoder();
 const HEX_ID_RE = /^[0-9a-fA-F]{8}$/;
 // Unicode White_Space (what Go's unicode.IsSpace sees) is \s plus U+0085; controls are never valid.
-const BAD_NAME_CHAR_RE = /[\s\u0085+\u0000-\u001f\u007f]/u;
 
 export function keyId(name: string, type: number, publicKey: Uint8Array): number {
   const digest = getCrypto().sha256(encoder.encode(name), new Uint8Array([0x0a, type & 0xff]), publicKey);
   return new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0, false);
-}
-
-export function isValidKeyName(name: string): boolean {
-  return name.length > 0 && !BAD_NAME_CHAR_RE.test(name) && !hasLoneSurrogate(name);
 }
 
 export function hexKeyId(id: number): string {

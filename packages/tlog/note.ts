@@ -2,13 +2,15 @@
 // and from files, so parsing is strict and bounded before any signature is checked.
 import { decodeBase64, encodeBase64, hasLoneSurrogate } from './encoding.js';
 import { TlogError } from './errors.js';
-import { isValidKeyName } from './keys.js';
+import { isValidKeyName } from './key-name.js';
+import type { Signer, Verifier } from './key-types.js';
 
+export { isValidKeyName } from './key-name.js';
+export type { PrivateKey, PublicKey, Signer, Verifier } from './key-types.js';
 export {
   cosignatureVkey,
   generateKey,
   hexKeyId,
-  isValidKeyName,
   keyId,
   parseSkey,
   parseVkey,
@@ -37,40 +39,6 @@ export interface Note {
   /** The signed text, ending in exactly one newline. */
   text: string;
   signatures: NoteSignature[];
-}
-
-/** Something that signs notes under a name and key id. */
-export interface Signer {
-  readonly name: string;
-  readonly keyId: number;
-  /** Signature bytes for this message (without the key id prefix). */
-  sign(message: Uint8Array): Uint8Array;
-}
-
-/** Something that verifies note signatures of one name and key id. */
-export interface Verifier {
-  readonly name: string;
-  readonly keyId: number;
-  /** Whether sig (bytes after the key id) signs message. Never throws. */
-  verify(message: Uint8Array, signature: Uint8Array): boolean;
-}
-
-/** A parsed Ed25519 verifier key (vkey text `<name>+<hex id>+<base64(type || key)>`). */
-export interface PublicKey extends Verifier {
-  readonly type: number;
-  readonly publicKey: Uint8Array;
-  /** The vkey text. */
-  readonly vkey: string;
-}
-
-/** A parsed signer key (skey text `PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>`). */
-export interface PrivateKey extends Signer {
-  readonly seed: Uint8Array;
-  readonly publicKey: Uint8Array;
-  /** The skey text. */
-  readonly skey: string;
-  /** The matching Ed25519 (type 0x01) vkey text. */
-  readonly vkey: string;
 }
 
 const SIG_PREFIX = '\u2014 ';
