@@ -17,7 +17,7 @@ import {
   rootAt,
   TlogError,
 } from '../../../packages/tlog/index.js';
-import { nodeId } from '../../ledger/schema.js';
+import { storedNodeId } from './ledger-layout.js';
 
 /** Tables the check reads; a database without them is not a ledger's. */
 const LEDGER_TABLES = ['entries', 'nodes', 'tree_state', 'checkpoints'] as const;
@@ -78,7 +78,7 @@ export function checkCopy(file: string, onLeaf: (done: bigint, total: bigint) =>
       treeSize,
       checkpoint.size,
       (level, index, hash) => {
-        const want = node.get(nodeId(level, index));
+        const want = node.get(storedNodeId(level, index));
         return want instanceof Uint8Array && equal(want, hash);
       },
       onLeaf,
@@ -88,7 +88,7 @@ export function checkCopy(file: string, onLeaf: (done: bigint, total: bigint) =>
       return fail(`the leaves' root at tree size ${checkpoint.size} differs from the checkpoint's`);
     const leaf = db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck();
     const served = rootAt(checkpoint.size, (level, index) =>
-      stored(level === 0 ? leaf.get(index) : node.get(nodeId(level, index)), level, index),
+      stored(level === 0 ? leaf.get(index) : node.get(storedNodeId(level, index)), level, index),
     );
     if (!equal(served, checkpoint.rootHash))
       return fail(`the stored subtrees give another root at tree size ${checkpoint.size}`);

@@ -7,9 +7,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { TlogError } from '../../../packages/tlog/index.js';
-// The database's file name and node layout are the ledger's: read from its own definitions.
-import { DB_FILE } from '../../ledger/store.js';
 import { type CopyCheck, checkCopy, isSqliteError, missingLedgerTables } from '../backup/check-copy.js';
+import { LEDGER_DB_FILE } from '../backup/ledger-layout.js';
 import { CliError } from '../errors.js';
 import { hex, printJson, println } from '../output.js';
 import { Progress } from '../progress.js';
@@ -64,10 +63,13 @@ function sourceFile(dataDir: string): string {
   const dir = statOrUndefined(dataDir);
   if (dir === undefined || !dir.isDirectory())
     throw new CliError('USAGE', `--data-dir ${dataDir}: no such directory`);
-  const file = join(dataDir, DB_FILE);
+  const file = join(dataDir, LEDGER_DB_FILE);
   const st = statOrUndefined(file);
   if (st === undefined || !st.isFile())
-    throw new CliError('USAGE', `--data-dir ${dataDir}: no ${DB_FILE} here: not a ledger data directory`);
+    throw new CliError(
+      'USAGE',
+      `--data-dir ${dataDir}: no ${LEDGER_DB_FILE} here: not a ledger data directory`,
+    );
   return file;
 }
 
