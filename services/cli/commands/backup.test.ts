@@ -205,6 +205,8 @@ describe('ingress-ledger backup', () => {
         ['backup', '--data-dir', join(root, 'nope'), '--out', join(root, 'x.sqlite')],
         ['backup', '--data-dir', dir, '--out', join(root, 'no-such-dir', 'x.sqlite')],
         ['backup', '--data-dir', dir, '--out', join(dir, DB_FILE), '--force'],
+        ['backup', '--data-dir', dir, '--out', join(dir, `${DB_FILE}-wal`), '--force'],
+        ['backup', '--data-dir', dir, '--out', join(dir, 'ingress-ledger.lock'), '--force'],
         ['backup', '--data-dir', dir],
       ];
       for (const args of runs) {

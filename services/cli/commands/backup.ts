@@ -2,7 +2,7 @@
 // API while the ledger keeps writing, then checked before it is put in place: the latest signed
 // checkpoint's root must be re-derivable from the copy's own stored hashes. A copy that does not
 // check is never written to --out.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
@@ -39,22 +39,37 @@ export function backupCommand(): Command {
 async function backup(o: BackupOptions): Promise<void> {
   const source = sourceFile(o.dataDir);
   const out = resolve(o.out);
-  checkOut(out, source, o.force === true);
+  checkOut(out, o.dataDir, o.force === true);
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  const leftovers = [temp, `${temp}-journal`, `${temp}-wal`, `${temp}-shm`];
+  const removeLeftovers = () => {
+    for (const f of leftovers) rmSync(f, { force: true });
+  };
+  // Interrupted between two steps of the copy: the half copy goes too.
+  const onSignal = (signal: NodeJS.Signals) => {
+    removeLeftovers();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const started = Date.now();
   try {
     // Created here, empty and 0600, so the copy is never readable by others, not even briefly.
-    closeSync(openSync(temp, 'wx', 0o600));
+    fsStep(`--out ${out}`, () => closeSync(openSync(temp, 'wx', 0o600)));
     const pages = await copyDatabase(source, temp);
     const check = checkOrFail(temp);
     const bytes = statSync(temp).size;
-    syncFile(temp);
-    renameSync(temp, out);
-    syncFile(dirname(out));
+    fsStep(`--out ${out}`, () => {
+      syncFile(temp);
+      renameSync(temp, out);
+      syncFile(dirname(out));
+    });
     report(o, out, bytes, pages, check, Date.now() - started);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // Whatever did not reach --out goes: a half copy, or one that did not check.
-    for (const f of [temp, `${temp}-journal`, `${temp}-wal`, `${temp}-shm`]) rmSync(f, { force: true });
+    removeLeftovers();
   }
 }
 
@@ -73,15 +88,31 @@ function sourceFile(dataDir: string): string {
   return file;
 }
 
-function checkOut(out: string, source: string, force: boolean): void {
+/** Files of the data dir that --out must never replace: the log, its WAL and journals, the lock. */
+const LEDGER_FILE_PREFIXES = [LEDGER_DB_FILE, 'ingress-ledger.lock'];
+
+function checkOut(out: string, dataDir: string, force: boolean): void {
   const dir = statOrUndefined(dirname(out));
   if (dir === undefined || !dir.isDirectory())
     throw new CliError('USAGE', `--out ${out}: directory ${dirname(out)} does not exist`);
-  if (out === resolve(source)) throw new CliError('USAGE', `--out ${out}: that is the ledger's own database`);
+  const inDataDir = realpathSync(dirname(out)) === realpathSync(dataDir);
+  if (inDataDir && LEDGER_FILE_PREFIXES.some((p) => basename(out).startsWith(p)))
+    throw new CliError('USAGE', `--out ${out}: that name belongs to the ledger's own files`);
   const st = statOrUndefined(out);
   if (st !== undefined && !force)
     throw new CliError('USAGE', `--out ${out} exists; pass --force to replace it`);
   if (st?.isDirectory() === true) throw new CliError('USAGE', `--out ${out} is a directory`);
+}
+
+/** Runs a file-system step; its failure (no space, no permission) is exit 2 naming the path. */
+function fsStep(what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw err;
+    throw new CliError('CONFIG', `${what}: cannot write (${code})`);
+  }
 }
 
 /**
