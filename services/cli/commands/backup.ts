@@ -1,7 +1,7 @@
 // `ingress-ledger backup`: an online copy of a ledger's SQLite database, taken with SQLite's backup
-// API while the ledger keeps writing, then checked before it is put in place: the latest signed
-// checkpoint's root must be re-derivable from the copy's own stored hashes. A copy that does not
-// check is never written to --out.
+// API while the ledger keeps writing, then checked before it is put in place (backup/check-copy.ts:
+// the tree rebuilt from the copy's own leaf hashes must match its stored nodes and the latest
+// signed checkpoint). A copy that does not check is never written to --out.
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
