@@ -23,6 +23,7 @@ const OWN_COMMANDS: Record<string, Factory> = {
   search: async () => (await import('./commands/search.js')).searchCommand(),
   history: async () => (await import('./commands/history.js')).historyCommand(),
   up: async () => (await import('./up/up-command.js')).upCommand(),
+  backup: async () => (await import('./commands/backup.js')).backupCommand(),
   'audit-policy': async () => (await import('./commands/audit-policy.js')).auditPolicyCommand(),
 };
 
