@@ -6,6 +6,7 @@ export * from './crypto-choice.js';
 export * from './data-dir-lock.js';
 export * from './health.js';
 export * from './keys.js';
+export * from './ledger-files.js';
 export * from './log.js';
 export * from './metrics.js';
 export * from './nats.js';

@@ -89,12 +89,3 @@ export function createLogSchema(db: Database.Database): void {
     }
   }).immediate();
 }
-
-/**
- * The rowid of node (level, index): its in-order position in the full binary tree, which is
- * unique and dense. Exact below 2^62 leaves, far beyond any SQLite file.
- */
-export function nodeId(level: number, index: bigint): bigint {
-  const l = BigInt(level);
-  return (index << (l + 1n)) + (1n << l) - 1n;
-}

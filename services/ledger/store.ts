@@ -4,6 +4,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { LEDGER_DB_FILE, storedNodeId } from '../../packages/runtime/index.js';
 import {
   CompactRange,
   consistencyProof,
@@ -15,11 +16,12 @@ import {
 } from '../../packages/tlog/index.js';
 import { LedgerError } from './errors.js';
 import { HASH_CACHE_MAX_BYTES, HashCache } from './hash-cache.js';
-import { createLogSchema, nodeId } from './schema.js';
+import { createLogSchema } from './schema.js';
 import { openGate, type WriteGate } from './write-gate.js';
 
 /** The database file inside --data-dir. */
-export const DB_FILE = 'ledger.sqlite';
+/** The database file inside the data dir (one definition for the ledger and the offline tools). */
+export const DB_FILE = LEDGER_DB_FILE;
 
 /** SQLite page size of a new database: packs 1-2 KB leaves with little slack per page. */
 export const PAGE_SIZE = 16_384;
@@ -145,7 +147,7 @@ export class LogStore {
         if (cached !== undefined) return cached;
       }
       if (level === 0) return this.#stored(this.#stmts.leafHash.get(index), level, index);
-      return this.#stored(this.#stmts.node.get(nodeId(level, index)), level, index);
+      return this.#stored(this.#stmts.node.get(storedNodeId(level, index)), level, index);
     };
   }
 
@@ -196,7 +198,7 @@ export class LogStore {
         s.insertUnmerged.run(index, item.identity, item.leafHash);
         range = range.append(item.leafHash, (level, i, hash) => {
           if (level > 0) {
-            s.insertNode.run(nodeId(level, i), hash);
+            s.insertNode.run(storedNodeId(level, i), hash);
             completed.push([level, i, hash]);
           }
         });

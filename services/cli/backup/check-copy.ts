@@ -8,6 +8,7 @@
 // It does not check that each leaf's bytes hash to its stored leaf hash, nor any signature: that is
 // what `audit` against a restored ledger does, with the keys it trusts.
 import Database from 'better-sqlite3';
+import { storedNodeId } from '../../../packages/runtime/index.js';
 import {
   type Checkpoint,
   CompactRange,
@@ -17,7 +18,6 @@ import {
   rootAt,
   TlogError,
 } from '../../../packages/tlog/index.js';
-import { storedNodeId } from './ledger-layout.js';
 
 /** Tables the check reads; a database without them is not a ledger's. */
 const LEDGER_TABLES = ['entries', 'nodes', 'tree_state', 'checkpoints'] as const;

@@ -6,9 +6,9 @@ import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statS
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
+import { LEDGER_DB_FILE } from '../../../packages/runtime/index.js';
 import { TlogError } from '../../../packages/tlog/index.js';
 import { type CopyCheck, checkCopy, isSqliteError, missingLedgerTables } from '../backup/check-copy.js';
-import { LEDGER_DB_FILE } from '../backup/ledger-layout.js';
 import { CliError } from '../errors.js';
 import { hex, printJson, println } from '../output.js';
 import { Progress } from '../progress.js';

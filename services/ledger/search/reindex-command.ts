@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
-import { lockDataDir } from '../../../packages/runtime/index.js';
+import { LEDGER_DB_FILE, lockDataDir } from '../../../packages/runtime/index.js';
 import { reindex } from './reindex.js';
 
 /** Thrown by the command; the CLI turns any thrown error into exit status 2 with its message. */
@@ -21,7 +21,6 @@ export class ReindexError extends Error {
 }
 
 /** The ledger's database file inside its data dir. */
-export const LEDGER_DB_FILE = 'ledger.sqlite';
 
 export function reindexCommand(): Command {
   return new Command('reindex')
