@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { natsConfigFrom, Settings } from '../../packages/runtime/index.js';
 import { parseSkey, parseVkey } from '../../packages/tlog/index.js';
 import { isNamespace, isSecretDataKey, isSecretName } from './key-secret.js';
 import { cli, jsonLines } from './testing/run-cli.js';
@@ -139,4 +140,47 @@ describe('Kubernetes names', () => {
     it(`${check.name}(${JSON.stringify(name.length > 20 ? `${name.slice(0, 8)}…(${name.length})` : name)}) is ${ok}`, () =>
       assert.equal(check(name), ok));
   }
+});
+
+describe('keys nats-user', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'il-nats-user-'));
+
+  it('writes a seed (0600) a service can log in with, its public key, and the seed as a Secret', async () => {
+    const out = join(dir, 'ledger');
+    const r = await cli([
+      'keys',
+      'nats-user',
+      '--out',
+      out,
+      '--k8s-secret',
+      'ingress-ledger-nats-ledger-nkey',
+      '--namespace',
+      'ingress-ledger',
+      '--json',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const result = jsonLines(r.stdout)[0] as { publicKey: string; seedFile: string; secretFile: string };
+    assert.match(result.publicKey, /^U[A-Z2-7]{55}$/);
+    assert.equal(statSync(`${out}.nk`).mode & 0o777, 0o600);
+    assert.equal(statSync(`${out}.secret.yaml`).mode & 0o777, 0o600);
+    assert.equal(readFileSync(`${out}.pub`, 'utf8'), `${result.publicKey}\n`);
+    // The seed file passes the services' own check of --nats-nkey-file (a user seed, SU…).
+    const config = natsConfigFrom(Settings.of({ 'nats-nkey-file': `${out}.nk` }));
+    assert.equal(config.nkeySeedFile, `${out}.nk`);
+    const secret = parse(readFileSync(`${out}.secret.yaml`, 'utf8')) as SecretManifest;
+    assert.equal(secret.metadata.name, 'ingress-ledger-nats-ledger-nkey');
+    assert.deepEqual(Object.keys(secret.data), ['seed']);
+    assert.equal(Buffer.from(secret.data.seed ?? '', 'base64').toString(), readFileSync(`${out}.nk`, 'utf8'));
+  });
+
+  it('refuses to overwrite without --force, and a bad Secret name, with exit 2', async () => {
+    const out = join(dir, 'again');
+    assert.equal((await cli(['keys', 'nats-user', '--out', out])).status, 0);
+    const again = await cli(['keys', 'nats-user', '--out', out]);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /exists; pass --force/);
+    const badName = await cli(['keys', 'nats-user', '--out', join(dir, 'x'), '--k8s-secret', 'Bad_Name']);
+    assert.equal(badName.status, 2);
+    assert.equal(existsSync(join(dir, 'x.nk')), false);
+  });
 });
