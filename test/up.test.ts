@@ -2,7 +2,7 @@
 // process; one audit event in through the webhook, out as a cosigned, auditable entry; then a
 // restart on the same data dir resumes the same log with the same keys.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +10,8 @@ import { parsePolicy } from '../packages/tlog/index.js';
 import { readPolicy } from '../services/cli/inputs.js';
 import { connectLedger } from '../services/cli/ledger-client.js';
 import { jsonLines, runCli } from '../services/cli/testing/run-cli.js';
+import { natsServerConfigPath } from '../services/cli/up/nats-auth.js';
+import { natsPidFile } from '../services/cli/up/nats-child.js';
 import { checkCheckpoint } from '../services/cli/verification/checkpoint-check.js';
 import { eventually, ingressCreateEvent, postEvents, startUp, type UpProcess } from './cli-support.js';
 import { haveNatsServer } from './support/nats-server.js';
@@ -96,4 +98,47 @@ describe('ingress-ledger up', {
     assert.equal(await up.stop('SIGHUP'), 0, up.output());
     assert.equal(existsSync(join(dir, 'endpoints.json')), false);
   });
+
+  it('stops the nats-server an up killed with SIGKILL left running, before it starts its own', async () => {
+    up = await startUp(dir);
+    const pidFile = natsPidFile(natsServerConfigPath(dir));
+    const orphan = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+    await up.stop('SIGKILL');
+    // The child outlives its killed parent: two servers on one JetStream store would corrupt it.
+    assert.equal(isAlive(orphan), true, 'the orphaned nats-server still runs');
+    // The killed up could not remove its endpoints.json; startUp waits for a new one.
+    rmSync(join(dir, 'endpoints.json'), { force: true });
+    up = await startUp(dir);
+    assert.equal(isAlive(orphan), false, 'the orphan was stopped');
+    assert.notEqual(Number.parseInt(readFileSync(pidFile, 'utf8'), 10), orphan);
+    const api = connectLedger(up.endpoints.grpc);
+    try {
+      const cp = await eventually(
+        async () => {
+          const c = await api.getCheckpoint();
+          return c.size >= 1n ? c : undefined;
+        },
+        30_000,
+        'the log after the orphan was stopped',
+      );
+      assert.equal(cp.size, 1n);
+    } finally {
+      api.close();
+    }
+    assert.equal(await up.stop(), 0, up.output());
+  });
 });
+
+/** Whether pid runs: a zombie (exited, not yet reaped by its new parent) counts as stopped. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}

@@ -1,8 +1,9 @@
 // The nats-server child process of `up`: JetStream on loopback, its store inside the data dir, and
 // only the users of nats-auth.ts let in.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { CliError } from '../errors.js';
 import { type NatsUser, natsServerConfig } from './nats-auth.js';
 
@@ -85,6 +86,62 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** The pid file of `up`'s nats-server, beside its configuration. */
+export function natsPidFile(configFile: string): string {
+  return join(dirname(configFile), 'nats-server.pid');
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie (exited, not yet reaped by its new parent) still answers signal 0.
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+};
+
+/**
+ * Stops a nats-server that an earlier `up` on this data dir left running (an `up` killed with
+ * SIGKILL cannot stop its child). The caller holds the data-dir lock, so no live `up` owns it; two
+ * servers on one JetStream store would corrupt it. Only a process whose command line is
+ * nats-server with this configuration file is stopped: a reused pid is left alone.
+ */
+export async function stopOrphanNatsServer(configFile: string, say: (line: string) => void): Promise<void> {
+  const pidFile = natsPidFile(configFile);
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+  } catch {
+    return;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !alive(pid)) {
+    rmSync(pidFile, { force: true });
+    return;
+  }
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return; // No /proc: cannot tell what the pid is now, so it is not touched.
+  }
+  if (!cmdline.includes('nats-server') || !cmdline.includes(configFile)) {
+    rmSync(pidFile, { force: true });
+    return;
+  }
+  say(`stopping nats-server pid ${pid}, left running on this data dir by an earlier up`);
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + NATS_STOP_TIMEOUT_MS;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
+  rmSync(pidFile, { force: true });
+}
+
 /**
  * Starts nats-server on 127.0.0.1:`requestedPort` (0: a free port) with JetStream in `storeDir`,
  * letting in only `users`; its configuration is written (mode 0600) to `configFile` first.
@@ -98,12 +155,14 @@ export async function startNatsChild(
 ): Promise<NatsChild> {
   if (!haveNatsServer()) throw new CliError('CONFIG', NATS_INSTALL_HINT);
   mkdirSync(storeDir, { recursive: true });
+  await stopOrphanNatsServer(configFile, reportError);
   const port = requestedPort === 0 ? await freePort() : requestedPort;
   if (await canConnect(port))
     throw new CliError('CONFIG', `--nats-port ${port}: something already listens there`);
   writeFileSync(configFile, natsServerConfig(port, storeDir, users), { mode: 0o600 });
   chmodSync(configFile, 0o600);
-  const child: ChildProcess = spawn('nats-server', ['-c', configFile], {
+  // The pid file lets the next `up` find this server if this one dies without stopping it.
+  const child: ChildProcess = spawn('nats-server', ['-c', configFile, '-P', natsPidFile(configFile)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
