@@ -23,12 +23,15 @@ import {
   ensureStreams,
   LEDGER_CONSUMER,
   REJECTED_STREAM,
+  Registry,
   rejectedSubject,
   silentLogger,
 } from '../packages/runtime/index.js';
 import { generateKey } from '../packages/tlog/index.js';
+import { startCollector } from '../services/collector/index.js';
 import { StreamAckError, StreamAcks } from '../services/collector/stream-acks.js';
 import { ledgerConfig, startLedger } from '../services/ledger/index.js';
+import { ingressCreateEvent, postEvents } from './cli-support.js';
 import { type KeySetup, ledgerSettings, makeChange, setupKeys, signChange } from './ledger-fixtures.js';
 import { haveOpenssl, makeTestPki, NO_OPENSSL } from './support/certs.js';
 import { find, generatedConfigMap, haveKubectl, NO_KUBECTL, podSpec, render } from './support/kustomize.js';
@@ -179,6 +182,33 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
   it('a collector cannot create the streams', async () => {
     await assert.rejects(ensureStreams(await jetstreamManager(collector)), DENIED);
     await assert.rejects(watcherJsm.streams.info(CHANGES_STREAM), /stream not found/);
+  });
+
+  it('a collector started before the streams exist runs, and answers 503 until the ledger makes them', async () => {
+    const early = await startCollector(
+      {
+        cluster: CLUSTER,
+        key: keys.collectors.get(CLUSTER)!,
+        nats: {
+          url: server.url,
+          nkeySeedFile: f('collector.nk'),
+          tlsCaFile: f('ca.crt'),
+          inboxPrefix: collectorInbox,
+        },
+        webhookListen: '127.0.0.1:0',
+        webhookToken: 'early-token-0123456789',
+        workers: 1,
+      },
+      { logger: silentLogger(), registry: new Registry() },
+    );
+    try {
+      const status = await postEvents(early.webhookUrl, 'early-token-0123456789', [
+        ingressCreateEvent('k8s-early', 'shop'),
+      ]);
+      assert.equal(status, 503);
+    } finally {
+      await early.close();
+    }
   });
 
   it('the ledger creates the streams and its consumer with its own user', async () => {

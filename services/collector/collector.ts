@@ -84,7 +84,15 @@ export async function startCollector(
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    await ensureStreams(await jetstreamManager(nc));
+    try {
+      await ensureStreams(await jetstreamManager(nc));
+    } catch (err) {
+      // A collector whose NATS user may not create streams (deploy/kubernetes, `up`) can start
+      // before the ledger made them: its publishes then fail (503, which the apiserver retries)
+      // until the streams exist. Anything else stops the start.
+      if (!/permissions violation/i.test(String(err))) throw err;
+      logger.warn({ err: String(err) }, 'cannot create the streams; waiting for the ledger to create them');
+    }
     const acks = new StreamAcks(nc, config.nats.inboxPrefix);
     closers.push(async () => acks.close());
     const publisher = new ChangePublisher(acks, {
