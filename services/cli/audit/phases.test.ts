@@ -8,7 +8,7 @@ import {
   inclusionProof,
   leafHash,
 } from '../../../packages/tlog/index.js';
-import { MemoryNodeStore } from '../../../packages/tlog/testing.js';
+import { MemoryLog } from '../../../packages/tlog/testing.js';
 import type { VerifiedCheckpoint } from '../verification/checkpoint-check.js';
 import { VerificationError } from '../verification/errors.js';
 import { FailureList } from './failures.js';
@@ -19,8 +19,8 @@ import { checkAgainstTrusted } from './trusted-check.js';
 
 const ORIGIN = 'example.com/phases';
 
-function log(n: number, tag = 'leaf'): MemoryNodeStore {
-  const s = new MemoryNodeStore();
+function log(n: number, tag = 'leaf'): MemoryLog {
+  const s = new MemoryLog();
   for (let i = 0; i < n; i++) s.appendLeaf(new TextEncoder().encode(`${tag} ${i}`));
   return s;
 }
@@ -35,7 +35,7 @@ function stateOf(range: CompactRange, origin = ORIGIN): AuditState {
 }
 
 /** Proofs from `s`; entries are not needed by these phases. */
-function sourceOf(s: MemoryNodeStore): LogSource {
+function sourceOf(s: MemoryLog): LogSource {
   return {
     checkpoint: async () => '',
     entries: async () => {
@@ -105,7 +105,7 @@ describe('the root phase', () => {
 
   it('names the one entry that differs when every leaf hash is kept', async () => {
     const hashes = new Uint8Array(12 * 32);
-    const tampered = new MemoryNodeStore();
+    const tampered = new MemoryLog();
     for (let i = 0; i < 12; i++) {
       const h = leafHash(new TextEncoder().encode(i === 7 ? 'tampered' : `leaf ${i}`));
       hashes.set(h, i * 32);
