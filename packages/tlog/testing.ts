@@ -49,6 +49,19 @@ export interface MemoryLogOptions {
   now?: () => bigint;
 }
 
+/** A checkpoint text signed by the log key and cosigned at `time` by each witness. */
+export function cosignedCheckpoint(
+  text: string,
+  logKey: PrivateKey,
+  witnesses: readonly { key: PrivateKey }[],
+  time: bigint,
+): string {
+  const signed = signNote(text, logKey);
+  if (witnesses.length === 0) return signed;
+  const lines = witnesses.map((w) => cosignCheckpoint(text, w.key, time));
+  return formatNote(mergeSignatures(parseNote(signed), lines));
+}
+
 /**
  * The one in-memory transparency log for tests: its leaves, every complete subtree as a store keeps
  * them (filled by CompactRange's visitor, which must visit each node once), signed and cosigned
@@ -124,12 +137,8 @@ export class MemoryLog {
 
   /** The checkpoint note signed by the log and cosigned by the given witnesses (default: all). */
   checkpoint(size = this.size, witnesses = this.witnesses): string {
-    const text = this.checkpointText(size);
-    const signed = signNote(text, this.logKey);
-    if (witnesses.length === 0) return signed;
     const time = this.opts.now?.() ?? BigInt(Math.floor(Date.now() / 1000));
-    const lines = witnesses.map((w) => cosignCheckpoint(text, w.key, time));
-    return formatNote(mergeSignatures(parseNote(signed), lines));
+    return cosignedCheckpoint(this.checkpointText(size), this.logKey, witnesses, time);
   }
 
   /** The checkpoint note signed by exactly these keys (an impostor, or the log and a stranger). */
