@@ -46,8 +46,7 @@ COPY test ./test
 RUN npx tsc -p tsconfig.json \
  && npm prune --omit=dev \
  && rm -rf dist/test dist/loadtest \
- && find dist \( -name '*.test.js' -o -name '*.test.js.map' -o -name 'testing.js' -o -name 'testing.js.map' \
-      -o -name 'test-*.js' -o -name 'test-*.js.map' \) -delete \
+ && find dist \( -name '*.test.js' -o -name '*.test.js.map' -o -name 'testing.js' -o -name 'testing.js.map' \) -delete \
  && find dist -type d -name testing -prune -exec rm -rf {} + \
  && rm -rf node_modules/better-sqlite3/build/Release/obj* node_modules/better-sqlite3/build/Release/*.a \
       node_modules/better-sqlite3/build/Release/test_extension.node node_modules/better-sqlite3/deps \

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectCrypto, writeKeyFiles } from '../packages/runtime/index.js';
 import { formatAddCheckpoint, generateKey } from '../packages/tlog/index.js';
-import { TestLog } from '../services/witness/test-log.js';
+import { MemoryLog } from '../packages/tlog/testing.js';
 import { formatResult, runLoad } from './lib/load.js';
 
 // The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
@@ -35,7 +35,7 @@ const dir = mkdtempSync(join(tmpdir(), 'witness-bench-'));
 const key = generateKey('witness.example/bench');
 writeKeyFiles(join(dir, 'witness'), key.skey, key.vkey);
 const logs = Array.from({ length: logCount }, (_, i) => ({
-  log: new TestLog(generateKey(`example.com/bench-${i}`)),
+  log: new MemoryLog({ logKey: generateKey(`example.com/bench-${i}`) }),
   old: 0n,
 }));
 
@@ -89,7 +89,7 @@ const call = async () => {
     const size = slot.log.size;
     const status = await post(
       url,
-      formatAddCheckpoint(slot.old, slot.log.proof(slot.old), slot.log.checkpoint()),
+      formatAddCheckpoint(slot.old, slot.log.consistencyProof(slot.old), slot.log.checkpoint()),
     );
     if (status !== 200) throw Object.assign(new Error(`HTTP ${status}`), { code: status });
     slot.old = size;

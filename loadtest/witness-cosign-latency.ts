@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, selectCrypto, writeKeyFiles } from '../packages/runtime/index.js';
 import { cosignatureVkey, generateKey, parsePolicy } from '../packages/tlog/index.js';
+import { MemoryLog } from '../packages/tlog/testing.js';
 import { createWitnessCosigner } from '../services/ledger/witness-cosigner.js';
-import { TestLog } from '../services/witness/test-log.js';
 import { formatResult, runLoad } from './lib/load.js';
 
 // The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
@@ -32,7 +32,7 @@ if (!(rate > 0) || !(seconds > 0)) {
 const dir = mkdtempSync(join(tmpdir(), 'witness-latency-'));
 const witnessKey = generateKey('witness.example/latency');
 writeKeyFiles(join(dir, 'witness'), witnessKey.skey, witnessKey.vkey);
-const log = new TestLog(generateKey('example.com/latency-log'));
+const log = new MemoryLog({ logKey: generateKey('example.com/latency-log') });
 
 function startWitness(): Promise<{ child: ChildProcess; url: string }> {
   const main = new URL('../services/witness/main.js', import.meta.url).pathname;
@@ -69,7 +69,7 @@ const cosigner = createWitnessCosigner({ policy, logger: createLogger('bench', '
 const call = async () => {
   log.append(`entry ${log.size}`);
   const note = log.checkpoint();
-  const cosigned = await cosigner.cosign(note, log.size, (from) => log.proof(from));
+  const cosigned = await cosigner.cosign(note, log.size, (from) => log.consistencyProof(from));
   if (cosigned === undefined) throw Object.assign(new Error('quorum missed'), { code: 'missed' });
 };
 

@@ -19,9 +19,9 @@ import {
   QUORUM_NONE,
   verifyCheckpointNote,
 } from '../packages/tlog/index.js';
+import { MemoryLog } from '../packages/tlog/testing.js';
 import { createWitnessCosigner } from '../services/ledger/witness-cosigner.js';
 import { type RunningWitness, startWitness } from '../services/witness/index.js';
-import { TestLog } from '../services/witness/test-log.js';
 
 interface LogLine {
   msg: string;
@@ -45,7 +45,7 @@ interface Node {
   running?: RunningWitness | undefined;
 }
 
-const log = new TestLog(generateKey('example.com/cosigned-log'));
+const log = new MemoryLog({ logKey: generateKey('example.com/cosigned-log') });
 const nodes: Node[] = [1, 2, 3].map((i) => ({
   key: generateKey(`witness.example/w${i}`),
   dir: mkdtempSync(join(tmpdir(), `witness-cosigner-${i}-`)),
@@ -74,7 +74,7 @@ function policyText(quorum: string, urls = true): string {
   return `${lines.join('\n')}\n`;
 }
 
-const proofOf = (l: TestLog) => (from: bigint) => l.proof(from);
+const proofOf = (l: MemoryLog) => (from: bigint) => l.consistencyProof(from);
 
 describe('createWitnessCosigner with real witnesses', () => {
   before(async () => {
@@ -142,7 +142,7 @@ describe('createWitnessCosigner with real witnesses', () => {
     const policy = parsePolicy(policyText('two'));
     const cosigner = createWitnessCosigner({ policy, logger, timeoutMs: 2000 });
     // Same key and origin, same first 3 entries, then different ones; sizes equal, smaller, larger.
-    const fork = new TestLog(log.key).append('a', 'b', 'c', 'X', 'Y', 'Z', 'W');
+    const fork = new MemoryLog({ logKey: log.key }).append('a', 'b', 'c', 'X', 'Y', 'Z', 'W');
     assert.equal(await cosigner.cosign(fork.checkpoint(), fork.size, proofOf(fork)), undefined);
     assert.deepEqual(
       lines
@@ -151,7 +151,7 @@ describe('createWitnessCosigner with real witnesses', () => {
         .sort(),
       ['w1', 'w2', 'w3'],
     );
-    const shorter = new TestLog(log.key).append('a', 'b', 'c', 'X');
+    const shorter = new MemoryLog({ logKey: log.key }).append('a', 'b', 'c', 'X');
     const c2 = createWitnessCosigner({ policy, logger, timeoutMs: 2000 });
     assert.equal(await c2.cosign(shorter.checkpoint(), shorter.size, proofOf(shorter)), undefined);
     assert.ok(lines.some((l) => l.failure === 'rollback'));

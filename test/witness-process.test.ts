@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeKeyFiles } from '../packages/runtime/index.js';
 import { cosignatureVerifier, formatAddCheckpoint, generateKey, openNote } from '../packages/tlog/index.js';
-import { TestLog } from '../services/witness/test-log.js';
+import { MemoryLog } from '../packages/tlog/testing.js';
 import { freePort } from './support/nats-server.js';
 import { REPO_ROOT } from './support/shared.js';
 
@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'witness-process-'));
 const keyPrefix = join(dir, 'witness');
 const witnessKey = generateKey('witness.example/proc');
 writeKeyFiles(keyPrefix, witnessKey.skey, witnessKey.vkey);
-const log = new TestLog(generateKey('example.com/proc-log'));
+const log = new MemoryLog({ logKey: generateKey('example.com/proc-log') });
 
 interface Started {
   child: ChildProcess;

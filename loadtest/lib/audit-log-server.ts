@@ -10,7 +10,7 @@ import { encodeEntries } from '../../services/ledger/entries-encoding.js';
 
 const entries = Number(process.argv[2]);
 const f = fixtureLog(0);
-const log = new CompactLog(f.log.opts.origin, f.logKey, f.witnesses);
+const log = new CompactLog(f.log.origin, f.logKey, f.witnesses);
 const built = performance.now();
 for (let i = 0; i < entries; i++) {
   log.append(signLeaf(sampleChange(i), f.collector));

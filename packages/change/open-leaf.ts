@@ -3,7 +3,7 @@
 // signature before the JSON is looked at, so unsigned input costs one parse and one verify at most.
 import { openNote, type PublicKey, TlogError } from '../tlog/index.js';
 import { canonicalJson } from './canonical.js';
-import { isSurelyCanonical } from './canonical-scan.js';
+import { isSurelyCanonical } from './canonical-fast.js';
 import { type Change, MAX_LEAF_BYTES } from './change.js';
 import { ChangeError } from './errors.js';
 import { validateChange } from './validate.js';

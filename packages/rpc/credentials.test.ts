@@ -16,7 +16,7 @@ import {
   TlsFileError,
   type TlsFiles,
 } from './index.js';
-import { Probe, testLedger } from './test-ledger.js';
+import { Probe, testLedger } from './testing.js';
 
 describe('TLS and mutual TLS credentials', { skip: haveOpenssl() ? false : NO_OPENSSL }, () => {
   let dir = '';

@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { file_ingressledger_v1_ledger, Ledger } from '../proto/index.js';
 import { HEALTH_SERVICE } from './health-reflection.js';
 import { addHealthAndReflection, addService, listen, serverCredentials } from './index.js';
-import { Probe, testLedger } from './test-ledger.js';
+import { Probe, testLedger } from './testing.js';
 
 const identity = (b: Buffer) => b;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { startTestLedger, type TestLedger } from './test-ledger.js';
+import { startTestLedger, type TestLedger } from './testing.js';
 
 /** Raw bytes in, status out: a grpc-js generic client that skips protobuf-es entirely. */
 function rawUnary(port: number, path: string, payload: Buffer): Promise<grpc.status> {

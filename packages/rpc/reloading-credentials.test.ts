@@ -11,7 +11,7 @@ import { haveOpenssl, makeLeaf, makeTestPki, NO_OPENSSL } from '../../test/suppo
 import { fingerprintOf, SecretDir, servedFingerprint, within } from '../../test/support/secret-dir.js';
 import { Ledger } from '../proto/index.js';
 import { addService, channelCredentials, createClient, listen, reloadingServerCredentials } from './index.js';
-import { Probe, testLedger } from './test-ledger.js';
+import { Probe, testLedger } from './testing.js';
 
 /** Fast, so the test takes well under a second per rotation. */
 const INTERVAL_MS = 100;

@@ -13,7 +13,7 @@ import {
   type TestLedger,
   testLedger,
   withMode,
-} from './test-ledger.js';
+} from './testing.js';
 
 describe('the rpc bridge over loopback with the Ledger descriptor: unary calls and errors', () => {
   let t: TestLedger;

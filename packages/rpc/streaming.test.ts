@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
-import { rejectsWith, startTestLedger, type TestLedger, withMode } from './test-ledger.js';
+import { rejectsWith, startTestLedger, type TestLedger, withMode } from './testing.js';
 
 describe('server streams, cancellation and deadlines', () => {
   let t: TestLedger;

@@ -17,10 +17,10 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
-import { MemoryNodeStore, throwsCode } from './testing.js';
+import { MemoryLog, throwsCode } from './testing.js';
 
 const H = (b: number) => new Uint8Array(32).fill(b);
-const store = new MemoryNodeStore();
+const store = new MemoryLog();
 for (let i = 0; i < 8; i++) store.appendLeaf(new Uint8Array([i]));
 const root8 = store.range.root();
 const proof3 = inclusionProof(3n, 8n, store.read);

@@ -19,7 +19,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
-import { MemoryNodeStore } from './testing.js';
+import { MemoryLog } from './testing.js';
 
 /** Every (index, size) and (m, n) pair's proof is compared with the naive one up to this size. */
 const EXHAUSTIVE_MAX = 300;
@@ -148,7 +148,7 @@ describe('Merkle core against a naive RFC 6962 implementation', () => {
   describe(`every tree up to ${EXHAUSTIVE_MAX} leaves`, () => {
     const leaves = Array.from({ length: EXHAUSTIVE_MAX }, (_, i) => new TextEncoder().encode(`leaf ${i}`));
     const naive = new NaiveTree((i) => leafHash(leaves[Number(i)]!));
-    const store = new MemoryNodeStore();
+    const store = new MemoryLog();
     const roots: Uint8Array[] = [];
 
     it('gives the RFC root for every size, incrementally and from stored nodes', () => {

@@ -21,7 +21,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
-import { fromB64, fromHex, hex, MemoryNodeStore, PROVIDERS } from './testing.js';
+import { fromB64, fromHex, hex, MemoryLog, PROVIDERS } from './testing.js';
 
 const VECTORS = sharedTestdata('tlog-vectors/transparency-dev-merkle');
 
@@ -128,7 +128,7 @@ for (const provider of PROVIDERS) {
 
       it('reproduces leaf hashes, every stored subtree and the roots of sizes 0..8', () => {
         const r = ref();
-        const store = new MemoryNodeStore();
+        const store = new MemoryLog();
         const roots = [hex(store.range.root())];
         for (const leaf of r.leafInputsHex) {
           store.appendLeaf(fromHex(leaf));
@@ -148,7 +148,7 @@ for (const provider of PROVIDERS) {
 
       it('reproduces and verifies the inclusion and consistency proofs', () => {
         const r = ref();
-        const store = new MemoryNodeStore();
+        const store = new MemoryLog();
         for (const leaf of r.leafInputsHex) store.appendLeaf(fromHex(leaf));
         const rootOf = (n: number) => fromHex(r.rootHashesHex[n]!);
         for (const c of r.inclusionProofs) {
@@ -184,7 +184,7 @@ for (const provider of PROVIDERS) {
       const fx = JSON.parse(
         readFileSync(join(REPO_ROOT, 'packages/tlog/testdata/merkle-fixtures.json'), 'utf8'),
       ) as Fixtures;
-      const store = new MemoryNodeStore();
+      const store = new MemoryLog();
 
       it('reproduces the roots of every size 0..21, incrementally and from stored nodes', () => {
         const roots = [store.range.root()];
@@ -228,7 +228,7 @@ for (const provider of PROVIDERS) {
       });
 
       it('restores a compact range from its encoding and keeps appending identically', () => {
-        const half = new MemoryNodeStore();
+        const half = new MemoryLog();
         for (const leaf of fx.leaves.slice(0, 11)) half.appendLeaf(fromB64(leaf));
         let range = CompactRange.decode(half.range.encode());
         for (const leaf of fx.leaves.slice(11)) range = range.append(leafHash(fromB64(leaf)));

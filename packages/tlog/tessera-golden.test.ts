@@ -10,7 +10,7 @@ import { formatCheckpoint } from './checkpoint.js';
 import { encodeBase64 } from './encoding.js';
 import { TlogError } from './errors.js';
 import { parseSkey, signNote } from './note.js';
-import { MemoryNodeStore } from './testing.js';
+import { MemoryLog } from './testing.js';
 import { encodeEntryBundle, entriesPath, readTile, tilePath } from './tiles.js';
 
 const GOLDEN = sharedTestdata('tessera-golden-log/log');
@@ -23,8 +23,8 @@ const SKEY = 'PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5
 const golden = (rel: string) => new Uint8Array(readFileSync(join(GOLDEN!, rel)));
 
 /** The log after each number of entries: its store and root. */
-function replay(): { store: MemoryNodeStore; roots: Uint8Array[] } {
-  const store = new MemoryNodeStore();
+function replay(): { store: MemoryLog; roots: Uint8Array[] } {
+  const store = new MemoryLog();
   const roots = [store.range.root()];
   for (const e of ENTRIES) {
     store.appendLeaf(new TextEncoder().encode(e));

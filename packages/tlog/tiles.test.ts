@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TlogError } from './errors.js';
 import { leafHash } from './hash.js';
-import { MemoryNodeStore, throwsCode } from './testing.js';
+import { MemoryLog, throwsCode } from './testing.js';
 import {
   encodeEntryBundle,
   encodeTileIndex,
@@ -173,7 +173,7 @@ describe('entry bundles', () => {
 });
 
 describe('tiles read from stored nodes', () => {
-  const store = new MemoryNodeStore();
+  const store = new MemoryLog();
   for (let i = 0; i < 600; i++) store.appendLeaf(new TextEncoder().encode(`entry ${i}`));
   const size = store.range.size;
 

@@ -14,7 +14,7 @@ import {
 } from '../../test/support/nats-server.js';
 import { REPO_ROOT } from '../../test/support/shared.js';
 import { collectorCommand, configFromFlags, startCollector } from './index.js';
-import { StreamReader, waitFor } from './test-support.js';
+import { StreamReader, waitFor } from './testing.js';
 
 const MAIN = join(REPO_ROOT, 'dist', 'services', 'collector', 'main.js');
 const FIXTURES = join(REPO_ROOT, 'services', 'collector', 'testdata');

@@ -18,7 +18,7 @@ import { generateKey, openNote, type PrivateKey, parseVkey } from '../../package
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
 import { REPO_ROOT, SHARED_MISSING, sharedTestdata } from '../../test/support/shared.js';
 import { type RunningCollector, startCollector } from './index.js';
-import { StreamReader, waitFor } from './test-support.js';
+import { StreamReader, waitFor } from './testing.js';
 
 const FIXTURES = join(REPO_ROOT, 'services', 'collector', 'testdata');
 const lines = readFileSync(join(FIXTURES, 'audit-events.jsonl'), 'utf8')

@@ -1,4 +1,5 @@
-// Follows a kube-apiserver audit log (JSON lines) across rotation (rename and create) and truncation.
+// Follows a kube-apiserver audit log (JSON lines) across rotation (rename and create) and truncation:
+// the I/O loop around the pure line framer (line-framer.ts).
 // The saved position only moves after JetStream acknowledged every line before it, so a restart
 // resumes with nothing lost; a batch re-sent after a crash is deduplicated by Nats-Msg-Id.
 import { readdirSync, statSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { ChangeError } from '../../packages/change/index.js';
 import type { Logger } from '../../packages/runtime/index.js';
 import { type AuditItem, logItems } from './audit-input.js';
+import { type Frame, frameLines } from './line-framer.js';
 import type { CollectorMetrics } from './metrics.js';
 import { readPosition, type TailPosition, writePosition } from './position.js';
 import type { ChangePublisher } from './publisher.js';
@@ -33,8 +35,6 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 /** Wait this long after a failed publish before retrying the same lines; doubles up to the max. */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5000;
-/** Bytes of an over-long line kept in its rejection. */
-const REJECTED_PREFIX_BYTES = 4096;
 
 interface OpenFile {
   fh: FileHandle;
@@ -119,51 +119,40 @@ export function startLogTail(o: LogTailOptions): RunningTail {
     return false;
   };
 
-  const itemsOf = (lines: string[]): AuditItem[] => {
+  const itemsOf = (frames: Frame[]): AuditItem[] => {
     const items: AuditItem[] = [];
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      const got = logItems(line);
+    for (const frame of frames) {
+      if (frame.kind === 'too-long') {
+        items.push({
+          invalid: frame.prefix,
+          error: new ChangeError('TOO_LARGE', `audit log line over ${o.maxLineBytes} bytes`),
+        });
+        continue;
+      }
+      if (frame.text.trim() === '') continue;
+      const got = logItems(frame.text);
       if (Array.isArray(got)) items.push(...got);
       else o.metrics.skipped.inc({ source: 'audit-log', reason: 'kind' });
     }
     return items;
   };
 
-  // Consumes complete lines from pending in batches; returns false if closed before acknowledgement.
+  // Publishes the complete lines in pending, a batch at a time; false if closed before acknowledgement.
   const drainLines = async (final: boolean): Promise<boolean> => {
     for (;;) {
-      const lines: string[] = [];
-      let used = 0;
-      while (lines.length < o.batchLines) {
-        const nl = pending.indexOf(0x0a, used);
-        if (nl < 0) break;
-        if (discarding) discarding = false;
-        else lines.push(pending.subarray(used, nl).toString('utf8'));
-        used = nl + 1;
-      }
-      if (final && lines.length < o.batchLines && used < pending.length && !discarding) {
-        // The rotated file ended without a newline: its last line is complete all the same.
-        lines.push(pending.subarray(used).toString('utf8'));
-        used = pending.length;
-      }
-      const items = itemsOf(lines);
-      if (pending.length - used > o.maxLineBytes && !discarding) {
-        items.push({
-          invalid: pending.subarray(used, used + REJECTED_PREFIX_BYTES).toString('utf8'),
-          error: new ChangeError('TOO_LARGE', `audit log line over ${o.maxLineBytes} bytes`),
-        });
-        discarding = true;
-        used = pending.length;
-      } else if (discarding) {
-        used = pending.length;
-      }
-      if (used === 0) return true;
+      const framed = frameLines(pending, discarding, {
+        maxFrames: o.batchLines,
+        maxLineBytes: o.maxLineBytes,
+        final,
+      });
+      if (framed.used === 0) return true;
+      const items = itemsOf(framed.frames);
       if (items.length > 0 && !(await publish(items))) return false;
-      offset += used;
-      pending = pending.subarray(used);
+      offset += framed.used;
+      pending = pending.subarray(framed.used);
+      discarding = framed.discarding;
       save();
-      if (lines.length < o.batchLines) return true;
+      if (framed.frames.length < o.batchLines) return true;
     }
   };
 

@@ -25,7 +25,7 @@ import { PreparePool } from './prepare-pool.js';
 import { decodePrepared, encodePrepared } from './prepared-codec.js';
 import { ChangePublisher, type PreparedSink } from './publisher.js';
 import { StreamAcks } from './stream-acks.js';
-import { StreamReader } from './test-support.js';
+import { StreamReader } from './testing.js';
 import { type RunningWebhook, startWebhook } from './webhook.js';
 
 const FIXTURES = join(REPO_ROOT, 'services', 'collector', 'testdata');

@@ -14,9 +14,9 @@ import {
   openNote,
   parseVkey,
 } from '../../packages/tlog/index.js';
+import { MemoryLog } from '../../packages/tlog/testing.js';
 import { SHARED_MISSING, sharedTestdata } from '../../test/support/shared.js';
 import { startWitness } from './service.js';
-import { TestLog } from './test-log.js';
 
 const GOLDEN_VKEY = 'example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx';
 const golden = sharedTestdata('tessera-golden-log');
@@ -42,7 +42,12 @@ async function post(url: string, body: string): Promise<{ status: number; body: 
 }
 
 /** Feeds checkpoints of the given sizes in order; each must be cosigned by a verifiable line. */
-async function feed(log: TestLog, vkey: string, notes: Map<bigint, string>, sizes: bigint[]): Promise<void> {
+async function feed(
+  log: MemoryLog,
+  vkey: string,
+  notes: Map<bigint, string>,
+  sizes: bigint[],
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'witness-golden-'));
   const key = generateKey('witness.example/golden');
   const w = await startWitness(
@@ -53,7 +58,7 @@ async function feed(log: TestLog, vkey: string, notes: Map<bigint, string>, size
     let old = 0n;
     for (const size of sizes) {
       const note = notes.get(size)!;
-      const r = await post(w.url, formatAddCheckpoint(old, log.proof(old, size), note));
+      const r = await post(w.url, formatAddCheckpoint(old, log.consistencyProof(old, size), note));
       assert.equal(r.status, 200, `size ${size}: ${r.body}`);
       assert.equal(openNote(note + r.body, [cosignatureVerifier(w.vkey)]).verified.length, 1);
       old = size;
@@ -72,8 +77,8 @@ describe('the witness and a log written by another implementation', () => {
     const entries = bundleEntries(readFileSync(join(dir, 'log/tile/entries/000.p/15')));
     assert.equal(entries.length, 15);
     assert.equal(new TextDecoder().decode(entries[7]), 'eit');
-    // The log's key is only needed for our TestLog's type; the notes are Tessera's own bytes.
-    const log = new TestLog(generateKey('example.com/log/testdata')).append(...entries);
+    // The log's key is only needed for our MemoryLog's type; the notes are Tessera's own bytes.
+    const log = new MemoryLog({ logKey: generateKey('example.com/log/testdata') }).append(...entries);
     const notes = new Map<bigint, string>();
     for (let n = 0n; n <= 15n; n++) notes.set(n, readFileSync(join(dir, `log/checkpoint.${n}`), 'utf8'));
     // Our tree must agree with theirs before the witness is asked anything.
@@ -84,7 +89,7 @@ describe('the witness and a log written by another implementation', () => {
   });
 
   it('cosigns our own log of 15 entries, every size and then in jumps', async () => {
-    const log = new TestLog(generateKey('example.com/own-log'));
+    const log = new MemoryLog({ logKey: generateKey('example.com/own-log') });
     const notes = new Map<bigint, string>();
     notes.set(0n, log.checkpoint());
     for (let i = 1; i <= 15; i++) notes.set(BigInt(i), log.append(`entry ${i}`).checkpoint());

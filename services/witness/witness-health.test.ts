@@ -9,14 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createRegistry, silentLogger } from '../../packages/runtime/index.js';
 import { formatAddCheckpoint, generateKey, parseVkey } from '../../packages/tlog/index.js';
+import { MemoryLog } from '../../packages/tlog/testing.js';
 import { freePort } from '../../test/support/nats-server.js';
 import { type RunningWitness, startWitness } from './service.js';
 import { STATE_FILE } from './state.js';
-import { TestLog } from './test-log.js';
 
 describe('witness /livez and /readyz', { timeout: 30_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'witness-health-'));
-  const log = new TestLog(generateKey('example.com/health-log')).append('a', 'b');
+  const log = new MemoryLog({ logKey: generateKey('example.com/health-log') }).append('a', 'b');
   let w: RunningWitness;
   let probes: string;
   const get = async (path: string) => {
@@ -26,7 +26,7 @@ describe('witness /livez and /readyz', { timeout: 30_000 }, () => {
   const add = (old: bigint) =>
     fetch(`${w.url}/add-checkpoint`, {
       method: 'POST',
-      body: formatAddCheckpoint(old, old === 0n ? [] : log.proof(old), log.checkpoint()),
+      body: formatAddCheckpoint(old, old === 0n ? [] : log.consistencyProof(old), log.checkpoint()),
     });
 
   before(async () => {

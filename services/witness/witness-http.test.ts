@@ -17,8 +17,8 @@ import {
   parseSignatureLines,
   parseVkey,
 } from '../../packages/tlog/index.js';
+import { MemoryLog } from '../../packages/tlog/testing.js';
 import { type RunningWitness, startWitness } from './service.js';
-import { TestLog } from './test-log.js';
 import { originHash } from './witness.js';
 
 interface Reply {
@@ -51,9 +51,9 @@ const pub = (k: PrivateKey) => parseVkey(k.vkey);
 
 describe('witness add-checkpoint over HTTP', () => {
   const dir = mkdtempSync(join(tmpdir(), 'witness-http-'));
-  const log = new TestLog(generateKey('example.com/log-a')).append('a', 'b', 'c');
-  const fresh = new TestLog(generateKey('example.com/log-b'));
-  const stranger = new TestLog(generateKey('example.com/unknown'));
+  const log = new MemoryLog({ logKey: generateKey('example.com/log-a') }).append('a', 'b', 'c');
+  const fresh = new MemoryLog({ logKey: generateKey('example.com/log-b') });
+  const stranger = new MemoryLog({ logKey: generateKey('example.com/unknown') });
   const witnessKey = generateKey('witness.example/w1');
   let w: RunningWitness;
   const add = (body: string | Uint8Array) => send(`${w.url}/add-checkpoint`, 'POST', body);
@@ -110,7 +110,7 @@ describe('witness add-checkpoint over HTTP', () => {
 
   it('answers 403 when no signature by a trusted key verifies', async () => {
     const impostor = generateKey(log.origin); // same name, other key: its signature is ignored
-    const r1 = await add(formatAddCheckpoint(0n, [], log.checkpoint(3n, impostor)));
+    const r1 = await add(formatAddCheckpoint(0n, [], log.signedCheckpoint(3n, impostor)));
     assert.equal(r1.status, 403);
     const good = log.checkpoint(3n);
     const sigAt = good.lastIndexOf(' ') + 5;
@@ -151,13 +151,13 @@ describe('witness add-checkpoint over HTTP', () => {
     assert.equal(r.status, 409);
     assert.equal(r.type, 'text/x.tlog.size');
     assert.equal(r.body, '3\n');
-    const r2 = await add(formatAddCheckpoint(2n, log.proof(2n, 5n), log.checkpoint(5n)));
+    const r2 = await add(formatAddCheckpoint(2n, log.consistencyProof(2n, 5n), log.checkpoint(5n)));
     assert.equal(r2.status, 409);
     assert.equal(r2.body, '3\n');
   });
 
   it('answers 422 to a consistency proof that does not verify', async () => {
-    const proof = log.proof(3n, 5n);
+    const proof = log.consistencyProof(3n, 5n);
     const bad = proof.map((h, i) => (i === 0 ? h.map((b, j) => (j === 0 ? b ^ 1 : b)) : h));
     const r1 = await add(formatAddCheckpoint(3n, bad, log.checkpoint(5n)));
     assert.equal(r1.status, 422);
@@ -168,20 +168,20 @@ describe('witness add-checkpoint over HTTP', () => {
   });
 
   it('cosigns a consistent extension and the same checkpoint again', async () => {
-    const r1 = await add(formatAddCheckpoint(3n, log.proof(3n, 5n), log.checkpoint(5n)));
+    const r1 = await add(formatAddCheckpoint(3n, log.consistencyProof(3n, 5n), log.checkpoint(5n)));
     assert.equal(r1.status, 200);
     // Also signed by a key the witness does not know: ignored, and not kept.
     const r2 = await add(
-      formatAddCheckpoint(5n, [], log.checkpoint(5n, log.key, generateKey('other.example/k'))),
+      formatAddCheckpoint(5n, [], log.signedCheckpoint(5n, log.key, generateKey('other.example/k'))),
     );
     assert.equal(r2.status, 200);
   });
 
   it('refuses a fork: same size with another root is 422 (DESIGN 3.5), growth from the fork is 422', async () => {
-    const fork = new TestLog(log.key).append('a', 'b', 'c', 'd', 'X', 'Y', 'Z');
+    const fork = new MemoryLog({ logKey: log.key }).append('a', 'b', 'c', 'd', 'X', 'Y', 'Z');
     const r1 = await add(formatAddCheckpoint(5n, [], fork.checkpoint(5n)));
     assert.equal(r1.status, 422);
-    const r2 = await add(formatAddCheckpoint(5n, fork.proof(5n, 7n), fork.checkpoint(7n)));
+    const r2 = await add(formatAddCheckpoint(5n, fork.consistencyProof(5n, 7n), fork.checkpoint(7n)));
     assert.equal(r2.status, 422);
   });
 
@@ -214,7 +214,7 @@ describe('witness add-checkpoint over HTTP', () => {
     log.append('f', 'g', 'h', 'i', 'j', 'k', 'l', 'm');
     const sizes = [6n, 7n, 8n, 9n, 10n, 11n, 12n, 13n];
     const replies = await Promise.all(
-      sizes.map((n) => add(formatAddCheckpoint(5n, log.proof(5n, n), log.checkpoint(n)))),
+      sizes.map((n) => add(formatAddCheckpoint(5n, log.consistencyProof(5n, n), log.checkpoint(n)))),
     );
     const won = replies.filter((r) => r.status === 200);
     assert.equal(won.length, 1);
@@ -239,7 +239,7 @@ describe('witness add-checkpoint over HTTP', () => {
 describe('witness timeouts', () => {
   it('answers 408 and closes a connection whose body never finishes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'witness-timeout-'));
-    const log = new TestLog(generateKey('example.com/slow'));
+    const log = new MemoryLog({ logKey: generateKey('example.com/slow') });
     const w = await startWitness(
       {
         dataDir: dir,

@@ -9,15 +9,32 @@ export interface Violation {
   rule: string;
 }
 
-/** Test code: tests, test support (a `testing` folder or file, test-*.ts), test/ and loadtest/. */
+/** Test code: tests, test support (a `testing` folder or file), test/ and loadtest/. */
 export function isTestCode(path: string): boolean {
   return (
     path.startsWith('test/') ||
     path.startsWith('loadtest/') ||
     path.endsWith('.test.ts') ||
-    /(^|\/)testing(\/|\.ts$)/.test(path) ||
-    /(^|\/)test-[^/]*\.ts$/.test(path)
+    /(^|\/)testing(\/|\.ts$)/.test(path)
   );
+}
+
+/**
+ * Test support in packages/ and services/ that is not in its one place: `<module>/testing.ts` or
+ * `<module>/testing/` directly in the package or service. A file named like test support elsewhere
+ * (test-*.ts, *-test-support.ts) would be built into the image as production code.
+ */
+export function misplacedTestSupport(paths: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const path of paths) {
+    const [top, , ...rest] = path.split('/');
+    if (top !== 'packages' && top !== 'services') continue;
+    const name = rest.at(-1) ?? '';
+    if (/^test-|test-support|^test-?helpers?\b/.test(name)) out.push(path);
+    else if (rest.slice(0, -1).includes('testing') && rest[0] !== 'testing') out.push(path);
+    else if (name === 'testing.ts' && rest.length !== 1) out.push(path);
+  }
+  return out;
 }
 
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;

@@ -122,7 +122,7 @@ describe('ingress-ledger audit', { concurrency: 3 }, () => {
 
   it('rejects a checkpoint signed by another key', () =>
     withLedger(5, async (f, l) => {
-      l.lies.checkpoint = signNote(f.log.checkpointText(), generateKey(f.log.opts.origin));
+      l.lies.checkpoint = signNote(f.log.checkpointText(), generateKey(f.log.origin));
       const r = await audit(f, l, [], true);
       assert.equal(r.status, 1);
       assert.equal(r.failures[0]?.code, 'LOG_SIGNATURE');

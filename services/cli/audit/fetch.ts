@@ -2,7 +2,7 @@
 // nothing but the answer itself.
 import { hash } from 'node:crypto';
 import { VerificationError } from '../verification/errors.js';
-import { type EntriesView, indexAt, indexIs } from './entries-wire.js';
+import { type EntriesView, indexAt, indexIs } from './get-entries-response-fast.js';
 import type { LogSource } from './log-source.js';
 
 /** One answer's entries and the index of its first. */

@@ -3,7 +3,7 @@
 // reached is a usage problem (exit 2), not a verdict.
 import { callFailed, type LedgerApi, LedgerCallError } from '../ledger-client.js';
 import { VerificationError } from '../verification/errors.js';
-import { EntriesWireError, readEntries } from './entries-wire.js';
+import { EntriesWireError, readEntries } from './get-entries-response-fast.js';
 import type { LogSource } from './log-source.js';
 
 const TRANSPORT_FAILURES = new Set([

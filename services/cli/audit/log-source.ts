@@ -1,6 +1,6 @@
 // What the auditor needs from a log. Implementations only fetch: every answer is untrusted data
 // that the auditor checks itself.
-import type { EntriesView } from './entries-wire.js';
+import type { EntriesView } from './get-entries-response-fast.js';
 
 export interface LogSource {
   /** The latest published checkpoint note. */

@@ -8,7 +8,7 @@ import { selectCrypto } from '../../../packages/runtime/index.js';
 import { leafHash, parseVkey } from '../../../packages/tlog/index.js';
 import { VerificationError } from '../verification/errors.js';
 import { checkLeaf, checkLeafSignature } from '../verification/leaf-check.js';
-import { leafPassesFast } from '../verification/leaf-fast-path.js';
+import { leafPassesFast } from '../verification/leaf-check-fast.js';
 import type { BatchRequest, BatchResult, LeafFailure, WorkerInit } from './signature-messages.js';
 
 // Before any key is used: this process, and each worker thread, chooses its own crypto provider.

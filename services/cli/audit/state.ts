@@ -5,6 +5,7 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { CompactRange, decodeBase64, encodeBase64, parseDecimal } from '../../../packages/tlog/index.js';
 import { CliError } from '../errors.js';
 import { MAX_TEXT_FILE_BYTES, readText } from '../inputs.js';
+import type { VerifiedCheckpoint } from '../verification/checkpoint-check.js';
 
 export const STATE_VERSION = 1;
 
@@ -58,6 +59,15 @@ export function readState(path: string): AuditState | undefined {
   } catch (err) {
     throw new CliError('CONFIG', `state ${path}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The state a clean pass earns: its checkpoint and the compact range the auditor rebuilt at that
+ * checkpoint's size. Callers MUST only save it from a pass that reported no failures.
+ */
+export function stateAfter(vc: VerifiedCheckpoint, range: CompactRange): Omit<AuditState, 'updatedAt'> {
+  const { origin, size, rootHash } = vc.checkpoint;
+  return { origin, size, rootHash, checkpoint: vc.note, range };
 }
 
 export function writeState(path: string, s: Omit<AuditState, 'updatedAt'>): void {

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { type AuditReport, auditOnce, DEFAULT_BATCH_SIZE, DEFAULT_MAX_FAILURES } from '../audit/auditor.js';
 import { grpcLogSource } from '../audit/grpc-source.js';
 import { DEFAULT_WORKERS, SignaturePool } from '../audit/signature-pool.js';
-import { type AuditState, readState, writeState } from '../audit/state.js';
+import { type AuditState, readState, stateAfter, writeState } from '../audit/state.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { collect, parseInterval, positiveInt } from '../flags.js';
@@ -94,13 +94,7 @@ async function audit(o: AuditOptions): Promise<void> {
       const cp = r.checkpoint;
       if (cp === undefined || r.range === undefined) return;
       const changed = trusted === undefined || trusted.size !== cp.checkpoint.size || !o.follow;
-      const next: Omit<AuditState, 'updatedAt'> = {
-        origin: cp.checkpoint.origin,
-        size: cp.checkpoint.size,
-        rootHash: cp.checkpoint.rootHash,
-        checkpoint: cp.note,
-        range: r.range,
-      };
+      const next = stateAfter(cp, r.range);
       if (o.state !== undefined) writeState(o.state, next);
       if (changed) printSuccess(r, trusted, seconds, keys.length > 0, o.json === true);
       trusted = { ...next, updatedAt: new Date().toISOString() };

@@ -135,7 +135,7 @@ describe('ingress-ledger verify', () => {
         'a checkpoint signed by another key',
         () => {
           const p = parseTlogProof(f.log.tlogProof(5n));
-          const impostor = generateKey(f.log.opts.origin);
+          const impostor = generateKey(f.log.origin);
           const text = p.checkpoint.slice(0, p.checkpoint.indexOf('\n\n') + 1);
           return writeEvidence(
             f,
@@ -170,7 +170,7 @@ describe('ingress-ledger verify', () => {
 
     it('exits 1 with COLLECTOR_SIGNATURE for a logged leaf forged without the collector key', async () => {
       const forger = generateKey('collector/prod');
-      const index = f.log.append(signLeaf(sampleChange(99), forger));
+      const index = f.log.appendLeaf(signLeaf(sampleChange(99), forger));
       const e = writeEvidence(f, 'forged', f.log.leaves[Number(index)] as Uint8Array, f.log.tlogProof(index));
       const r = await cli(verifyArgs(e));
       assert.equal(r.status, 1, r.stderr);
@@ -184,7 +184,7 @@ describe('ingress-ledger verify', () => {
       copyFileSync(f.policyFile, policy);
       writeFileSync(join(dir, 'collector.vkeys'), `# trusted collectors\n${f.collectorVkey}\n`);
       const forger = generateKey('collector/prod');
-      const index = f.log.append(signLeaf(sampleChange(98), forger));
+      const index = f.log.appendLeaf(signLeaf(sampleChange(98), forger));
       const e = writeEvidence(
         f,
         'forged-beside',
@@ -211,7 +211,7 @@ describe('ingress-ledger verify', () => {
 
     it('exits 1 with COLLECTOR_SIGNATURE for a leaf signed by the key of another cluster', async () => {
       const other = generateKey('collector/staging');
-      const index = f.log.append(signLeaf(sampleChange(98, 'prod'), other));
+      const index = f.log.appendLeaf(signLeaf(sampleChange(98, 'prod'), other));
       const e = writeEvidence(f, 'cross', f.log.leaves[Number(index)] as Uint8Array, f.log.tlogProof(index));
       const r = await cli(verifyArgs(e, ['--collector-vkey', other.vkey]));
       assert.equal(r.status, 1, r.stderr);

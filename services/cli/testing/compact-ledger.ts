@@ -8,16 +8,12 @@ import { Ledger } from '../../../packages/proto/index.js';
 import { addService, listen, RpcError } from '../../../packages/rpc/index.js';
 import {
   CompactRange,
-  cosignCheckpoint,
   formatCheckpoint,
-  formatNote,
   HASH_SIZE,
   leafHash,
-  mergeSignatures,
   type PrivateKey,
-  parseNote,
-  signNote,
 } from '../../../packages/tlog/index.js';
+import { cosignedCheckpoint } from '../../../packages/tlog/testing.js';
 
 /** A log appended into one growing buffer; the tree is kept as a compact range only. */
 export class CompactLog {
@@ -84,9 +80,7 @@ export class CompactLog {
       rootHash: this.range.root(),
       extensions: [],
     });
-    const time = BigInt(Math.floor(Date.now() / 1000));
-    const lines = this.witnesses.map((w) => cosignCheckpoint(text, w.key, time));
-    return formatNote(mergeSignatures(parseNote(signNote(text, this.logKey)), lines));
+    return cosignedCheckpoint(text, this.logKey, this.witnesses, BigInt(Math.floor(Date.now() / 1000)));
   }
 }
 

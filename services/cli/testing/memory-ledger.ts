@@ -46,7 +46,7 @@ export async function startMemoryLedger(log: MemoryLog): Promise<MemoryLedger> {
   addService(server, Ledger, {
     getCheckpoint: async () => {
       const note = lies.checkpoint ?? log.checkpoint(published);
-      return { note, origin: log.opts.origin, size: published, rootHash: log.root(published) };
+      return { note, origin: log.origin, size: published, rootHash: log.root(published) };
     },
     getInclusionProof: async (req) => {
       const size = sizeOr(req.treeSize);
@@ -128,7 +128,7 @@ export async function startMemoryLedger(log: MemoryLog): Promise<MemoryLedger> {
     watchCheckpoints: async function* () {
       yield {
         note: log.checkpoint(published),
-        origin: log.opts.origin,
+        origin: log.origin,
         size: published,
         rootHash: log.root(published),
       };

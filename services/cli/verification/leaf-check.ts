@@ -59,7 +59,7 @@ export function leafText(leaf: Uint8Array): string | undefined {
  * The audit's per-leaf check: a signature by a trusted collector key named after the change's own
  * cluster. It skips the canonical-form and schema checks of checkLeaf (the ledger's admission
  * rules, which do not bear on who signed), so that the Ed25519 verification dominates the cost.
- * The audit's workers try leafPassesFast (leaf-fast-path.ts) first and come here for the rest.
+ * The audit's workers try leafPassesFast (leaf-check-fast.ts) first and come here for the rest.
  */
 export function checkLeafSignature(leaf: Uint8Array, keys: readonly PublicKey[], index: bigint): void {
   if (leaf.length > MAX_LEAF_BYTES)

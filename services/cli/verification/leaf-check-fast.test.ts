@@ -3,11 +3,12 @@
 // (so the signature is not what fails) and garbled leaves.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { canonicalJson } from '../../../packages/change/index.js';
 import { encodeBase64, generateKey, type PrivateKey, parseVkey } from '../../../packages/tlog/index.js';
 import { sampleChange, signLeaf } from '../testing/memory-log.js';
 import { checkLeafSignature } from './leaf-check.js';
-import { leafPassesFast, topLevelCluster } from './leaf-fast-path.js';
+import { leafPassesFast, topLevelCluster } from './leaf-check-fast.js';
 
 const MAX = 65_535;
 const prod = generateKey('collector/prod');
@@ -96,9 +97,50 @@ describe('leafPassesFast', () => {
         assert.equal(fullPasses(honest.subarray(0, n)), true);
     }
   });
+  it('passes only what the full check passes, over arbitrary changes (property)', () => {
+    // Any JSON object with any top-level cluster, signed by either trusted key.
+    const change = fc.record({
+      cluster: fc.oneof(fc.constantFrom('prod', 'dev'), fc.string({ maxLength: 8 })),
+      rest: fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
+    });
+    fc.assert(
+      fc.property(change, fc.boolean(), ({ cluster, rest }, byProd) => {
+        const leaf = signLeaf({ ...rest, cluster }, byProd ? prod : dev);
+        if (leafPassesFast(leaf, keys, MAX)) assert.equal(fullPasses(leaf), true);
+      }),
+    );
+  });
+
+  it('passes honest leaves of its own cluster however the change is shaped (property)', () => {
+    const rest = fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.jsonValue({ maxDepth: 3 }), {
+      maxKeys: 5,
+    });
+    fc.assert(
+      fc.property(rest, (r) => {
+        const { cluster: _, ...others } = r as { cluster?: unknown };
+        const leaf = signLeaf({ ...sampleChange(1), ...others, cluster: 'prod' }, prod);
+        assert.equal(fullPasses(leaf), true);
+        assert.equal(leafPassesFast(leaf, keys, MAX), true);
+      }),
+    );
+  });
 });
 
 describe('topLevelCluster', () => {
+  it('reads the cluster as JSON.parse does, or leaves it to the full check (property)', () => {
+    const text = fc.oneof(
+      fc.json({ maxDepth: 3 }),
+      fc.record({ cluster: fc.string(), x: fc.jsonValue({ maxDepth: 2 }) }).map((o) => JSON.stringify(o)),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const b = enc.encode(t);
+        const got = topLevelCluster(b, b.length);
+        if (got !== undefined) assert.equal(got, (JSON.parse(t) as { cluster: string }).cluster);
+      }),
+    );
+  });
+
   const viaParse = (text: string): string | undefined => {
     try {
       const c = (JSON.parse(text) as { cluster?: unknown }).cluster;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { makeChange } from '../../test/ledger-fixtures.js';
 import { canonicalJson } from './canonical.js';
-import { isSurelyCanonical } from './canonical-scan.js';
+import { isSurelyCanonical } from './canonical-fast.js';
 
 /** The definition: the text is JSON and the library reproduces it exactly. */
 function libraryCanonical(text: string): boolean {

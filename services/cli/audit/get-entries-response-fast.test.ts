@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import fc from 'fast-check';
 import { GetEntriesResponseSchema } from '../../../packages/proto/index.js';
-import { type EntriesView, EntriesWireError, indexAt, readEntries } from './entries-wire.js';
+import { type EntriesView, EntriesWireError, indexAt, readEntries } from './get-entries-response-fast.js';
 
 const utf8 = new TextDecoder();
 
@@ -136,6 +137,28 @@ describe('readEntries', () => {
       if (agrees(bytes, `case ${k}`)) accepted++;
     }
     assert.ok(accepted > 100, `only ${accepted} garbled answers were still valid`);
+  });
+
+  it('reads every answer protobuf-es writes as protobuf-es reads it (property)', () => {
+    const bytesArb = (max: number) => fc.uint8Array({ maxLength: max });
+    const entry = fc.record({
+      index: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      leaf: bytesArb(200),
+      leafHash: bytesArb(40),
+      bodies: fc.array(fc.record({ sha256: fc.string({ maxLength: 70 }), data: bytesArb(50) }), {
+        maxLength: 3,
+      }),
+    });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 8 }), (entries) => {
+        const bytes = toBinary(GetEntriesResponseSchema, create(GetEntriesResponseSchema, { entries }));
+        assert.deepEqual(shape(readEntries(bytes)), expected(bytes));
+      }),
+    );
+  });
+
+  it('refuses or agrees with protobuf-es on arbitrary bytes (property)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => void agrees(bytes, 'arbitrary')));
   });
 
   const refusals: [string, number[]][] = [
