@@ -126,7 +126,13 @@ describe('ledger crash safety', { skip: haveNatsServer() ? false : 'no nats-serv
       });
       const before = committedSize();
       const publishing = publish(k * perRun, (k + 1) * perRun);
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 800));
+      // Kill once it has committed something (on a busy machine the first commit can take more than
+      // a second), at a random moment of the ingest after that.
+      const until = Date.now() + 15_000;
+      while (committedSize() === before && Date.now() < until && child.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       child.kill('SIGKILL');
       await exited;
       await publishing;
