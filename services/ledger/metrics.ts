@@ -93,3 +93,21 @@ export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => nu
     }),
   };
 }
+
+/**
+ * The time the ledger's writes waited for the search follower's transactions, read from the write
+ * gate (write-gate.ts) when scraped. Registered only when search is on.
+ */
+export function writeGateMetric(registry: Registry, waitedMs: () => number): Counter {
+  let reported = 0;
+  return new Counter({
+    name: 'ingress_ledger_ledger_write_gate_wait_seconds_total',
+    help: 'Time appends and checkpoints waited for a search follower transaction to commit',
+    registers: [registry],
+    collect() {
+      const total = waitedMs() / 1000;
+      this.inc(total - reported);
+      reported = total;
+    },
+  });
+}
