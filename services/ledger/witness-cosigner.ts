@@ -5,7 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import {
   ADD_CHECKPOINT_PATH,
   cosignatureVerifier,
@@ -24,6 +24,7 @@ import {
   type Verifier,
 } from '../../packages/tlog/index.js';
 import type { CheckpointCosigner } from './cosigning.js';
+import { witnessMetrics } from './metrics.js';
 
 export interface WitnessCosignerOptions {
   policy: Policy;
@@ -50,11 +51,6 @@ interface Slot {
 type Result = { cosignature: string } | { failure: string; reason: string };
 
 const encoder = new TextEncoder();
-
-function metric<T>(registry: Registry | undefined, name: string, make: (registers: Registry[]) => T): T {
-  const existing = registry?.getSingleMetric(name);
-  return (existing as T | undefined) ?? make(registry === undefined ? [] : [registry]);
-}
 
 interface Answer {
   status: number;
@@ -134,39 +130,7 @@ function refusalReason(status: number, old: bigint, size: bigint): [string, stri
 export function createWitnessCosigner(opts: WitnessCosignerOptions): CheckpointCosigner {
   const { policy, logger } = opts;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_WITNESS_TIMEOUT_MS;
-  const latency = metric(
-    opts.registry,
-    'ingress_ledger_ledger_witness_cosign_seconds',
-    (registers) =>
-      new Histogram({
-        name: 'ingress_ledger_ledger_witness_cosign_seconds',
-        help: 'time for one witness to cosign a checkpoint (including a 409 retry)',
-        labelNames: ['witness'],
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
-        registers,
-      }),
-  );
-  const failures = metric(
-    opts.registry,
-    'ingress_ledger_ledger_witness_cosign_failures_total',
-    (registers) =>
-      new Counter({
-        name: 'ingress_ledger_ledger_witness_cosign_failures_total',
-        help: 'checkpoints a witness did not cosign, by reason (HTTP refusal, timeout, bad cosignature)',
-        labelNames: ['witness', 'reason'],
-        registers,
-      }),
-  );
-  const missed = metric(
-    opts.registry,
-    'ingress_ledger_ledger_witness_quorum_missed_total',
-    (registers) =>
-      new Counter({
-        name: 'ingress_ledger_ledger_witness_quorum_missed_total',
-        help: 'checkpoints that did not gather the quorum of the witness policy',
-        registers,
-      }),
-  );
+  const { latency, failures, quorumMissed: missed } = witnessMetrics(opts.registry);
 
   const agents: Agents = {
     http: new HttpAgent({ keepAlive: true }),

@@ -16,6 +16,7 @@ import {
   type Severity,
   storedAfter,
 } from '../../../packages/risk/index.js';
+import { type SearchMetrics, searchMetrics } from '../metrics.js';
 import {
   type Derived,
   deriveRow,
@@ -37,7 +38,6 @@ import {
 import { LeafReader, resolveBodies } from './leaf-reader.js';
 import { RecentVersions } from './recent-versions.js';
 import { createSearchTables } from './schema.js';
-import { type SearchMetrics, searchMetrics } from './search-metrics.js';
 import { rfc3339Micros } from './timestamp.js';
 import type { IndexInput, SearchIndexOptions } from './types.js';
 
