@@ -25,7 +25,7 @@ import {
   ROW_COLUMNS,
   setsStoredObject,
 } from './entry-row.js';
-import { invalidArgument } from './errors.js';
+import { SearchError } from './errors.js';
 import { buildQuery, encodePageToken } from './filters.js';
 import { pairColumns } from './fts-pairs.js';
 import {
@@ -267,7 +267,7 @@ export class SearchIndex {
         (error as { code?: unknown }).code === 'SQLITE_ERROR' &&
         /fts5|syntax|unterminated/i.test(error.message)
       ) {
-        throw invalidArgument('text', 'not a valid full-text query');
+        throw new SearchError('BAD_TEXT', 'text', 'not a valid full-text query');
       }
       throw error;
     }
