@@ -4,10 +4,10 @@
 
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { bodyRefsOfLeaf } from '../../packages/change/index.js';
-import type { InclusionProofSchema, Ledger } from '../../packages/proto/index.js';
-import type { ServiceImpl } from '../../packages/rpc/index.js';
+import { InclusionProofSchema } from '../../packages/proto/index.js';
 import { HASH_SIZE } from '../../packages/tlog/index.js';
 import type { Checkpointer, PublishedCheckpoint } from './checkpointer.js';
+import { type EncodedAnswer, encodedAnswer, type LedgerImpl } from './encoded-answer.js';
 import { type EntryFields, encodeEntries } from './entries-encoding.js';
 import {
   checkConsistencyRequest,
@@ -47,7 +47,7 @@ export function encodeInclusionProof(
   index: bigint,
   treeSize: bigint,
   hashes: readonly Uint8Array[],
-): Uint8Array | MessageInitShape<typeof InclusionProofSchema> {
+): EncodedAnswer<typeof InclusionProofSchema> | MessageInitShape<typeof InclusionProofSchema> {
   if (index > MAX_SAFE || treeSize > MAX_SAFE || hashes.some((h) => h.length !== HASH_SIZE))
     return { index, treeSize, hashes: [...hashes] };
   const i = Number(index);
@@ -72,7 +72,7 @@ export function encodeInclusionProof(
     out.set(h, at);
     at += HASH_SIZE;
   }
-  return out;
+  return encodedAnswer(InclusionProofSchema, out);
 }
 
 function toCheckpoint(c: PublishedCheckpoint) {
@@ -95,7 +95,7 @@ function nextCheckpoint(cp: Checkpointer, signals: AbortSignal[]): Promise<void>
   });
 }
 
-export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
+export function ledgerService(d: ApiDeps): LedgerImpl {
   const { store, checkpointer, search } = d;
   const published = (): PublishedCheckpoint => {
     const c = checkpointer.published;
