@@ -4,9 +4,21 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { lockDataDir, silentLogger } from '../../packages/runtime/index.js';
-import { type KeySetup, ledgerSettings, setupKeys } from '../../test/ledger-fixtures.js';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Registry } from 'prom-client';
+import { Ledger } from '../../packages/proto/index.js';
+import { createClient } from '../../packages/rpc/index.js';
+import { changesSubject, lockDataDir, silentLogger } from '../../packages/runtime/index.js';
+import {
+  type KeySetup,
+  ledgerSettings,
+  makeChange,
+  setupKeys,
+  signChange,
+} from '../../test/ledger-fixtures.js';
 import {
   freePort,
   haveNatsServer,
@@ -113,5 +125,41 @@ describe('a ledger start that fails half-way', { skip }, () => {
     }
     await ledger.close();
     await assertReleased(s, [grpcPort(s), metricsPort]);
+  });
+
+  it('signs the last checkpoint on close while WatchCheckpoints streams still run', async () => {
+    // A new log signs its first checkpoint (size 0) at start and then no round for an hour: the
+    // entry below is first covered by the checkpoint close() signs.
+    const s = await settings({
+      'data-dir': join(keys.dir, 'last-checkpoint'),
+      search: 'off',
+      'checkpoint-interval': '1h',
+    });
+    const registry = new Registry();
+    const ledger = await startLedger(ledgerConfig(s), { logger: silentLogger(), registry });
+    const client = createClient(Ledger, ledger.grpcAddress);
+    const nc = await connect({ servers: nats.url });
+    try {
+      const sizes: bigint[] = [];
+      const watching = (async () => {
+        for await (const c of client.watchCheckpoints({})) sizes.push(c.size);
+      })().catch(() => {});
+      const key = keys.collectors.get('c1')!;
+      await jetstream(nc).publish(changesSubject('c1'), signChange(makeChange('c1', 'last-1'), key), {
+        msgID: 'c1/last-1',
+      });
+      const until = Date.now() + 10_000;
+      const committed = async () => /ingress_ledger_ledger_tree_size 1\b/.test(await registry.metrics());
+      while ((sizes.length === 0 || !(await committed())) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(sizes, [0n]);
+      await ledger.close();
+      await watching;
+      assert.deepEqual(sizes, [0n, 1n]);
+    } finally {
+      client.close();
+      await nc.close();
+      await ledger.close();
+    }
   });
 });

@@ -1,7 +1,9 @@
 // Composes one ledger process: store -> search -> checkpointer -> gRPC API -> ingest, with metrics
 // and readiness. It only wires parts together: the files the configuration names are read by
 // ledger-inputs.ts, metrics are defined in metrics.ts. Every part it starts is stopped by one
-// ShutdownStack, in reverse order of start, exactly once, also when the start fails half-way.
+// ShutdownStack, in reverse order of start, exactly once, also when the start fails half-way: on
+// close, /metrics, then ingest (its batch in flight commits), the last checkpoint, the gRPC API
+// (streams end), the search follower, NATS, the store and the data-dir lock.
 
 import type { Server as HttpServer } from 'node:http';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -128,13 +130,6 @@ export async function startLedger(
       republishIntervalMs: config.checkpointRepublishIntervalMs,
     });
     checkpointer = cp;
-    await cp.start();
-    // Its stop signs a last checkpoint, after ingest (stopped earlier) committed its last batch.
-    stack.defer('checkpointer', () => cp.stop());
-    readiness.add('checkpoints', () => cp.roundCheck());
-    if (policy !== undefined) {
-      readiness.add('witness-quorum', () => cp.quorumCheck(config.witnessQuorumGraceMs));
-    }
 
     const grpcServer = await serveLedgerGrpc({
       listen: config.grpcListen,
@@ -144,6 +139,15 @@ export async function startLedger(
       observe: (method, code, seconds) => metrics.rpcSeconds.observe({ method, code: String(code) }, seconds),
     });
     stack.defer('grpc server', () => grpcServer.shutdown());
+    // Started after the API binds, so that it stops before the API: the last checkpoint, signed
+    // after ingest (stopped first) committed its last batch, still reaches WatchCheckpoints streams.
+    // Until its first round the API answers from the last checkpoint stored (or UNAVAILABLE).
+    await cp.start();
+    stack.defer('checkpointer', () => cp.stop());
+    readiness.add('checkpoints', () => cp.roundCheck());
+    if (policy !== undefined) {
+      readiness.add('witness-quorum', () => cp.quorumCheck(config.witnessQuorumGraceMs));
+    }
 
     const pool = new VerifyPool(collectorKeys, config.verifyWorkers);
     stack.defer('verify pool', () => pool.close());
