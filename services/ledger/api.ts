@@ -3,20 +3,21 @@
 // better-sqlite3 is synchronous, so a handler sees a committed state between two batches.
 
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { status } from '@grpc/grpc-js';
 import { bodyRefsOfLeaf } from '../../packages/change/index.js';
-import type { InclusionProofSchema, Ledger } from '../../packages/proto/index.js';
-import { RpcError, type ServiceImpl } from '../../packages/rpc/index.js';
+import { InclusionProofSchema } from '../../packages/proto/index.js';
 import { HASH_SIZE } from '../../packages/tlog/index.js';
 import type { Checkpointer, PublishedCheckpoint } from './checkpointer.js';
+import { type EncodedAnswer, encodedAnswer, type LedgerImpl } from './encoded-answer.js';
 import { type EntryFields, encodeEntries } from './entries-encoding.js';
 import {
   checkConsistencyRequest,
   checkEntriesRequest,
+  checkedSearch,
   checkInclusionRequest,
   checkWatchFrom,
   noCheckpoint,
   notFound,
+  searchDisabled,
 } from './request-validation.js';
 import type { SearchIndex } from './search/index.js';
 import type { LogStore } from './store.js';
@@ -46,7 +47,7 @@ export function encodeInclusionProof(
   index: bigint,
   treeSize: bigint,
   hashes: readonly Uint8Array[],
-): Uint8Array | MessageInitShape<typeof InclusionProofSchema> {
+): EncodedAnswer<typeof InclusionProofSchema> | MessageInitShape<typeof InclusionProofSchema> {
   if (index > MAX_SAFE || treeSize > MAX_SAFE || hashes.some((h) => h.length !== HASH_SIZE))
     return { index, treeSize, hashes: [...hashes] };
   const i = Number(index);
@@ -71,7 +72,7 @@ export function encodeInclusionProof(
     out.set(h, at);
     at += HASH_SIZE;
   }
-  return out;
+  return encodedAnswer(InclusionProofSchema, out);
 }
 
 function toCheckpoint(c: PublishedCheckpoint) {
@@ -94,7 +95,7 @@ function nextCheckpoint(cp: Checkpointer, signals: AbortSignal[]): Promise<void>
   });
 }
 
-export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
+export function ledgerService(d: ApiDeps): LedgerImpl {
   const { store, checkpointer, search } = d;
   const published = (): PublishedCheckpoint => {
     const c = checkpointer.published;
@@ -153,8 +154,9 @@ export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
     },
 
     async searchEntries(req) {
-      if (search === undefined) throw new RpcError(status.UNIMPLEMENTED, 'search is not enabled');
-      const page = search.search(req, published().size);
+      if (search === undefined) throw searchDisabled();
+      const size = published().size;
+      const page = checkedSearch(() => search.search(req, size));
       return {
         results: page.results.map((r) => ({ entry: entryAt(r.index), findings: r.findings })),
         nextPageToken: page.nextPageToken,
@@ -162,8 +164,9 @@ export function ledgerService(d: ApiDeps): ServiceImpl<typeof Ledger> {
     },
 
     async getObjectHistory(req) {
-      if (search === undefined) throw new RpcError(status.UNIMPLEMENTED, 'search is not enabled');
-      const { versions } = search.history(req, published().size);
+      if (search === undefined) throw searchDisabled();
+      const size = published().size;
+      const { versions } = checkedSearch(() => search.history(req, size));
       return {
         versions: versions.map((v) => ({
           entry: entryAt(v.index),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { GetEntriesResponseSchema } from '../../packages/proto/index.js';
+import type { LedgerAnswer } from './encoded-answer.js';
 import { type EntryFields, encodeEntries } from './entries-encoding.js';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
@@ -40,5 +41,21 @@ describe('encodeEntries', () => {
   it('leaves indexes beyond 2^53 to protobuf-es', () => {
     const e = { index: 1n << 60n, leaf: bytes(1, 1), leafHash: bytes(32, 1), bodies: [] };
     assert.equal(encodeEntries([e]), undefined);
+  });
+
+  it('is typed as the GetEntries answer, which no other method may return (checked by tsc)', () => {
+    const body = encodeEntries([]);
+    assert.ok(body !== undefined);
+    const entries: LedgerAnswer<'getEntries'> = body;
+    // @ts-expect-error a GetEntries body is not an InclusionProof answer
+    const proof: LedgerAnswer<'getInclusionProof'> = body;
+    // @ts-expect-error nor a Checkpoint answer
+    const checkpoint: LedgerAnswer<'getCheckpoint'> = body;
+    // @ts-expect-error bytes no encoder branded answer no method
+    const raw: LedgerAnswer<'getEntries'> = new Uint8Array(0);
+    assert.deepEqual(
+      [entries, proof, checkpoint, raw].map((b) => (b as Uint8Array).length),
+      [0, 0, 0, 0],
+    );
   });
 });

@@ -3,6 +3,8 @@
 // answer of a thousand ~1 KB leaves is one allocation and a memcpy per leaf instead of a message
 // tree that protobuf-es walks. Checked against toBinary in entries-encoding.test.ts.
 
+import { GetEntriesResponseSchema } from '../../packages/proto/index.js';
+import { type EncodedAnswer, encodedAnswer } from './encoded-answer.js';
 import { varintLength, writeVarint } from './wire.js';
 
 /** What one entry of the answer holds; index beyond 2^53 is never served (see encodeEntries). */
@@ -23,7 +25,9 @@ const lenField = (n: number) => (n === 0 ? 0 : 1 + varintLength(n) + n);
  * The encoded GetEntriesResponse, or undefined when an index is beyond 2^53 (the caller then lets
  * protobuf-es encode it; a log never gets there).
  */
-export function encodeEntries(entries: readonly EntryFields[]): Uint8Array | undefined {
+export function encodeEntries(
+  entries: readonly EntryFields[],
+): EncodedAnswer<typeof GetEntriesResponseSchema> | undefined {
   const n = entries.length;
   // Per entry: its encoded size, then each body's sha256 bytes and encoded size.
   const sizes = new Array<number>(n);
@@ -74,5 +78,5 @@ export function encodeEntries(entries: readonly EntryFields[]): Uint8Array | und
       bytesField(0x12, b.data); // Body.data (2)
     });
   }
-  return out;
+  return encodedAnswer(GetEntriesResponseSchema, out);
 }

@@ -1,4 +1,6 @@
-// The ledger's Prometheus metrics (docs/ledger.md lists them).
+// Every Prometheus metric of the ledger process is defined here, and only here: names, help and
+// labels (docs/monitoring.md lists them; test/metric-names.test.ts checks the names). Parts take
+// the group they update; a part that may be built twice on one registry gets the first's metrics.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface LedgerMetrics {
@@ -91,5 +93,128 @@ export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => nu
       labelNames: ['cluster'],
       registers,
     }),
+  };
+}
+
+/**
+ * The time the ledger's writes waited for the search follower's transactions, read from the write
+ * gate (write-gate.ts) when scraped. Registered only when search is on.
+ */
+export function writeGateMetric(registry: Registry, waitedMs: () => number): Counter {
+  let reported = 0;
+  return new Counter({
+    name: 'ingress_ledger_ledger_write_gate_wait_seconds_total',
+    help: 'Time appends and checkpoints waited for a search follower transaction to commit',
+    registers: [registry],
+    collect() {
+      const total = waitedMs() / 1000;
+      this.inc(total - reported);
+      reported = total;
+    },
+  });
+}
+
+/** The search follower's lag, read from `lagEntries` when scraped. */
+export function searchLagMetric(registry: Registry, lagEntries: () => number): Gauge {
+  return new Gauge({
+    name: 'ingress_ledger_ledger_search_index_lag_entries',
+    help: 'Log entries not yet in the search index (log size minus indexed)',
+    registers: [registry],
+    collect() {
+      this.set(lagEntries());
+    },
+  });
+}
+
+export interface SearchMetrics {
+  findings: Counter<'rule'>;
+  ruleFailures: Counter<'rule'>;
+  indexFailures: Counter;
+  queries: Histogram<'method'>;
+}
+
+/**
+ * The search index's metrics. The follower's worker thread registers them on its own registry and
+ * forwards the counters' increments to the main thread's metrics of the same names.
+ */
+export function searchMetrics(registry: Registry | undefined): SearchMetrics | undefined {
+  if (registry === undefined) return undefined;
+  const registers = [registry];
+  return {
+    findings: new Counter({
+      name: 'ingress_ledger_risk_findings_total',
+      help: 'Risk findings by rule',
+      labelNames: ['rule'],
+      registers,
+    }),
+    ruleFailures: new Counter({
+      name: 'ingress_ledger_risk_rule_failures_total',
+      help: 'Risk rule evaluations that threw (the entry was still logged)',
+      labelNames: ['rule'],
+      registers,
+    }),
+    indexFailures: new Counter({
+      name: 'ingress_ledger_search_index_failures_total',
+      help: 'Entries whose search rows could not be derived (the entry was still logged)',
+      registers,
+    }),
+    queries: new Histogram({
+      name: 'ingress_ledger_search_query_seconds',
+      help: 'SearchEntries and GetObjectHistory latency',
+      labelNames: ['method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+  };
+}
+
+export interface WitnessMetrics {
+  latency: Histogram<'witness'>;
+  failures: Counter<'witness' | 'reason'>;
+  quorumMissed: Counter;
+}
+
+/** The registry's metric of this name when one is registered (a second cosigner), else a new one. */
+function registered<T>(registry: Registry | undefined, name: string, make: (registers: Registry[]) => T): T {
+  const existing = registry?.getSingleMetric(name);
+  return (existing as T | undefined) ?? make(registry === undefined ? [] : [registry]);
+}
+
+/** The witness cosigner's metrics; without a registry they count for no one. */
+export function witnessMetrics(registry: Registry | undefined): WitnessMetrics {
+  return {
+    latency: registered(
+      registry,
+      'ingress_ledger_ledger_witness_cosign_seconds',
+      (registers) =>
+        new Histogram({
+          name: 'ingress_ledger_ledger_witness_cosign_seconds',
+          help: 'time for one witness to cosign a checkpoint (including a 409 retry)',
+          labelNames: ['witness'],
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+          registers,
+        }),
+    ),
+    failures: registered(
+      registry,
+      'ingress_ledger_ledger_witness_cosign_failures_total',
+      (registers) =>
+        new Counter({
+          name: 'ingress_ledger_ledger_witness_cosign_failures_total',
+          help: 'checkpoints a witness did not cosign, by reason (HTTP refusal, timeout, bad cosignature)',
+          labelNames: ['witness', 'reason'],
+          registers,
+        }),
+    ),
+    quorumMissed: registered(
+      registry,
+      'ingress_ledger_ledger_witness_quorum_missed_total',
+      (registers) =>
+        new Counter({
+          name: 'ingress_ledger_ledger_witness_quorum_missed_total',
+          help: 'checkpoints that did not gather the quorum of the witness policy',
+          registers,
+        }),
+    ),
   };
 }

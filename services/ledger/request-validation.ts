@@ -1,6 +1,8 @@
 // Every check of a Ledger RPC request, in one place (trillian's validate.go shape). Requests are
 // hostile: each failure names the field and becomes INVALID_ARGUMENT, OUT_OF_RANGE or NOT_FOUND,
-// decided against the latest *published* tree size so no answer refers to an unsigned tree.
+// decided against the latest *published* tree size so no answer refers to an unsigned tree. The
+// search index checks its own requests as it plans the query and throws SearchError; this is where
+// its codes become statuses.
 import { status } from '@grpc/grpc-js';
 import type {
   GetConsistencyProofRequest,
@@ -9,6 +11,7 @@ import type {
 } from '../../packages/proto/index.js';
 import { RpcError } from '../../packages/rpc/index.js';
 import { HASH_SIZE } from '../../packages/tlog/index.js';
+import { SearchError, type SearchErrorCode } from './search/index.js';
 
 /** Most entries one GetEntries answer carries. */
 export const MAX_ENTRIES_PER_CALL = 1000n;
@@ -75,4 +78,32 @@ export function noCheckpoint(): RpcError {
 
 export function notFound(field: string, why: string): RpcError {
   return new RpcError(status.NOT_FOUND, `${field}: ${why}`);
+}
+
+/** The status of each way the search index refuses a request: all of them are the client's. */
+const SEARCH_STATUS: Record<SearchErrorCode, status> = {
+  TOO_LONG: status.INVALID_ARGUMENT,
+  BAD_VALUE: status.INVALID_ARGUMENT,
+  BAD_TEXT: status.INVALID_ARGUMENT,
+  BAD_PAGE: status.INVALID_ARGUMENT,
+  MISSING_FIELD: status.INVALID_ARGUMENT,
+};
+
+/** The status a SearchError becomes; its message ("field: why") names only what the client sent. */
+export function searchStatus(err: SearchError): RpcError {
+  return new RpcError(SEARCH_STATUS[err.code], err.message);
+}
+
+/** Runs a search or history query, turning the index's refusal of the request into its status. */
+export function checkedSearch<T>(query: () => T): T {
+  try {
+    return query();
+  } catch (err) {
+    if (err instanceof SearchError) throw searchStatus(err);
+    throw err;
+  }
+}
+
+export function searchDisabled(): RpcError {
+  return new RpcError(status.UNIMPLEMENTED, 'search is not enabled');
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import type { SearchEntriesRequest } from '../../../packages/proto/index.js';
 import { RULE_IDS } from '../../../packages/risk/index.js';
-import { invalidArgument } from './errors.js';
+import { SearchError } from './errors.js';
 import { pairPhrase } from './fts-pairs.js';
 
 /** Results per page when the request says 0. */
@@ -36,24 +36,26 @@ export interface SearchQuery {
 }
 
 function checkString(field: string, v: string): string {
-  if (v.length > MAX_FILTER_CHARS) throw invalidArgument(field, `longer than ${MAX_FILTER_CHARS} characters`);
+  if (v.length > MAX_FILTER_CHARS)
+    throw new SearchError('TOO_LONG', field, `longer than ${MAX_FILTER_CHARS} characters`);
   // SQLite's FTS5 query parser stops at NUL; no name, host or user contains one.
-  if (v.includes('\u0000')) throw invalidArgument(field, 'contains NUL');
+  if (v.includes('\u0000')) throw new SearchError('BAD_VALUE', field, 'contains NUL');
   return v;
 }
 
 function micros(field: string, t: Timestamp): bigint {
   if (t.seconds < MIN_SECONDS || t.seconds > MAX_SECONDS)
-    throw invalidArgument(field, 'seconds out of range');
+    throw new SearchError('BAD_VALUE', field, 'seconds out of range');
   if (!Number.isInteger(t.nanos) || t.nanos < 0 || t.nanos > 999_999_999)
-    throw invalidArgument(field, 'nanos out of range');
+    throw new SearchError('BAD_VALUE', field, 'nanos out of range');
   return t.seconds * 1_000_000n + BigInt(Math.floor(t.nanos / 1000));
 }
 
 function textTerms(text: string): string[] {
   const terms = text.split(/\s+/).filter((t) => t !== '');
-  if (terms.length === 0) throw invalidArgument('text', 'no search terms');
-  if (terms.length > MAX_TEXT_TERMS) throw invalidArgument('text', `more than ${MAX_TEXT_TERMS} terms`);
+  if (terms.length === 0) throw new SearchError('BAD_TEXT', 'text', 'no search terms');
+  if (terms.length > MAX_TEXT_TERMS)
+    throw new SearchError('BAD_TEXT', 'text', `more than ${MAX_TEXT_TERMS} terms`);
   return terms;
 }
 
@@ -85,7 +87,7 @@ export function buildQuery(
     if (value === '') return;
     checkString(field, value);
     if (allowed && !allowed.includes(value))
-      throw invalidArgument(field, `must be one of ${allowed.join(', ')}`);
+      throw new SearchError('BAD_VALUE', field, `must be one of ${allowed.join(', ')}`);
     where.push(`e.${column} = ?`);
     params.push(value);
   };
@@ -98,7 +100,7 @@ export function buildQuery(
   eq('resource', 'resource', req.resource);
   if (req.responseCode !== 0) {
     if (req.responseCode < 100 || req.responseCode > 599)
-      throw invalidArgument('response_code', 'must be 100..599');
+      throw new SearchError('BAD_VALUE', 'response_code', 'must be 100..599');
     where.push('e.response_code = ?');
     params.push(BigInt(req.responseCode));
   }
@@ -109,14 +111,15 @@ export function buildQuery(
   }
   if (req.risk !== '') {
     checkString('risk', req.risk);
-    if (!(RULE_IDS as readonly string[]).includes(req.risk)) throw invalidArgument('risk', 'unknown rule id');
+    if (!(RULE_IDS as readonly string[]).includes(req.risk))
+      throw new SearchError('BAD_VALUE', 'risk', 'unknown rule id');
     where.push('e.idx IN (SELECT f.idx FROM search_findings f WHERE f.rule = ?)');
     params.push(req.risk);
   }
   const since = req.since ? micros('since', req.since) : undefined;
   const until = req.until ? micros('until', req.until) : undefined;
   if (since !== undefined && until !== undefined && since > until)
-    throw invalidArgument('since', 'after until');
+    throw new SearchError('BAD_VALUE', 'since', 'after until');
   if (since !== undefined) {
     where.push('e.stage_us >= ?');
     params.push(since);
@@ -157,7 +160,8 @@ export function buildQuery(
       }
     }
   }
-  if (req.pageSize > MAX_PAGE_SIZE) throw invalidArgument('page_size', `at most ${MAX_PAGE_SIZE}`);
+  if (req.pageSize > MAX_PAGE_SIZE)
+    throw new SearchError('BAD_PAGE', 'page_size', `at most ${MAX_PAGE_SIZE}`);
   const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([asked[0], asked[1].map(String)]))
@@ -175,13 +179,13 @@ export function encodePageToken(before: bigint, fingerprint: string): string {
 
 function decodePageToken(token: string, fingerprint: string): bigint {
   if (token.length > MAX_PAGE_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) {
-    throw invalidArgument('page_token', 'malformed');
+    throw new SearchError('BAD_PAGE', 'page_token', 'malformed');
   }
   const parts = Buffer.from(token, 'base64url').toString('utf8').split('.');
   const [tag, bound, fp] = parts;
   if (parts.length !== 3 || tag !== 'p1' || bound === undefined || !/^(0|[1-9][0-9]{0,19})$/.test(bound)) {
-    throw invalidArgument('page_token', 'malformed');
+    throw new SearchError('BAD_PAGE', 'page_token', 'malformed');
   }
-  if (fp !== fingerprint) throw invalidArgument('page_token', 'made for other filters');
+  if (fp !== fingerprint) throw new SearchError('BAD_PAGE', 'page_token', 'made for other filters');
   return BigInt(bound);
 }

@@ -8,7 +8,8 @@
 // it is large: never silent.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import { searchLagMetric } from '../metrics.js';
 import { BUSY_TIMEOUT_MS } from '../store.js';
 import { type IndexedFindings, MAX_SLICE_ENTRIES, SLICE_MS } from './follower-slice.js';
 import type { SearchIndex } from './search-index.js';
@@ -111,17 +112,7 @@ export class SearchFollower {
     this.#index = index;
     this.#o = opts;
     this.#lagWarn = BigInt(opts.lagWarnEntries ?? LAG_WARN_ENTRIES);
-    if (opts.registry !== undefined) {
-      const self = this;
-      new Gauge({
-        name: 'ingress_ledger_ledger_search_index_lag_entries',
-        help: 'Log entries not yet in the search index (log size minus indexed)',
-        registers: [opts.registry],
-        collect() {
-          this.set(Number(self.lag()));
-        },
-      });
-    }
+    if (opts.registry !== undefined) searchLagMetric(opts.registry, () => Number(this.lag()));
   }
 
   /** Entries below this are indexed and visible to queries (committed by the worker). */

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
-import { status } from '@grpc/grpc-js';
 import { canonicalJson } from '../../../packages/change/index.js';
 import { GetObjectHistoryRequestSchema, SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { changeOf, edited } from '../../../packages/risk/testing/index.js';
+import { SearchError, type SearchErrorCode } from './errors.js';
 import { openTestLedger, type TestLedger } from './testing/index.js';
 
 const NGX = 'nginx.ingress.kubernetes.io/';
@@ -168,14 +168,14 @@ describe('GetObjectHistory', () => {
     assert.deepEqual(history({ namespace: 'shop', name: 'nope' }), []);
   });
 
-  describe('rejects bad requests with INVALID_ARGUMENT', () => {
-    const invalid = (fields: Record<string, string>) =>
+  describe('refuses bad requests with a SearchError code', () => {
+    const refused = (code: SearchErrorCode, fields: Record<string, string>) =>
       assert.throws(
         () => history(fields),
-        (e: unknown) => (e as { code?: unknown }).code === status.INVALID_ARGUMENT,
+        (e: unknown) => e instanceof SearchError && e.code === code,
       );
-    it('neither name nor uid', () => invalid({ namespace: 'shop' }));
-    it('a 10 KB name', () => invalid({ namespace: 'shop', name: 'x'.repeat(10_240) }));
-    it('a 10 KB uid', () => invalid({ uid: 'x'.repeat(10_240) }));
+    it('neither name nor uid: MISSING_FIELD', () => refused('MISSING_FIELD', { namespace: 'shop' }));
+    it('a 10 KB name: TOO_LONG', () => refused('TOO_LONG', { namespace: 'shop', name: 'x'.repeat(10_240) }));
+    it('a 10 KB uid: TOO_LONG', () => refused('TOO_LONG', { uid: 'x'.repeat(10_240) }));
   });
 });

@@ -10,7 +10,7 @@ import {
   storedAfter,
   succeeded,
 } from '../../../packages/risk/index.js';
-import { invalidArgument } from './errors.js';
+import { SearchError } from './errors.js';
 import { MAX_FILTER_CHARS } from './filters.js';
 import type { LeafReader } from './leaf-reader.js';
 
@@ -32,7 +32,7 @@ export function historyQuery(req: GetObjectHistoryRequest): { where: string; par
     ['resource', req.resource],
   ] as const) {
     if (v.length > MAX_FILTER_CHARS)
-      throw invalidArgument(field, `longer than ${MAX_FILTER_CHARS} characters`);
+      throw new SearchError('TOO_LONG', field, `longer than ${MAX_FILTER_CHARS} characters`);
   }
   const where: string[] = [];
   const params: string[] = [];
@@ -40,7 +40,7 @@ export function historyQuery(req: GetObjectHistoryRequest): { where: string; par
     where.push('uid = ?');
     params.push(req.uid);
   } else {
-    if (req.name === '') throw invalidArgument('name', 'name or uid is required');
+    if (req.name === '') throw new SearchError('MISSING_FIELD', 'name', 'name or uid is required');
     where.push('namespace = ?', 'name = ?');
     params.push(req.namespace, req.name);
   }

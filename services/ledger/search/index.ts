@@ -10,13 +10,15 @@
 //   thread with its own connection (the ledger's writes go first: write-gate.ts). It never throws
 //   for a rule's error or an odd change shape: those are logged and counted.
 // - `search(req, publishedSize)` / `history(req, publishedSize)` see only indexes < publishedSize
-//   (and below the indexed position) and throw RpcError(INVALID_ARGUMENT, 'field: why') for bad input.
+//   (and below the indexed position) and throw SearchError (errors.ts: a typed code and the field)
+//   for bad input, never an RPC status: the API maps it (request-validation.ts).
 // - History diffs compare the stored object after each version with the one before it: a patch
 //   shows its effect on the object, a failed attempt has an empty diff, a create is one `add` of
 //   the root and a delete one `remove` of the root (`from` = the last known version).
 // - `reindex(db, opts)` drops and rebuilds the tables from `entries` + `bodies`;
 //   `reindexCommand()` is the `ingress-ledger reindex --data-dir DIR` command.
 
+export { SearchError, type SearchErrorCode } from './errors.js';
 export { DEFAULT_PAGE_SIZE, MAX_FILTER_CHARS, MAX_PAGE_SIZE } from './filters.js';
 export {
   BUSY_YIELD,

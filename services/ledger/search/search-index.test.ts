@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { status } from '@grpc/grpc-js';
 import { type SearchEntriesRequest, SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { RULE_IDS } from '../../../packages/risk/index.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
+import { SearchError, type SearchErrorCode } from './errors.js';
 import { MAX_FILTER_CHARS } from './filters.js';
 import { reindex } from './reindex.js';
 import { SearchIndex } from './search-index.js';
@@ -60,8 +60,9 @@ function allPages(l: TestLedger, f: Filter, pageSize: number, published: () => b
   throw new Error('pagination did not end');
 }
 
-const invalid = (fn: () => unknown) =>
-  assert.throws(fn, (e: unknown) => (e as { code?: unknown }).code === status.INVALID_ARGUMENT);
+/** Asserts that `fn` throws a SearchError with this code. */
+const refused = (code: SearchErrorCode, fn: () => unknown) =>
+  assert.throws(fn, (e: unknown) => e instanceof SearchError && e.code === code);
 
 describe('SearchIndex full text with non-ASCII text', () => {
   it('matches terms in entries the pair table does not hold', () => {
@@ -282,48 +283,55 @@ describe('SearchIndex', () => {
       assert.ok(x.findings.some((f) => f.rule === 'unusual-actor' && f.severity !== undefined));
   });
 
-  describe('hostile requests get INVALID_ARGUMENT', () => {
+  describe('hostile requests are refused with a SearchError code', () => {
     const big = 'x'.repeat(10 * 1024);
-    const cases: [string, () => SearchEntriesRequest][] = [
-      ['page_size over 1000', () => request({}, 1001)],
-      ['page_size 2^32-1', () => request({}, 0xffffffff)],
-      ['a 10 KB namespace', () => request({ namespace: big })],
-      ['a 10 KB text', () => request({ word: big })],
-      ['a 10 KB host', () => request({ host: big })],
-      ['a 10 KB user', () => request({ user: big })],
-      ['a 10 KB page token', () => request({}, 10, big)],
-      ['too many text terms', () => request({ word: 'a '.repeat(40) })],
-      ['a NUL in text', () => request({ word: 'refund\u0000' })],
-      ['whitespace-only text', () => request({ word: '   ' })],
-      ['an unknown action', () => request({ action: 'patch' })],
-      ['an unknown verb', () => request({ verb: 'get' })],
-      ['an unknown risk rule', () => request({ risk: 'nginx-snippet OR 1=1' })],
-      ['response_code 9999', () => request({ responseCode: 9999 })],
-      ['since after until', () => request({ sinceUs: 2_000_000_000n, untilUs: 1_000_000_000n })],
+    const cases: [string, SearchErrorCode, () => SearchEntriesRequest][] = [
+      ['page_size over 1000', 'BAD_PAGE', () => request({}, 1001)],
+      ['page_size 2^32-1', 'BAD_PAGE', () => request({}, 0xffffffff)],
+      ['a 10 KB namespace', 'TOO_LONG', () => request({ namespace: big })],
+      ['a 10 KB text', 'TOO_LONG', () => request({ word: big })],
+      ['a 10 KB host', 'TOO_LONG', () => request({ host: big })],
+      ['a 10 KB user', 'TOO_LONG', () => request({ user: big })],
+      ['a 10 KB page token', 'BAD_PAGE', () => request({}, 10, big)],
+      ['too many text terms', 'BAD_TEXT', () => request({ word: 'a '.repeat(40) })],
+      ['a NUL in text', 'BAD_VALUE', () => request({ word: 'refund\u0000' })],
+      ['whitespace-only text', 'BAD_TEXT', () => request({ word: '   ' })],
+      ['an unknown action', 'BAD_VALUE', () => request({ action: 'patch' })],
+      ['an unknown verb', 'BAD_VALUE', () => request({ verb: 'get' })],
+      ['an unknown risk rule', 'BAD_VALUE', () => request({ risk: 'nginx-snippet OR 1=1' })],
+      ['response_code 9999', 'BAD_VALUE', () => request({ responseCode: 9999 })],
+      ['since after until', 'BAD_VALUE', () => request({ sinceUs: 2_000_000_000n, untilUs: 1_000_000_000n })],
       [
         'since nanos out of range',
+        'BAD_VALUE',
         () => create(SearchEntriesRequestSchema, { since: { seconds: 1n, nanos: -1 } }),
       ],
       [
         'since seconds out of range',
+        'BAD_VALUE',
         () => create(SearchEntriesRequestSchema, { since: { seconds: 1n << 62n, nanos: 0 } }),
       ],
-      ['a page token of junk', () => request({}, 10, '!!!not-base64!!!')],
+      ['a page token of junk', 'BAD_PAGE', () => request({}, 10, '!!!not-base64!!!')],
       [
         'a page token that decodes to junk',
+        'BAD_PAGE',
         () => request({}, 10, Buffer.from('p1.12.zz.extra').toString('base64url')),
       ],
       [
         'a page token with a huge index',
+        'BAD_PAGE',
         () => request({}, 10, Buffer.from(`p1.${'9'.repeat(25)}.abc`).toString('base64url')),
       ],
     ];
-    for (const [name, req] of cases) it(name, () => invalid(() => l.index.search(req(), l.size())));
+    for (const [name, code, req] of cases)
+      it(`${name}: ${code}`, () => refused(code, () => l.index.search(req(), l.size())));
 
     it('a page token made for other filters', () => {
       const first = l.index.search(request({ cluster: 'eu1' }, 2), l.size());
       assert.notEqual(first.nextPageToken, '');
-      invalid(() => l.index.search(request({ cluster: 'us2' }, 2, first.nextPageToken), l.size()));
+      refused('BAD_PAGE', () =>
+        l.index.search(request({ cluster: 'us2' }, 2, first.nextPageToken), l.size()),
+      );
     });
 
     it(`accepts strings up to ${MAX_FILTER_CHARS} characters`, () => {

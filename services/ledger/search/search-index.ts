@@ -16,6 +16,7 @@ import {
   type Severity,
   storedAfter,
 } from '../../../packages/risk/index.js';
+import { type SearchMetrics, searchMetrics } from '../metrics.js';
 import {
   type Derived,
   deriveRow,
@@ -24,7 +25,7 @@ import {
   ROW_COLUMNS,
   setsStoredObject,
 } from './entry-row.js';
-import { invalidArgument } from './errors.js';
+import { SearchError } from './errors.js';
 import { buildQuery, encodePageToken } from './filters.js';
 import { pairColumns } from './fts-pairs.js';
 import {
@@ -37,7 +38,6 @@ import {
 import { LeafReader, resolveBodies } from './leaf-reader.js';
 import { RecentVersions } from './recent-versions.js';
 import { createSearchTables } from './schema.js';
-import { type SearchMetrics, searchMetrics } from './search-metrics.js';
 import { rfc3339Micros } from './timestamp.js';
 import type { IndexInput, SearchIndexOptions } from './types.js';
 
@@ -267,7 +267,7 @@ export class SearchIndex {
         (error as { code?: unknown }).code === 'SQLITE_ERROR' &&
         /fts5|syntax|unterminated/i.test(error.message)
       ) {
-        throw invalidArgument('text', 'not a valid full-text query');
+        throw new SearchError('BAD_TEXT', 'text', 'not a valid full-text query');
       }
       throw error;
     }
