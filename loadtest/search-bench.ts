@@ -14,7 +14,7 @@ import { CHANGE_SCHEMA, type Change, canonicalJson } from '../packages/change/in
 import { GetObjectHistoryRequestSchema, SearchEntriesRequestSchema } from '../packages/proto/index.js';
 import { selectCrypto, silentLogger } from '../packages/runtime/index.js';
 import { SearchIndex } from '../services/ledger/search/index.js';
-import { prng } from '../services/ledger/search/testing/corpus.js';
+import { prng } from '../services/ledger/testing/corpus.js';
 
 // The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
 selectCrypto();

@@ -99,13 +99,7 @@ describe('import boundaries', () => {
   }
 
   it('finds test support in one place per package and service', () => {
-    // The ledger's search tests keep theirs in services/ledger/search/testing/ until it moves to
-    // services/ledger/testing/ (the ledger's own work); nothing else may be added here.
-    const pending = new Set([
-      'services/ledger/search/testing/index.ts',
-      'services/ledger/search/testing/corpus.ts',
-    ]);
-    const misplaced = misplacedTestSupport(sources().keys()).filter((p) => !pending.has(p));
+    const misplaced = misplacedTestSupport(sources().keys());
     assert.deepEqual(misplaced, []);
     assert.deepEqual(
       misplacedTestSupport([

@@ -15,20 +15,20 @@ import {
   parseSignatureLines,
   parseVkey,
 } from '../../packages/tlog/index.js';
+import { MemoryLog } from '../../packages/tlog/testing.js';
 import { freePort } from '../../test/support/nats-server.js';
 import { type RunningWitness, startWitness } from '../witness/index.js';
-import { TestLog } from '../witness/test-log.js';
 import { createWitnessPoster, type WitnessPoster } from './witness-http.js';
 import { WitnessExchange, type WitnessResult } from './witness-protocol.js';
 
-const log = new TestLog(generateKey('example.com/protocol-log'));
+const log = new MemoryLog({ logKey: generateKey('example.com/protocol-log') });
 const witnessKey = generateKey('witness.example/w1');
 const vkey = cosignatureVkey(witnessKey);
 
 /** Asks `exchange` to cosign the checkpoint of `l` at its current size. */
-function ask(exchange: WitnessExchange, l: TestLog = log): Promise<WitnessResult> {
+function ask(exchange: WitnessExchange, l: MemoryLog = log): Promise<WitnessResult> {
   const note = l.checkpoint();
-  return exchange.addCheckpoint(parseNote(note), note, l.size, (from) => l.proof(from));
+  return exchange.addCheckpoint(parseNote(note), note, l.size, (from) => l.consistencyProof(from));
 }
 
 function failure(r: WitnessResult): string | undefined {
@@ -81,18 +81,18 @@ describe('the add-checkpoint exchange with a real witness', () => {
     const w = exchange();
     log.append('g');
     await ask(w);
-    const shorter = new TestLog(log.key).append('a', 'b');
+    const shorter = new MemoryLog({ logKey: log.key }).append('a', 'b');
     assert.equal(failure(await ask(w, shorter)), 'rollback');
   });
 
   it('names a fork: the same size with another root', async () => {
-    const fork = new TestLog(log.key);
+    const fork = new MemoryLog({ logKey: log.key });
     for (let i = 0n; i < log.size; i++) fork.append(`other ${i}`);
     assert.equal(failure(await ask(exchange(), fork)), 'fork');
   });
 
   it('names a log the witness does not know', async () => {
-    const stranger = new TestLog(generateKey('example.com/stranger')).append('a');
+    const stranger = new MemoryLog({ logKey: generateKey('example.com/stranger') }).append('a');
     assert.equal(failure(await ask(exchange(), stranger)), 'unknown_origin');
   });
 

@@ -12,12 +12,12 @@ import {
   parsePolicy,
   verifyCheckpointNote,
 } from '../../packages/tlog/index.js';
-import { TestLog } from '../witness/test-log.js';
+import { MemoryLog } from '../../packages/tlog/testing.js';
 import { witnessMetrics } from './metrics.js';
 import type { WitnessResult } from './witness-protocol.js';
 import { cosignWithQuorum, type QuorumWitness } from './witness-quorum.js';
 
-const log = new TestLog(generateKey('example.com/quorum-log')).append('a', 'b', 'c');
+const log = new MemoryLog({ logKey: generateKey('example.com/quorum-log') }).append('a', 'b', 'c');
 const keys = [1, 2, 3].map((i) => generateKey(`witness.example/w${i}`));
 // Two of three witnesses make the quorum.
 const policy = parsePolicy(
@@ -59,7 +59,7 @@ async function round(behaviours: Behaviour[]) {
     },
     log.checkpoint(),
     log.size,
-    (from) => log.proof(from),
+    (from) => log.consistencyProof(from),
   );
   return { note, asked, metrics: await registry.metrics() };
 }
@@ -119,7 +119,7 @@ describe('the witness quorum', () => {
       { policy, witnesses, logger: silentLogger(), metrics: witnessMetrics(undefined) },
       log.checkpoint(),
       log.size,
-      (from) => log.proof(from),
+      (from) => log.consistencyProof(from),
     );
     assert.equal(verifyCheckpointNote(note!, policy).cosigners.length, 3);
   });

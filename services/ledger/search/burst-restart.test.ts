@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../../packages/runtime/index.js';
+import { denial, openTestLedger } from '../testing/index.js';
 import { SearchIndex } from './search-index.js';
-import { denial, openTestLedger } from './testing/index.js';
 
 const bursts = (out: { findings: { rule: string; message: string }[] }[]) =>
   out.flatMap((o) => o.findings).filter((f) => f.rule === 'denied-attempt' && f.message.startsWith('burst'))

@@ -15,6 +15,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
+import { Corpus } from '../testing/corpus.js';
+import { denial, leafOf } from '../testing/index.js';
 import { ledgerGate, sharedGateBuffer } from '../write-gate.js';
 import {
   BACKLOG_YIELD,
@@ -27,8 +29,6 @@ import {
 import { FollowerSlice } from './follower-slice.js';
 import { reindex } from './reindex.js';
 import { SearchIndex } from './search-index.js';
-import { Corpus } from './testing/corpus.js';
-import { denial, leafOf } from './testing/index.js';
 
 interface Log {
   dir: string;

@@ -7,8 +7,8 @@ import { create } from '@bufbuild/protobuf';
 import { canonicalJson } from '../../../packages/change/index.js';
 import { GetObjectHistoryRequestSchema, SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { changeOf, edited } from '../../../packages/risk/testing/index.js';
+import { openTestLedger, type TestLedger } from '../testing/index.js';
 import { SearchError, type SearchErrorCode } from './errors.js';
-import { openTestLedger, type TestLedger } from './testing/index.js';
 
 const NGX = 'nginx.ingress.kubernetes.io/';
 const v1 = {

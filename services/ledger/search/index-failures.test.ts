@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Change } from '../../../packages/change/index.js';
 import { changeOf } from '../../../packages/risk/testing/index.js';
-import { openTestLedger } from './testing/index.js';
+import { openTestLedger } from '../testing/index.js';
 
 describe('when indexing an entry fails', () => {
   it('returns the findings and keeps the earlier rows when a row cannot be written', () => {

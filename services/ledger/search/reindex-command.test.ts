@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { Corpus } from '../testing/corpus.js';
+import { openTestLedger } from '../testing/index.js';
 import { ReindexError, reindexCommand } from './reindex-command.js';
-import { Corpus } from './testing/corpus.js';
-import { openTestLedger } from './testing/index.js';
 
 const count = (db: Database.Database, table: string) =>
   Number((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n);

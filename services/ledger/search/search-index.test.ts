@@ -8,10 +8,6 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { type SearchEntriesRequest, SearchEntriesRequestSchema } from '../../../packages/proto/index.js';
 import { RULE_IDS } from '../../../packages/risk/index.js';
 import { silentLogger } from '../../../packages/runtime/index.js';
-import { SearchError, type SearchErrorCode } from './errors.js';
-import { MAX_FILTER_CHARS } from './filters.js';
-import { reindex } from './reindex.js';
-import { SearchIndex } from './search-index.js';
 import {
   bruteForce,
   CLUSTERS,
@@ -23,8 +19,12 @@ import {
   prng,
   USERS,
   WORDS,
-} from './testing/corpus.js';
-import { openTestLedger, type TestLedger } from './testing/index.js';
+} from '../testing/corpus.js';
+import { openTestLedger, type TestLedger } from '../testing/index.js';
+import { SearchError, type SearchErrorCode } from './errors.js';
+import { MAX_FILTER_CHARS } from './filters.js';
+import { reindex } from './reindex.js';
+import { SearchIndex } from './search-index.js';
 
 const ENTRIES = 600;
 

@@ -1,9 +1,9 @@
 // Test support: a deterministic corpus of changes over a few clusters, namespaces and objects, with
 // a brute-force model of DESIGN 5.1's filter semantics to check the index against.
-import type { Change, Verb } from '../../../../packages/change/index.js';
-import { annotationsOf, hostsOf, isStoredObject } from '../../../../packages/risk/index.js';
-import { changeOf } from '../../../../packages/risk/testing/index.js';
-import { rfc3339Micros } from '../timestamp.js';
+import type { Change, Verb } from '../../../packages/change/index.js';
+import { annotationsOf, hostsOf, isStoredObject } from '../../../packages/risk/index.js';
+import { changeOf } from '../../../packages/risk/testing/index.js';
+import { rfc3339Micros } from '../search/timestamp.js';
 
 /** A small seeded PRNG (mulberry32), so failures reproduce. */
 export function prng(seed: number): () => number {

@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Change, canonicalJson } from '../../../../packages/change/index.js';
-import type { Finding } from '../../../../packages/risk/index.js';
-import { changeOf } from '../../../../packages/risk/testing/index.js';
-import { silentLogger } from '../../../../packages/runtime/index.js';
-import { SearchIndex } from '../search-index.js';
+import { type Change, canonicalJson } from '../../../packages/change/index.js';
+import type { Finding } from '../../../packages/risk/index.js';
+import { changeOf } from '../../../packages/risk/testing/index.js';
+import { silentLogger } from '../../../packages/runtime/index.js';
+import { SearchIndex } from '../search/search-index.js';
 
 export interface TestLedger {
   db: Database.Database;
