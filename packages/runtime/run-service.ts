@@ -35,34 +35,33 @@ export async function runService<R extends StoppableService>(
       else reload(running);
     });
   }
-  // A signal during the start stops the process once the start has finished or failed.
-  let stopAsked = false;
-  const stopEarly = () => {
-    stopAsked = true;
+  // One listener for the whole life of the process. Removing a listener and adding another would
+  // stop and restart Node's signal watcher, and a signal caught in between is dropped: a SIGTERM
+  // that arrived as the start finished was then never seen, and the process ran on.
+  let requestStop: () => void = () => {};
+  const stopRequested = new Promise<void>((resolve) => {
+    requestStop = resolve;
+  });
+  let stopping = false;
+  const onSignal = () => {
+    // A second signal while stopping means "now": the process exits without waiting.
+    if (stopping) process.exit(130);
+    requestStop();
   };
-  process.once('SIGINT', stopEarly);
-  process.once('SIGTERM', stopEarly);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     running = await start();
   } catch (err) {
     write(`ingress-ledger ${name}: ${(err as Error).message}\n`);
     process.exit(isConfigError(err) ? 2 : 1);
   }
-  process.off('SIGINT', stopEarly);
-  process.off('SIGTERM', stopEarly);
   const r = running;
   if (reloadAsked && reload !== undefined) reload(r);
   o.started?.(r);
-  if (!stopAsked) {
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-  }
-  // A second signal while stopping means "now": the process exits without waiting.
-  const force = () => process.exit(130);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  // A signal during the start stops the process once the start has finished.
+  await stopRequested;
+  stopping = true;
   try {
     await r.close();
   } catch (err) {

@@ -67,8 +67,9 @@ export async function startLedger(
       ? withoutWitnesses
       : configError('witness-policy', () => createWitnessCosigner({ policy, logger, registry }));
 
-  const stack = new ShutdownStack((step, err) =>
-    logger.warn({ step, err: (err as Error).message }, 'shutdown step failed'),
+  const stack = new ShutdownStack(
+    (step, err) => logger.warn({ step, err: (err as Error).message }, 'shutdown step failed'),
+    (step) => logger.debug({ step }, 'stopping'),
   );
   try {
     // The cosigner goes first onto the stack, so it closes after the checkpointer's last round.

@@ -14,10 +14,16 @@ export type StopFn = () => Promise<void> | void;
 export class ShutdownStack {
   readonly #steps: { name: string; stop: StopFn }[] = [];
   readonly #onError: (name: string, err: unknown) => void;
+  readonly #onStep: (name: string) => void;
   #closed: Promise<void> | undefined;
 
-  constructor(onError: (name: string, err: unknown) => void = () => {}) {
+  constructor(
+    onError: (name: string, err: unknown) => void = () => {},
+    /** Called as each step begins (a debug log: which step a slow shutdown waits on). */
+    onStep: (name: string) => void = () => {},
+  ) {
     this.#onError = onError;
+    this.#onStep = onStep;
   }
 
   /** Registers how to undo a start step that has just succeeded. */
@@ -39,6 +45,7 @@ export class ShutdownStack {
   }
 
   async #run(name: string, stop: StopFn): Promise<void> {
+    this.#onStep(name);
     try {
       await stop();
     } catch (err) {
