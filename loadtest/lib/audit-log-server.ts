@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { CompactLog, startCompactLedger } from '../../services/cli/testing/compact-ledger.js';
 import { fixtureLog } from '../../services/cli/testing/fixtures.js';
 import { sampleChange, signLeaf } from '../../services/cli/testing/memory-log.js';
-import { encodeEntries } from '../../services/ledger/entries-encoding.js';
+import { encodeEntries } from '../../services/ledger/get-entries-response-fast.js';
 
 const entries = Number(process.argv[2]);
 const f = fixtureLog(0);

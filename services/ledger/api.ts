@@ -2,13 +2,11 @@
 // latest published checkpoint → read stored hashes → respond. Reads share the writer's connection:
 // better-sqlite3 is synchronous, so a handler sees a committed state between two batches.
 
-import type { MessageInitShape } from '@bufbuild/protobuf';
 import { bodyRefsOfLeaf } from '../../packages/change/index.js';
-import { InclusionProofSchema } from '../../packages/proto/index.js';
-import { HASH_SIZE } from '../../packages/tlog/index.js';
 import type { Checkpointer, PublishedCheckpoint } from './checkpointer.js';
-import { type EncodedAnswer, encodedAnswer, type LedgerImpl } from './encoded-answer.js';
-import { type EntryFields, encodeEntries } from './entries-encoding.js';
+import type { LedgerImpl } from './encoded-answer.js';
+import { type EntryFields, encodeEntries } from './get-entries-response-fast.js';
+import { encodeInclusionProof } from './inclusion-proof-fast.js';
 import {
   checkConsistencyRequest,
   checkEntriesRequest,
@@ -21,7 +19,6 @@ import {
 } from './request-validation.js';
 import type { SearchIndex } from './search/index.js';
 import type { LogStore } from './store.js';
-import { varintLength, writeVarint } from './wire.js';
 
 /** A GetEntries answer stops growing past this many bytes (gRPC clients accept 4 MiB by default). */
 export const MAX_ENTRIES_RESPONSE_BYTES = 3 * 1024 * 1024;
@@ -34,45 +31,6 @@ export interface ApiDeps {
   search: SearchIndex | undefined;
   /** Aborts when the ledger closes, ending every stream. */
   closing: AbortSignal;
-}
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/**
- * InclusionProof in protobuf wire format, byte for byte what toBinary writes (fields in order,
- * zero scalars left out), without building a message: the proof RPC's hot path. Falls back to
- * protobuf-es for values beyond 2^53 or hashes of another length (never served by the store).
- */
-export function encodeInclusionProof(
-  index: bigint,
-  treeSize: bigint,
-  hashes: readonly Uint8Array[],
-): EncodedAnswer<typeof InclusionProofSchema> | MessageInitShape<typeof InclusionProofSchema> {
-  if (index > MAX_SAFE || treeSize > MAX_SAFE || hashes.some((h) => h.length !== HASH_SIZE))
-    return { index, treeSize, hashes: [...hashes] };
-  const i = Number(index);
-  const s = Number(treeSize);
-  const len =
-    (i === 0 ? 0 : 1 + varintLength(i)) +
-    (s === 0 ? 0 : 1 + varintLength(s)) +
-    hashes.length * (2 + HASH_SIZE);
-  const out = new Uint8Array(len);
-  let at = 0;
-  if (i !== 0) {
-    out[at++] = 0x08; // field 1, varint
-    at = writeVarint(out, at, i);
-  }
-  if (s !== 0) {
-    out[at++] = 0x10; // field 2, varint
-    at = writeVarint(out, at, s);
-  }
-  for (const h of hashes) {
-    out[at++] = 0x1a; // field 3, length-delimited
-    out[at++] = HASH_SIZE;
-    out.set(h, at);
-    at += HASH_SIZE;
-  }
-  return encodedAnswer(InclusionProofSchema, out);
 }
 
 function toCheckpoint(c: PublishedCheckpoint) {

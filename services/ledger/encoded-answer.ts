@@ -1,7 +1,7 @@
-// Answers a hot path has already serialized (entries-encoding.ts, encodeInclusionProof in api.ts),
+// Answers a hot path has already serialized (get-entries-response-fast.ts, inclusion-proof-fast.ts),
 // typed by the message they encode. The rpc bridge sends any Uint8Array as is; here a method may
 // return only bytes branded with its own output message, so a GetEntries body cannot be returned
-// from GetInclusionProof: the compiler refuses it (entries-encoding.test.ts shows it).
+// from GetInclusionProof: the compiler refuses it (get-entries-response-fast.test.ts shows it).
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import type { Ledger } from '../../packages/proto/index.js';
 import type { ServiceImpl } from '../../packages/rpc/index.js';

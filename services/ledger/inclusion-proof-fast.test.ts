@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { InclusionProofSchema } from '../../packages/proto/index.js';
-import { encodeInclusionProof } from './api.js';
+import { encodeInclusionProof } from './inclusion-proof-fast.js';
 
 describe('encodeInclusionProof', () => {
   it('writes exactly what protobuf-es writes', () => {

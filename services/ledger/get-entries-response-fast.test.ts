@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { GetEntriesResponseSchema } from '../../packages/proto/index.js';
 import type { LedgerAnswer } from './encoded-answer.js';
-import { type EntryFields, encodeEntries } from './entries-encoding.js';
+import { type EntryFields, encodeEntries } from './get-entries-response-fast.js';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 
