@@ -3,40 +3,20 @@
 // from makeLeaf, the code collectors sign with.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { makeChange } from '../../test/ledger-fixtures.js';
 import { generateKey } from '../tlog/index.js';
 import { bodyRefs, bodyRefsOfLeaf, isBodyRef } from './body-refs.js';
-import { CHANGE_SCHEMA, type Change, MAX_LEAF_BYTES } from './change.js';
+import { type Change, MAX_LEAF_BYTES } from './change.js';
 import { makeLeaf } from './make-leaf.js';
 
 const key = generateKey('collector/prod');
 const enc = new TextEncoder();
 
+/** The fixtures' change with this request and response. */
 const change = (request: unknown, response: unknown): Change => ({
-  schema: CHANGE_SCHEMA,
-  cluster: 'prod',
-  auditID: 'a-1',
-  verb: 'update',
-  action: 'update',
-  object: {
-    group: 'networking.k8s.io',
-    version: 'v1',
-    resource: 'ingresses',
-    namespace: 'web',
-    name: 'f',
-    uid: 'u',
-    resourceVersion: '1',
-  },
-  user: { username: 'alice' },
-  sourceIPs: ['10.0.0.1'],
-  userAgent: 'kubectl',
-  requestReceivedTimestamp: '2025-03-14T09:00:00.000001Z',
-  stageTimestamp: '2025-03-14T09:00:00.000002Z',
-  responseCode: 200,
-  reason: null,
+  ...makeChange('prod', 'a-1'),
   request,
   response,
-  source: 'audit-webhook',
-  observedAt: '2025-03-14T09:00:01.000Z',
 });
 
 describe('isBodyRef', () => {

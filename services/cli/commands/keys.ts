@@ -31,34 +31,29 @@ const checked =
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description('manage signing keys');
-  keys
+  const generateCmd = keys
     .command('generate')
     .description('write a new Ed25519 key pair: PREFIX.key (skey, mode 0600) and PREFIX.vkey')
     .requiredOption('--name <name>', 'key name: the log origin, a witness name, or collector/<cluster>')
     .requiredOption('--out <prefix>', 'path prefix of the files to write')
-    .option('--witness', 'write the cosignature/v1 vkey (type 0x04) of a witness')
-    .option(
-      '--k8s-secret <name>',
-      'also write PREFIX.secret.yaml (mode 0600): a Kubernetes Secret of that name holding both files',
-      checked(isSecretName, 'Secret name (DNS-1123 subdomain: lower-case letters, digits, "-" and ".")'),
-    )
-    .option(
-      '--namespace <ns>',
-      "namespace of the Secret (default: kubectl's current one)",
-      checked(isNamespace, 'namespace (DNS-1123 label: lower-case letters, digits and "-", at most 63)'),
-    )
-    .option('--force', 'overwrite existing files')
-    .option('--json', 'print the result as JSON')
-    .action((o: GenerateOptions) => generate(o));
-  keys
+    .option('--witness', 'write the cosignature/v1 vkey (type 0x04) of a witness');
+  writerOptions(generateCmd, 'both files').action((o: GenerateOptions) => generate(o));
+  const natsUserCmd = keys
     .command('nats-user')
     .description(
       'write a new NATS user nkey: PREFIX.nk (the seed, mode 0600) and PREFIX.pub (its public key)',
     )
-    .requiredOption('--out <prefix>', 'path prefix of the files to write')
+    .requiredOption('--out <prefix>', 'path prefix of the files to write');
+  writerOptions(natsUserCmd, 'the seed as `seed`').action((o: NatsUserOptions) => natsUser(o));
+  return keys;
+}
+
+/** The options every key writer takes: the Secret to write as well, --force and --json. */
+function writerOptions(cmd: Command, holding: string): Command {
+  return cmd
     .option(
       '--k8s-secret <name>',
-      'also write PREFIX.secret.yaml (mode 0600): a Kubernetes Secret of that name holding the seed as `seed`',
+      `also write PREFIX.secret.yaml (mode 0600): a Kubernetes Secret of that name holding ${holding}`,
       checked(isSecretName, 'Secret name (DNS-1123 subdomain: lower-case letters, digits, "-" and ".")'),
     )
     .option(
@@ -67,9 +62,7 @@ export function keysCommand(): Command {
       checked(isNamespace, 'namespace (DNS-1123 label: lower-case letters, digits and "-", at most 63)'),
     )
     .option('--force', 'overwrite existing files')
-    .option('--json', 'print the result as JSON')
-    .action((o: NatsUserOptions) => natsUser(o));
-  return keys;
+    .option('--json', 'print the result as JSON');
 }
 
 interface NatsUserOptions {
