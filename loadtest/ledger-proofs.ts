@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { Ledger } from '../packages/proto/index.js';
 import { createClient } from '../packages/rpc/index.js';
 import { selectCrypto } from '../packages/runtime/index.js';
-import { leafHash } from '../packages/tlog/index.js';
-import { type AppendItem, LogStore } from '../services/ledger/store.js';
-import { makeChange, setupKeys } from '../test/ledger-fixtures.js';
+import { setupKeys } from '../test/ledger-fixtures.js';
 import { freePort, startNatsServer } from '../test/support/nats-server.js';
+import { buildStore } from './lib/build-store.js';
 
 // The provider a service chooses at its start (libsodium where it loads), so figures match a deployment.
 selectCrypto();
@@ -70,29 +69,9 @@ function rssMB(pid: number): number {
 async function benchMain(entries: number): Promise<void> {
   const keys = setupKeys('bench.local/proofs', ['c1']);
   const dataDir = join(keys.dir, 'data');
-  const store = new LogStore(dataDir);
-  const template = new TextEncoder().encode(
-    JSON.stringify(makeChange('c1', 'x', LEAF_BYTES)).slice(0, LEAF_BYTES),
-  );
-  let leafBytes = 0;
-  const buildStart = performance.now();
-  for (let at = 0; at < entries; at += 10_000) {
-    const items: AppendItem[] = [];
-    for (let i = at; i < Math.min(entries, at + 10_000); i++) {
-      const leaf = template.slice();
-      leaf.set(new TextEncoder().encode(String(i).padStart(10, '0')), 0);
-      leafBytes += leaf.length;
-      items.push({
-        leaf,
-        leafHash: leafHash(leaf),
-        identity: `c1/p${i}`,
-        bodies: new Map(),
-      });
-    }
-    store.append(items);
-  }
-  store.close();
-  const buildSeconds = (performance.now() - buildStart) / 1000;
+  const built = buildStore(dataDir, entries, LEAF_BYTES);
+  const leafBytes = built.leafBytes;
+  const buildSeconds = built.seconds;
 
   const nats = await startNatsServer();
   const port = await freePort();

@@ -19,17 +19,11 @@ import {
   REJECTED_STREAM,
 } from '../packages/runtime/index.js';
 import { haveOpenssl, makeCa, makeLeaf, NO_OPENSSL } from './support/certs.js';
-import { generatedConfigMap, haveKubectl, NO_KUBECTL, render } from './support/kustomize.js';
+import { generatedConfigMap, inboxPrefixes, natsManifestSkip, render } from './support/kustomize.js';
 import { userNkey } from './support/nats-auth.js';
 import { freePort, haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 
-const skip = !haveKubectl()
-  ? NO_KUBECTL
-  : !haveNatsServer()
-    ? 'skipped: nats-server is not installed'
-    : !haveOpenssl()
-      ? NO_OPENSSL
-      : false;
+const skip = natsManifestSkip(haveNatsServer(), haveOpenssl(), NO_OPENSSL);
 
 const NODES = 3;
 
@@ -39,12 +33,12 @@ describe('the ha overlay NATS cluster on three real nats-servers', { skip }, () 
   const servers: NatsServer[] = [];
   const conns: NatsConnection[] = [];
   const env: string[] = [];
+  let inboxes = { ledger: '', collector: '' };
 
   before(async () => {
-    const config = generatedConfigMap(render('overlays/ha'), 'ingress-ledger-nats-config').data as Record<
-      string,
-      string
-    >;
+    const objects = render('overlays/ha');
+    inboxes = inboxPrefixes(objects);
+    const config = generatedConfigMap(objects, 'ingress-ledger-nats-config').data as Record<string, string>;
     dir = mkdtempSync(join(tmpdir(), 'il-k8s-nats-cluster-'));
     makeCa(dir, 'ca');
     makeLeaf(dir, 'ca', 'nats', 'serverAuth,clientAuth');
@@ -103,7 +97,7 @@ describe('the ha overlay NATS cluster on three real nats-servers', { skip }, () 
       url,
       nkeySeedFile: f('ledger.nk'),
       tlsCaFile: f('ca.crt'),
-      inboxPrefix: '_INBOX_LEDGER',
+      inboxPrefix: inboxes.ledger,
     });
     conns.push(asLedger);
     // The cluster elects its JetStream meta leader after the routes are up; until then JetStream
@@ -129,7 +123,7 @@ describe('the ha overlay NATS cluster on three real nats-servers', { skip }, () 
       url,
       nkeySeedFile: f('collector.nk'),
       tlsCaFile: f('ca.crt'),
-      inboxPrefix: '_INBOX_COLLECTOR_CLUSTER_A',
+      inboxPrefix: inboxes.collector,
     });
     conns.push(asCollector);
     const ack = await jetstream(asCollector).publish(changesSubject('cluster-a'), 'x', {

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
-import { parse as parseYaml } from 'yaml';
 import { Ledger } from '../packages/proto/index.js';
 import { createClient } from '../packages/rpc/index.js';
 import {
@@ -34,17 +33,18 @@ import { ledgerConfig, startLedger } from '../services/ledger/index.js';
 import { ingressCreateEvent, postEvents } from './cli-support.js';
 import { type KeySetup, ledgerSettings, makeChange, setupKeys, signChange } from './ledger-fixtures.js';
 import { haveOpenssl, makeTestPki, NO_OPENSSL } from './support/certs.js';
-import { find, generatedConfigMap, haveKubectl, NO_KUBECTL, podSpec, render } from './support/kustomize.js';
+import {
+  find,
+  generatedConfigMap,
+  inboxPrefixes,
+  natsManifestSkip,
+  podSpec,
+  render,
+} from './support/kustomize.js';
 import { userNkey } from './support/nats-auth.js';
 import { freePort, haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 
-const skip = !haveKubectl()
-  ? NO_KUBECTL
-  : !haveNatsServer()
-    ? 'skipped: nats-server is not installed'
-    : !haveOpenssl()
-      ? NO_OPENSSL
-      : false;
+const skip = natsManifestSkip(haveNatsServer(), haveOpenssl(), NO_OPENSSL);
 
 const CLUSTER = 'cluster-a';
 const enc = new TextEncoder();
@@ -93,16 +93,7 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
   before(async () => {
     const objects = render('overlays/dev');
     const config = generatedConfigMap(objects, 'ingress-ledger-nats-config').data as Record<string, string>;
-    const settingsOf = (name: string, file: string) =>
-      parseYaml((generatedConfigMap(objects, name).data as Record<string, string>)[file] ?? '') as Record<
-        string,
-        string
-      >;
-    ledgerInbox = settingsOf('ingress-ledger-ledger-config', 'ledger.yaml')['nats-inbox-prefix'] ?? '';
-    collectorInbox =
-      settingsOf('ingress-ledger-collector-config', 'collector.yaml')['nats-inbox-prefix'] ?? '';
-    assert.notEqual(ledgerInbox, '');
-    assert.notEqual(collectorInbox, '');
+    ({ ledger: ledgerInbox, collector: collectorInbox } = inboxPrefixes(objects));
     dir = mkdtempSync(join(tmpdir(), 'il-k8s-nats-'));
     makeTestPki(dir);
     const storeDir = mkdtempSync(join(tmpdir(), 'il-k8s-nats-store-'));

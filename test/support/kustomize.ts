@@ -79,6 +79,29 @@ export function generatedConfigMap(objects: K8sObject[], name: string): K8sObjec
   return o;
 }
 
+/** The reply inbox prefixes (`nats-inbox-prefix`) of the ledger and the collector in rendered settings. */
+export function inboxPrefixes(objects: K8sObject[]): { ledger: string; collector: string } {
+  const setting = (configMap: string, file: string): string => {
+    const text = (generatedConfigMap(objects, configMap).data as Record<string, string>)[file] ?? '';
+    const value = (parseAllDocuments(text)[0]?.toJS() as Record<string, unknown> | null)?.[
+      'nats-inbox-prefix'
+    ];
+    if (typeof value !== 'string' || value === '') throw new Error(`${file} sets no nats-inbox-prefix`);
+    return value;
+  };
+  return {
+    ledger: setting('ingress-ledger-ledger-config', 'ledger.yaml'),
+    collector: setting('ingress-ledger-collector-config', 'collector.yaml'),
+  };
+}
+
+/** The skip reason of tests that run the rendered NATS configuration, or false. */
+export function natsManifestSkip(haveNats: boolean, haveTls: boolean, noTls: string): string | false {
+  if (!haveKubectl()) return NO_KUBECTL;
+  if (!haveNats) return 'skipped: nats-server is not installed';
+  return haveTls ? false : noTls;
+}
+
 export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
 /** The pod spec of a workload. */
