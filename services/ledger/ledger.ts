@@ -88,6 +88,8 @@ export async function startLedger(
     });
     const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
 
+    let checkpointer: Checkpointer | undefined;
+    const metrics = ledgerMetrics(registry, () => checkpointer?.ageSeconds ?? 0);
     let follower: SearchFollower | undefined;
     if (search !== undefined) {
       // The follower writes from its own thread and connection; the ledger's writes go first.
@@ -102,6 +104,7 @@ export async function startLedger(
         ...rulesFile,
         gate,
         logSize: () => store.size,
+        stageSeconds: metrics.stageSeconds,
         publish: alertPublisher(nc),
       });
       follower = f;
@@ -116,8 +119,6 @@ export async function startLedger(
       replicas: config.streamReplicas,
     });
 
-    let checkpointer: Checkpointer | undefined;
-    const metrics = ledgerMetrics(registry, () => checkpointer?.ageSeconds ?? 0);
     metrics.treeSize.set(Number(store.size));
     const cp = new Checkpointer({
       store,

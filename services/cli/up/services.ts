@@ -37,9 +37,6 @@ export interface LedgerStart {
   policyFile: string;
 }
 
-/** Local checkpoints come quickly, so a change shows up cosigned within a second or two. */
-export const UP_CHECKPOINT_INTERVAL = '1s';
-
 export async function startLedgerService(c: LedgerStart): Promise<Running & { grpc: string }> {
   const { ledgerConfig, startLedger } = await import('../../ledger/index.js');
   const l = await startLedger(
@@ -53,7 +50,6 @@ export async function startLedgerService(c: LedgerStart): Promise<Running & { gr
       'collector-keys': c.collectorKeysFile,
       origin: c.origin,
       'witness-policy': c.policyFile,
-      'checkpoint-interval': UP_CHECKPOINT_INTERVAL,
     }),
   );
   return { grpc: l.grpcAddress, close: () => l.close() };
