@@ -148,7 +148,8 @@ class LedgerUnderTest {
     const metric = await this.registry?.getSingleMetric('ingress_ledger_ledger_stage_seconds')?.get();
     const counts = new Map<string, number>();
     for (const v of metric?.values ?? []) {
-      if ((v as { metricName?: string }).metricName?.endsWith('_count')) counts.set(String(v.labels.stage), v.value);
+      if ((v as { metricName?: string }).metricName?.endsWith('_count'))
+        counts.set(String(v.labels.stage), v.value);
     }
     return counts;
   }

@@ -45,6 +45,8 @@ export interface RunningLedger {
   readiness: Readiness;
   origin: string;
   logVkey: string;
+  /** host:port of /metrics, /livez and /readyz, when metrics-listen is set. */
+  metricsAddress?: string;
   /**
    * Re-reads the collector keys file (SIGHUP). A file that cannot be read or parsed, or holds no
    * keys, changes nothing: the error is logged and thrown (CONFIG), and the previous keys stay.
@@ -184,10 +186,14 @@ export async function startLedger(
     });
     stack.defer('readiness watch', unwatch);
 
+    let metricsAddress: string | undefined;
     if (config.metricsListen !== undefined) {
       const { host, port } = splitHostPort(config.metricsListen);
       const ms: HttpServer = await serveMetrics(registry, host, port, readiness);
       stack.defer('metrics server', () => new Promise<void>((r) => ms.close(() => r())));
+      const bound = ms.address();
+      if (bound !== null && typeof bound === 'object')
+        metricsAddress = boundAddress(config.metricsListen, bound.port);
     }
 
     const grpcAddress = boundAddress(config.grpcListen, grpcServer.port);
@@ -202,6 +208,7 @@ export async function startLedger(
     let closed: Promise<void> | undefined;
     return {
       grpcAddress,
+      ...(metricsAddress === undefined ? {} : { metricsAddress }),
       readiness,
       origin,
       logVkey: key.vkey,
