@@ -8,6 +8,7 @@
 // memory of up's process and its nats-server, and the ledger's time per pipeline stage
 // (ingress_ledger_ledger_stage_seconds, mean per observation).
 // Run: npx tsc -p . && node dist/loadtest/up-burst.js [burst=40000] [steady seconds=30] [events/s=1000]
+// Memory over a million events: node dist/loadtest/up-burst.js 1000000 10
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,14 +147,31 @@ async function main(): Promise<void> {
     })().catch(() => undefined),
   ];
   const failures: number[] = [];
+  // Resident memory each time another 100,000 events have been answered (the flat-memory goal
+  // compares 1M with 100k: run with a burst of 1000000).
+  const rssByEvents: Record<string, { up: number | undefined; nats: number | undefined }> = {};
+  let answered = 0;
+  const sample = (n: number) => {
+    const before = answered;
+    answered += n;
+    if (Math.floor(answered / 100_000) > Math.floor(before / 100_000)) {
+      const nats = natsPid(ep.pid);
+      rssByEvents[String(Math.floor(answered / 100_000) * 100_000)] = {
+        up: rssMb(ep.pid),
+        nats: nats === undefined ? undefined : rssMb(nats),
+      };
+    }
+  };
   const send = async (id: string, n: number, seq: number): Promise<void> => {
     const b: Batch = { size: n, seen: 0, maxIndex: -1n };
     batches.set(id, b);
     const status = await post(Array.from({ length: n }, (_, i) => ingressEvent(`${id}-${i}`, seq + i))).catch(
       () => 0,
     );
-    if (status === 200) b.answeredAt = performance.now();
-    else {
+    if (status === 200) {
+      b.answeredAt = performance.now();
+      sample(n);
+    } else {
       failures.push(status);
       batches.delete(id);
     }
@@ -240,6 +258,7 @@ async function main(): Promise<void> {
             .length,
           failedBatches: failures.length,
           ...(failures.length > 0 ? { failureStatuses: [...new Set(failures)] } : {}),
+          rssMbByEventsAnswered: rssByEvents,
           rssMb: {
             afterBurst: memAfterBurst,
             atEnd: { up: rssMb(ep.pid), nats: rssMb(natsPid(ep.pid) ?? -1) },
