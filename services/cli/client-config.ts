@@ -137,6 +137,8 @@ export function resolveTlsFile(
 
 export interface TrustedPolicy {
   policy: Policy;
+  /** The policy's text, as read or derived. */
+  text: string;
   /** The file the policy came from, or a description of where it was derived from. */
   source: string;
   /** A policy file, for finding collector.vkeys beside it. */
@@ -153,13 +155,11 @@ export function resolvePolicy(
   env: Env = process.env,
 ): TrustedPolicy | undefined {
   const file = flag ?? envValue(env, CLIENT_ENV.policy);
-  if (file !== undefined) return { policy: readPolicy(file).policy, source: file, file };
+  if (file !== undefined) return { ...readPolicy(file), source: file, file };
   if (endpoints?.logVkey === undefined) return undefined;
   try {
-    return {
-      policy: parsePolicy(policyText(endpoints.logVkey, endpoints.witnessVkeys ?? [])),
-      source: `${endpoints.path} (logVkey, witnessVkeys)`,
-    };
+    const text = policyText(endpoints.logVkey, endpoints.witnessVkeys ?? []);
+    return { policy: parsePolicy(text), text, source: `${endpoints.path} (logVkey, witnessVkeys)` };
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'ERROR';
     throw new CliError(
