@@ -65,5 +65,7 @@ export function yamlDiff(
   return `${out.join('\n')}\n`;
 }
 
-// `diff -u` writes a range of one line as its start alone, and an empty range as start,0.
-const range = (start: number, lines: number): string => (lines === 1 ? `${start}` : `${start},${lines}`);
+// `diff -u` writes a range of one line as its start alone, and an empty range as the line before
+// it followed by ,0 (so a create reads -0,0).
+const range = (start: number, lines: number): string =>
+  lines === 1 ? `${start}` : `${lines === 0 ? start - 1 : start},${lines}`;
