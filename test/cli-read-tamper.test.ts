@@ -25,7 +25,7 @@ interface Line {
 
 describe('search and history on a ledger with an edited leaf', {
   skip: haveNatsServer() ? false : 'nats-server is not installed',
-  timeout: 180_000,
+  timeout: 600_000,
 }, () => {
   let s: Stack;
   const read = (args: string[]) =>

@@ -94,14 +94,39 @@ export function readEndpoints(path: string, flag = '--endpoints'): EndpointsFile
   return out;
 }
 
-/** The endpoints file in effect: --endpoints, else INGRESS_LEDGER_ENDPOINTS, else the default if present. */
-export function findEndpoints(flag: string | undefined, env: Env = process.env): EndpointsFile | undefined {
+/**
+ * The endpoints file in effect: --endpoints, else INGRESS_LEDGER_ENDPOINTS, else the default file
+ * when it exists and `useDefault` (callers pass false when an address was given by flag or
+ * environment: the local `up`'s keys say nothing about another ledger).
+ */
+export function findEndpoints(
+  flag: string | undefined,
+  env: Env = process.env,
+  useDefault = true,
+): EndpointsFile | undefined {
   if (flag !== undefined) return readEndpoints(flag, '--endpoints');
   const fromEnv = envValue(env, CLIENT_ENV.endpoints);
   if (fromEnv !== undefined) return readEndpoints(fromEnv, CLIENT_ENV.endpoints);
-  return existsSync(DEFAULT_ENDPOINTS_FILE)
+  return useDefault && existsSync(DEFAULT_ENDPOINTS_FILE)
     ? readEndpoints(DEFAULT_ENDPOINTS_FILE, DEFAULT_ENDPOINTS_FILE)
     : undefined;
+}
+
+const resolved = new WeakMap<object, EndpointsFile | undefined>();
+
+/**
+ * The endpoints file of a command's options, read once per command. Call it before the address
+ * is resolved (openLedger does): whether --grpc was given decides whether the default applies.
+ */
+export function endpointsFor(
+  o: { grpc?: string; endpoints?: string },
+  env: Env = process.env,
+): EndpointsFile | undefined {
+  if (resolved.has(o)) return resolved.get(o);
+  const addressGiven = o.grpc !== undefined || envValue(env, CLIENT_ENV.grpc) !== undefined;
+  const e = findEndpoints(o.endpoints, env, !addressGiven);
+  resolved.set(o, e);
+  return e;
 }
 
 /** The ledger address: --grpc > INGRESS_LEDGER_GRPC > the endpoints file's `grpc`. */

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Change } from '../../packages/change/index.js';
 import { parseNote } from '../../packages/tlog/index.js';
 import {
-  findEndpoints,
+  endpointsFor,
   resolveCollectorKeys,
   resolveGrpc,
   resolvePolicy,
@@ -45,7 +45,7 @@ export function withClientOptions(cmd: Command): Command {
 }
 
 export function openLedger(o: ClientOptions, env: NodeJS.ProcessEnv = process.env): LedgerApi {
-  const endpoints = findEndpoints(o.endpoints, env);
+  const endpoints = endpointsFor(o, env);
   o.grpc = resolveGrpc(o.grpc as string | undefined, endpoints, env);
   const caFile = resolveTlsFile(o.tlsCa, 'tlsCa', env);
   const certFile = resolveTlsFile(o.tlsCert, 'tlsCert', env);
@@ -99,7 +99,7 @@ export function entryVerifier(
   env: NodeJS.ProcessEnv = process.env,
 ): EntryVerifier | undefined {
   if (o.verify === false) return undefined;
-  const endpoints = findEndpoints(o.endpoints, env);
+  const endpoints = endpointsFor(o, env);
   const trusted = resolvePolicy(o.policy, endpoints, env);
   if (trusted === undefined) return undefined;
   if (o.collectorCheck === false) return new EntryVerifier(api, trusted.policy, []);

@@ -6,7 +6,7 @@ import { type AuditReport, auditOnce, DEFAULT_BATCH_SIZE, DEFAULT_MAX_FAILURES }
 import { grpcLogSource } from '../audit/grpc-source.js';
 import { DEFAULT_WORKERS, SignaturePool } from '../audit/signature-pool.js';
 import { type AuditState, readState, stateAfter, writeState } from '../audit/state.js';
-import { findEndpoints, resolveCollectorKeys, resolvePolicy } from '../client-config.js';
+import { endpointsFor, resolveCollectorKeys, resolvePolicy } from '../client-config.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { collect, parseInterval, positiveInt } from '../flags.js';
@@ -55,7 +55,7 @@ export function auditCommand(): Command {
 }
 
 async function audit(o: AuditOptions): Promise<void> {
-  const endpoints = findEndpoints(o.endpoints);
+  const endpoints = endpointsFor(o);
   const trustedPolicy = resolvePolicy(o.policy, endpoints);
   if (trustedPolicy === undefined) {
     throw new CliError(

@@ -1,7 +1,7 @@
 // `ingress-ledger checkpoint`: the ledger's latest cosigned checkpoint, verified when a policy is given.
 import { Command } from 'commander';
 import { parseCheckpoint, parseNote } from '../../../packages/tlog/index.js';
-import { findEndpoints, resolvePolicy } from '../client-config.js';
+import { endpointsFor, resolvePolicy } from '../client-config.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { callFailed } from '../ledger-client.js';
@@ -22,7 +22,7 @@ export function checkpointCommand(): Command {
 }
 
 async function checkpoint(o: CheckpointOptions): Promise<void> {
-  const policy = resolvePolicy(o.policy, findEndpoints(o.endpoints))?.policy;
+  const policy = resolvePolicy(o.policy, endpointsFor(o))?.policy;
   const api = openLedger(o);
   let note: string;
   try {

@@ -7,7 +7,7 @@ import {
   parseCheckpoint,
   parseNote,
 } from '../../../packages/tlog/index.js';
-import { findEndpoints, resolveCollectorKeys, resolvePolicy } from '../client-config.js';
+import { endpointsFor, resolveCollectorKeys, resolvePolicy } from '../client-config.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { type Evidence, writeBundle, writeOne } from '../evidence-bundle.js';
@@ -71,7 +71,7 @@ async function prove(o: ProveOptions): Promise<void> {
   if (o.bundle !== undefined && o.index === undefined && !bySearch) {
     throw new CliError('USAGE', '--bundle needs --index or search filters');
   }
-  const endpoints = findEndpoints(o.endpoints);
+  const endpoints = endpointsFor(o);
   const trusted = resolvePolicy(o.policy, endpoints);
   if (o.bundle !== undefined && trusted === undefined)
     throw new CliError('USAGE', '--bundle needs --policy (or $INGRESS_LEDGER_POLICY, or --endpoints)');

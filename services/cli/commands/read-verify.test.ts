@@ -12,7 +12,13 @@ import { cosignatureVkey, generateKey } from '../../../packages/tlog/index.js';
 import { type FixtureLog, fixtureLog } from '../testing/fixtures.js';
 import { type MemoryLedger, startMemoryLedger } from '../testing/memory-ledger.js';
 import { sampleChange, signLeaf } from '../testing/memory-log.js';
-import { CLI_BIN, cli, jsonLines, runCli } from '../testing/run-cli.js';
+import { CLI_BIN, type CliResult, cli, jsonLines, runCli as runCliOnce } from '../testing/run-cli.js';
+
+// Child processes start slowly on a loaded machine: generous limits, never a flaky verdict.
+const runCli = (
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> => runCliOnce(args, { timeoutMs: 180_000, ...opts });
 
 interface Line {
   index: number;
@@ -35,7 +41,7 @@ function endpointsOf(f: FixtureLog, address: string): Record<string, unknown> {
   };
 }
 
-describe('the read path', { concurrency: 4, timeout: 120_000 }, () => {
+describe('the read path', { concurrency: 4, timeout: 900_000 }, () => {
   let f: FixtureLog;
   let ledger: MemoryLedger;
   let liar: MemoryLedger;
@@ -193,6 +199,21 @@ describe('the read path', { concurrency: 4, timeout: 120_000 }, () => {
       const r = await runCli(['checkpoint', '--json'], { cwd });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(jsonLines(r.stdout)[0]?.verified, true);
+    });
+
+    it('ignores the default endpoints file when --grpc names a ledger', async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'il-cwd-'));
+      mkdirSync(join(cwd, '.ingress-ledger'));
+      const local = fixtureLog(1);
+      writeFileSync(
+        join(cwd, '.ingress-ledger', 'endpoints.json'),
+        JSON.stringify(endpointsOf(local, '127.0.0.1:1')),
+      );
+      const r = await runCli(['search', '--grpc', ledger.address, '--limit', '2', '--json'], { cwd });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(jsonLines(r.stdout).every((l) => !('verification' in l)));
+      const local2 = await runCli(['search', '--limit', '2', '--json', '--timeout', '3s'], { cwd });
+      assert.equal(local2.status, 2, 'without --grpc the default file is used (and its ledger is down)');
     });
 
     it('a flag beats the environment, which beats the endpoints file', async () => {
@@ -430,7 +451,7 @@ describe('the read path', { concurrency: 4, timeout: 120_000 }, () => {
   });
 });
 
-describe('a pipe into head', { timeout: 120_000 }, () => {
+describe('a pipe into head', { timeout: 600_000 }, () => {
   let f: FixtureLog;
   let ledger: MemoryLedger;
   before(async () => {
