@@ -148,6 +148,7 @@ function showVersion(
       useColour(),
     );
     if (text !== '') println(text.trimEnd());
+    else if (stored !== undefined) println(`  ${dim('no change to the stored object')}`);
   }
   println();
   return stored;
