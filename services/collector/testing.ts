@@ -131,8 +131,9 @@ export function gkeEntryOf(event: Record<string, unknown>, insertId = 'insert-1'
     .join('.');
   const code = (event.responseStatus as { code: number }).code;
   const user = event.user as { username: string };
+  // A JSON Patch body is a list, which gets no @type.
   const typed = (o: unknown) =>
-    o === undefined ? undefined : { '@type': 'k8s.io/Object', ...(o as Record<string, unknown>) };
+    o === undefined || Array.isArray(o) ? o : { '@type': 'k8s.io/Object', ...(o as Record<string, unknown>) };
   return {
     insertId,
     logName: 'projects/test-project/logs/cloudaudit.googleapis.com%2Factivity',
