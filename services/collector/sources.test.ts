@@ -386,7 +386,7 @@ describe('the managed-cluster sources', {
       assert.deepEqual(c?.user, { username: 'user@company.com' });
       assert.deepEqual(c?.sourceIPs, ['8.8.8.8']);
       assert.equal(c?.responseCode, 201);
-      assert.equal((c?.object as Obj).name, 'web-ingress');
+      assert.equal((c?.object as Obj | undefined)?.name, 'web-ingress');
       // A redelivery, and the same entry through an unwrapped subscription.
       assert.equal(JSON.parse((await push(full, bearer, '10')).body).duplicates, 1);
       assert.equal(JSON.parse((await post(url(), JSON.stringify(full), bearer)).body).duplicates, 1);
