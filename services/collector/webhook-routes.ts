@@ -4,7 +4,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { BodyFormat } from './body-format.js';
-import { FIREHOSE_ACCESS_KEY_HEADER, firehoseAnswer, firehoseRequestId } from './source-firehose.js';
+import {
+  FIREHOSE_ACCESS_KEY_HEADER,
+  FIREHOSE_REQUEST_ID_HEADER,
+  firehoseAnswer,
+  firehoseRequestId,
+} from './source-firehose.js';
 import type { OidcCheck, OidcRefusal } from './source-oidc.js';
 import type { TokenCheck } from './webhook-secrets.js';
 
@@ -87,6 +92,6 @@ export function answerBody(
   errorMessage?: string,
 ): string {
   if (route?.name !== 'eks-firehose') return JSON.stringify(result);
-  const id = firehoseRequestId(req.headers['x-amz-firehose-request-id']) ?? '';
+  const id = firehoseRequestId(req.headers[FIREHOSE_REQUEST_ID_HEADER]) ?? '';
   return firehoseAnswer(id, status === 200 ? undefined : (errorMessage ?? 'refused'));
 }

@@ -20,7 +20,7 @@ import { CollectorError, type CollectorErrorCode } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { PreparePool } from './prepare-pool.js';
 import type { ChangePublisher } from './publisher.js';
-import { firehoseRequestId } from './source-firehose.js';
+import { FIREHOSE_REQUEST_ID_HEADER, firehoseRequestId } from './source-firehose.js';
 import { followOidc, type OidcOptions } from './source-oidc.js';
 import { WebhookRefusals } from './webhook-refusals.js';
 import { answerBody, type Route, refusal, routeOf } from './webhook-routes.js';
@@ -137,12 +137,12 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       }
       if (
         route.name === 'eks-firehose' &&
-        firehoseRequestId(req.headers['x-amz-firehose-request-id']) === undefined
+        firehoseRequestId(req.headers[FIREHOSE_REQUEST_ID_HEADER]) === undefined
       ) {
         throw new CollectorError('BAD_REQUEST', 'X-Amz-Firehose-Request-Id is missing or malformed');
       }
-      // The body decides, not its label: DESIGN 3.2 answers anything that is not an audit Event or
-      // EventList with 400, whatever Content-Type it came with.
+      // The route and the body decide, not the body's label (only NDJSON is told by its label):
+      // DESIGN 3.2 answers anything that is not audit data with 400, whatever its Content-Type.
       const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
       if (encoding !== 'identity' && encoding !== 'gzip') {
         throw new CollectorError('UNSUPPORTED_MEDIA', 'content-encoding must be gzip or identity');
