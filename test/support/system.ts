@@ -109,13 +109,14 @@ export async function startNatsSet(nodes: 1 | 3, dir: string): Promise<NatsSet> 
   }
   const routes = await Promise.all([0, 1, 2].map(() => freePort()));
   const ports = await Promise.all([0, 1, 2].map(() => freePort()));
+  for (const i of [0, 1, 2]) mkdirSync(join(dir, `nats-${i}`), { recursive: true });
   const routeList = routes.map((p) => `"nats://127.0.0.1:${p}"`).join(', ');
   const servers = await Promise.all(
     [0, 1, 2].map((i) =>
       startNatsServer({
         storeDir: join(dir, `nats-${i}`),
         port: ports[i] as number,
-        config: `server_name: n${i}\njetstream { store_dir: "${join(dir, `nats-${i}`)}" }\ncluster { name: faults, listen: 127.0.0.1:${routes[i]}, routes: [${routeList}] }\n`,
+        config: `server_name: n${i}\ncluster { name: faults, listen: 127.0.0.1:${routes[i]}, routes: [${routeList}] }\n`,
       }),
     ),
   );

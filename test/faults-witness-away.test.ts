@@ -1,0 +1,61 @@
+// The whole-system fault suite (issue 16): the witness away for a minute under a steady load.
+// Ingest goes on (the webhook still answers), no checkpoint is published without the quorum,
+// /readyz says why once the grace has passed, and when the witness is back the queued tree is
+// cosigned and published: every acknowledged event once, consistent, steady latency again.
+// FAULTS_WITNESS_AWAY_MS shortens or lengthens the outage (default one minute).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { haveNatsServer } from './support/nats-server.js';
+import { checkExactlyOnce, probeLatency, SteadyLoad, System, until } from './support/system.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const AWAY_MS = Number(process.env.FAULTS_WITNESS_AWAY_MS ?? 60_000);
+
+describe('faults: the witness away for a minute', {
+  skip: haveNatsServer() ? false : 'nats-server is not installed',
+  timeout: AWAY_MS + 240_000,
+}, () => {
+  let system: System;
+  before(async () => {
+    system = await System.start();
+  });
+  after(async () => {
+    await system?.stop();
+  });
+
+  it('queues checkpoints, says why, and publishes them on its return', async () => {
+    const load = new SteadyLoad(system.webhook, system.token, 'away');
+    load.start();
+    const api = system.api();
+    try {
+      await sleep(1500);
+      await system.witness.kill('SIGKILL');
+      const awaySince = Date.now();
+      const publishedThen = (await api.getCheckpoint()).size;
+      const readyz = await until(30_000, 'the ledger not ready, naming the witness quorum', async () => {
+        const r = await system.ledger.readyz();
+        return r.status === 503 && /witness quorum/.test(r.text) ? r : undefined;
+      });
+      assert.match(readyz.text, /witness quorum missed since/);
+      const acceptedWhileAway = load.acked.size;
+      await sleep(Math.max(0, AWAY_MS - (Date.now() - awaySince)));
+      assert.ok(load.acked.size > acceptedWhileAway, 'the webhook kept accepting while the witness was away');
+      assert.equal((await api.getCheckpoint()).size, publishedThen, 'nothing published without the quorum');
+      await system.witness.start();
+      await until(30_000, 'ready again', async () =>
+        (await system.ledger.readyz()).status === 200 ? true : undefined,
+      );
+      await sleep(1500);
+    } finally {
+      api.close();
+      await load.stop();
+    }
+    const { missing, repeated } = await checkExactlyOnce(system, load.acked);
+    assert.deepEqual(missing, [], 'every acknowledged event is in the log');
+    assert.deepEqual(repeated, [], 'no event is in the log twice');
+    const audit = await system.audit();
+    assert.equal(audit.status, 0, audit.stdout + audit.stderr);
+    const latency = await probeLatency(system);
+    assert.ok(Math.max(...latency.coverMs) < 5000, `checkpoints within 5 s: ${latency.coverMs}`);
+  });
+});
