@@ -77,12 +77,12 @@ function metaOf(body: unknown): Map<string, string> {
 /** Labels and annotations a JSON Patch (RFC 6902) adds or replaces. */
 function metaOfJsonPatch(ops: unknown[]): Map<string, string> {
   const out = new Map<string, string>();
-  const unescape = (t: string) => t.replaceAll('~1', '/').replaceAll('~0', '~');
+  const unescapeToken = (t: string) => t.replaceAll('~1', '/').replaceAll('~0', '~');
   for (const op of ops) {
     if (!isObj(op) || (op.op !== 'add' && op.op !== 'replace') || typeof op.path !== 'string') continue;
     const m = /^\/metadata\/(labels|annotations)(?:\/([^/]+))?$/.exec(op.path);
     if (m === null) continue;
-    if (m[2] !== undefined && typeof op.value === 'string') out.set(unescape(m[2]), op.value);
+    if (m[2] !== undefined && typeof op.value === 'string') out.set(unescapeToken(m[2]), op.value);
     if (m[2] === undefined && isObj(op.value)) {
       for (const [k, v] of Object.entries(op.value)) if (typeof v === 'string') out.set(k, v);
     }
