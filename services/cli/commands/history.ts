@@ -4,7 +4,7 @@ import { type ClientOptions, changeOfLeaf, openLedger, withClientOptions } from 
 import { CliError } from '../errors.js';
 import { callFailed } from '../ledger-client.js';
 import { bold, dim, green, localTime, printJson, println, red, yellow } from '../output.js';
-import { actorLabel } from '../render-change.js';
+import { actorLabel, attributionLabel } from '../render-change.js';
 import { findingJson, severityLabel } from './search.js';
 
 interface HistoryOptions extends ClientOptions {
@@ -79,7 +79,11 @@ async function history(
             `#${e.index}  ${localTime(change.stageTimestamp)}  ${change.action} by ${actorLabel(change)}  HTTP ${change.responseCode}`,
           ),
     );
-    if (change?.reason) println(`  ${dim('reason:')} ${change.reason}`);
+    if (change !== undefined) {
+      println(`  ${dim('reason:')} ${change.reason?.trim() ? change.reason : dim('(none given)')}`);
+      const source = attributionLabel(change);
+      if (source !== undefined) println(`  ${dim('source:')} ${source}`);
+    }
     for (const f of v.findings) println(`  ${severityLabel(f)}: ${f.message}`);
     for (const d of v.diff) {
       if (d.op === 'add') println(`  ${green('+')} ${d.path} ${green(d.to)}`);

@@ -5,7 +5,7 @@ import { type ClientOptions, changeOfLeaf, openLedger, withClientOptions } from 
 import { parseTimeOrAgo, positiveInt, type TimePoint, timestampOf } from '../flags.js';
 import { callFailed, type LedgerApi, type SearchInit } from '../ledger-client.js';
 import { printJson, println, red, table, yellow } from '../output.js';
-import { changeCells } from '../render-change.js';
+import { changeCells, whyCell } from '../render-change.js';
 
 /** Results shown when --limit is not given. */
 export const DEFAULT_SEARCH_LIMIT = 100;
@@ -26,6 +26,8 @@ export interface SearchFilters {
   since?: TimePoint;
   until?: TimePoint;
   text?: string;
+  reasonMissing?: boolean;
+  attribution?: string;
   limit?: number;
 }
 
@@ -49,6 +51,11 @@ export function withSearchFilters(cmd: Command): Command {
     )
     .option('--until <time>', 'changes at or before: an RFC 3339 time or a duration ago', parseTimeOrAgo())
     .option('--text <query>', 'full-text query over reason, user, names, hosts and annotations')
+    .option('--reason-missing', 'only changes that state no reason (docs/attribution.md)')
+    .option(
+      '--attribution <tool[:name]>',
+      'only changes attributed to a tool, or a tool and name: argocd, argocd:shop, helm:web',
+    )
     .option(
       '--limit <n>',
       `at most this many results (default ${DEFAULT_SEARCH_LIMIT})`,
@@ -69,11 +76,13 @@ export function searchRequest(f: SearchFilters): SearchInit {
     'host',
     'risk',
     'text',
+    'attribution',
   ] as const) {
     const v = f[k];
     if (v !== undefined) req[k] = v;
   }
   if (f.responseCode !== undefined) req['responseCode'] = f.responseCode;
+  if (f.reasonMissing === true) req['reasonMissing'] = true;
   if (f.since !== undefined) req['since'] = timestampOf(f.since);
   if (f.until !== undefined) req['until'] = timestampOf(f.until);
   return req as SearchInit;
@@ -114,7 +123,9 @@ interface SearchOptions extends ClientOptions, SearchFilters {}
 
 export function searchCommand(): Command {
   return withSearchFilters(withClientOptions(new Command('search')))
-    .description('find entries by cluster, object, user, action, host, risk, time or text (newest first)')
+    .description(
+      'find entries by cluster, object, user, action, host, risk, time, text, reason or attribution (newest first)',
+    )
     .action((o: SearchOptions) => search(o));
 }
 
@@ -133,7 +144,7 @@ async function search(o: SearchOptions): Promise<void> {
       rows.push(
         change === undefined
           ? [e.index.toString(), red('(malformed leaf)')]
-          : [...changeCells(e.index, change), r.findings.map(severityLabel).join(', ')],
+          : [...changeCells(e.index, change), whyCell(change), r.findings.map(severityLabel).join(', ')],
       );
     }
   } catch (err) {
@@ -145,7 +156,7 @@ async function search(o: SearchOptions): Promise<void> {
     println(
       rows.length === 0
         ? 'no matching entries'
-        : table(['INDEX', 'TIME', 'CLUSTER', 'ACTION', 'OBJECT', 'USER', 'HTTP', 'FINDINGS'], rows),
+        : table(['INDEX', 'TIME', 'CLUSTER', 'ACTION', 'OBJECT', 'USER', 'HTTP', 'WHY', 'FINDINGS'], rows),
     );
   }
 }

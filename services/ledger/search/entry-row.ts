@@ -70,6 +70,14 @@ export interface Derived {
 /** Characters of one attribute value kept in the index; longer values are cut (the leaf has them whole). */
 export const MAX_ATTR_CHARS = 512;
 
+/** The `attribution` attribute values of a change: `tool` and `tool:name` (the tool lower-cased). */
+export function attributionKeys(c: Change): string[] {
+  const a = c.attribution;
+  if (a === undefined || typeof a.tool !== 'string' || a.tool === '') return [];
+  const tool = a.tool.toLowerCase();
+  return typeof a.name === 'string' && a.name !== '' ? [tool, `${tool}:${a.name}`] : [tool];
+}
+
 /** The key of the object a change is about, the same for every API group and subresource. */
 export function objectKey(c: Change): string {
   return JSON.stringify([c.cluster, c.object.resource, c.object.namespace, c.object.name]);
@@ -100,6 +108,8 @@ export function deriveRow(idx: bigint, c: Change, described: unknown): Derived {
   };
   const hosts = [...new Set(hostsOf(described).map((h) => h.host))];
   for (const h of hosts) add('host', h);
+  // The attributed source, by tool and by tool:name (filters.ts `attribution`).
+  for (const v of attributionKeys(c)) add('attribution', v);
   const annotations = annotationsOf(described);
   const list = (xs: readonly string[]) => JSON.stringify(xs.map((x) => x.slice(0, MAX_ATTR_CHARS)));
   const users = [c.user.username, c.impersonatedUser?.username ?? ''].filter((u) => u !== '');
