@@ -2,6 +2,7 @@
 // policy (deploy/kubernetes/components/reason-policy, whose CEL states the same defaults), the
 // `reason-missing` finding and the period report's "changes without a why" counts.
 import type { Change, UserInfo } from './change.js';
+import { CHANGE_CAUSE_ANNOTATION, REASON_ANNOTATION } from './reason.js';
 
 /** Username prefixes of identities that are never people: service accounts and kubelets. */
 export const NON_HUMAN_USER_PREFIXES: readonly string[] = ['system:serviceaccount:', 'system:node:'];
@@ -32,10 +33,35 @@ export function isHumanUser(user: UserInfo, exempt: ExemptIdentities = {}): bool
   return !groups.some((g) => exemptGroups.includes(g));
 }
 
-/** True when the change states a reason (a non-blank annotation value). */
-export const hasReason = (c: Pick<Change, 'reason'>): boolean => c.reason !== null && c.reason.trim() !== '';
+const nonBlank = (s: unknown): s is string => typeof s === 'string' && s.trim() !== '';
 
-/** A change made by a person that states no reason (an attempt that was denied counts too). */
-export function lacksReason(c: Change, exempt: ExemptIdentities = {}): boolean {
-  return !hasReason(c) && isHumanUser(c.user, exempt);
+/** The reason annotation an object carries (ours first, then kubectl's), or null. */
+export function reasonOnObject(obj: unknown): string | null {
+  if (typeof obj !== 'object' || obj === null) return null;
+  const meta = (obj as { metadata?: unknown }).metadata;
+  if (typeof meta !== 'object' || meta === null) return null;
+  const ann = (meta as { annotations?: unknown }).annotations;
+  if (typeof ann !== 'object' || ann === null) return null;
+  const a = ann as Record<string, unknown>;
+  const v = nonBlank(a[REASON_ANNOTATION]) ? a[REASON_ANNOTATION] : a[CHANGE_CAUSE_ANNOTATION];
+  return nonBlank(v) ? v : null;
+}
+
+/**
+ * The why of a change: its stated reason (DESIGN 3.2 `reason`) when not blank. A delete's request
+ * body cannot carry one, so a delete is explained by the reason annotation of the object it
+ * deleted (`deleted`: the last stored version): annotate, then delete (docs/attribution.md).
+ */
+export function statedReason(c: Pick<Change, 'reason' | 'action'>, deleted?: unknown): string | null {
+  if (nonBlank(c.reason)) return c.reason;
+  return c.action === 'delete' ? reasonOnObject(deleted) : null;
+}
+
+/** True when the change states a reason (see statedReason). */
+export const hasReason = (c: Pick<Change, 'reason' | 'action'>, deleted?: unknown): boolean =>
+  statedReason(c, deleted) !== null;
+
+/** A change made by a person that states no reason. */
+export function lacksReason(c: Change, exempt: ExemptIdentities = {}, deleted?: unknown): boolean {
+  return !hasReason(c, deleted) && isHumanUser(c.user, exempt);
 }

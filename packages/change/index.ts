@@ -9,6 +9,8 @@ export {
   NON_HUMAN_GROUPS,
   NON_HUMAN_USER_PREFIXES,
   NON_HUMAN_USERS,
+  reasonOnObject,
+  statedReason,
 } from './actor.js';
 export {
   type Attribution,

@@ -10,7 +10,8 @@ export function reasonMissing(input: RuleInput, cfg: RiskConfig): Hit[] {
   const { change } = input;
   // A refused request changed nothing; denied-attempt speaks for it.
   if (!succeeded(change)) return [];
-  if (!lacksReason(change, { groups: cfg.reasonExemptGroups })) return [];
+  // A delete's why is the reason annotation of the object it removed (annotate, then delete).
+  if (!lacksReason(change, { groups: cfg.reasonExemptGroups }, input.before ?? change.response)) return [];
   const tool = change.attribution === undefined ? '' : ` (through ${change.attribution.tool})`;
   return [
     {

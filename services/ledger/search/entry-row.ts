@@ -1,5 +1,5 @@
 // What the index stores about one entry, derived from its change and the stored object around it.
-import type { Change } from '../../../packages/change/index.js';
+import { type Change, statedReason } from '../../../packages/change/index.js';
 import {
   annotationsOf,
   hostsOf,
@@ -129,7 +129,8 @@ export function deriveRow(idx: bigint, c: Change, described: unknown): Derived {
     response_code: BigInt(c.responseCode),
     stage_us: rfc3339Micros(c.stageTimestamp) ?? 0n,
     received_us: rfc3339Micros(c.requestReceivedTimestamp) ?? 0n,
-    reason: c.reason,
+    // A delete is explained by the reason annotation of the object it removed (statedReason).
+    reason: statedReason(c, described) ?? c.reason,
     obj: objectKey(c),
     stored: setsStoredObject(c) ? 1n : 0n,
     groups: list(c.user.groups ?? []),
@@ -142,7 +143,7 @@ export function deriveRow(idx: bigint, c: Change, described: unknown): Derived {
     // Deduplicated: the primary key (kind, value, idx) admits each pair once.
     attrs: [...new Map(attrs.map((a) => [`${a[0]}\u0000${a[1]}`, a])).values()],
     fts: {
-      reason: c.reason ?? '',
+      reason: statedReason(c, described) ?? c.reason ?? '',
       username: users.join(' '),
       names: [c.object.name, c.object.namespace, c.cluster].join(' '),
       hosts: hosts.join(' '),
