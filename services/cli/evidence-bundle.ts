@@ -49,6 +49,8 @@ export function writeBundle(
   o: { policy?: string; json?: boolean },
   verified: boolean,
   keys: readonly PublicKey[],
+  /** The caller reports what was written (the period report). */
+  quiet = false,
 ): void {
   try {
     mkdirSync(dir, { recursive: true });
@@ -90,6 +92,7 @@ export function writeBundle(
       hasPolicy: o.policy !== undefined,
     }),
   );
+  if (quiet) return;
   if (o.json === true) printJson({ bundle: dir, entries: items.map((e) => e.index), treeSize: cp.size });
   else
     println(
