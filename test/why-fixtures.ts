@@ -37,6 +37,7 @@ const FALLBACK = {
   },
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: manifests are edited by path
 type Obj = Record<string, any>;
 
 /** A real manifest from the shared corpus (parsed), or the stand-in when it is absent. */

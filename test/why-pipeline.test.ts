@@ -9,11 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { status } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type Change, canonicalJson } from '../packages/change/index.js';
 import { Ledger, type SearchResult } from '../packages/proto/index.js';
-import { createClient } from '../packages/rpc/index.js';
+import { createClient, RpcError } from '../packages/rpc/index.js';
 import { writeKeyFiles } from '../packages/runtime/index.js';
 import { generateKey, parseNote } from '../packages/tlog/index.js';
 import { cli } from '../services/cli/testing/run-cli.js';
@@ -174,4 +175,13 @@ describe('the why of a change through the whole pipeline', { skip }, () => {
     assert.equal(missing.status, 0, missing.stderr);
     assert.equal(missing.stdout.trim().split('\n').length, fixtures.filter((x) => x.reason === null).length);
   });
+
+  for (const attribution of [':shop', 'argocd:', 'argo cd', 'x'.repeat(2000)]) {
+    it(`answers --attribution ${JSON.stringify(attribution.slice(0, 20))} with INVALID_ARGUMENT`, async () => {
+      await assert.rejects(
+        client.searchEntries({ attribution }),
+        (e: unknown) => e instanceof RpcError && e.code === status.INVALID_ARGUMENT,
+      );
+    });
+  }
 });
