@@ -164,6 +164,34 @@ describe('ingress-ledger report', () => {
     });
   });
 
+  it('leaves evidence that the offline verify command accepts', async () => {
+    const out = join(dir, 'offline');
+    const r = await run(out, [
+      '--since',
+      new Date(DAY0).toISOString(),
+      '--until',
+      new Date(DAY0 + 5 * 3_600_000).toISOString(),
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const ev = join(out, 'evidence');
+    const leaves = readdirSync(ev).filter((f) => f.endsWith('.leaf'));
+    assert.ok(leaves.length >= 5);
+    for (const leaf of leaves.slice(0, 3)) {
+      const v = await cli([
+        'verify',
+        '--policy',
+        join(ev, 'policy'),
+        '--collector-vkeys',
+        join(ev, 'collector.vkeys'),
+        '--proof',
+        join(ev, leaf.replace(/\.leaf$/, '.tlog-proof')),
+        '--leaf',
+        join(ev, leaf),
+      ]);
+      assert.equal(v.status, 0, v.stderr);
+    }
+  });
+
   it('writes one self-contained HTML file that escapes what the log says', async () => {
     const out = join(dir, 'html');
     const r = await run(out, ['--since', new Date(DAY0).toISOString(), '--until', '2027-01-01T00:00:00Z']);

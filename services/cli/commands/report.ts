@@ -190,6 +190,7 @@ function verifyCommands(o: ReportOptions, period: { since: string; until: string
     'cd evidence',
     'for leaf in entry-*.leaf; do',
     '  ingress-ledger verify --policy policy --collector-vkeys collector.vkeys \\',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     '    --proof "${leaf%.leaf}.tlog-proof" --leaf "$leaf" >/dev/null || echo "FAILED: $leaf"',
     'done',
     '# and, with the ledger, the report again for the same period:',

@@ -106,7 +106,7 @@ ${card('without a why', c.withoutWhy)}
 ${card('by people without a reason', c.personWithoutReason)}
 </div>
 <p>Findings: ${Object.entries(c.findingsBySeverity)
-    .map(([s, n]) => `<span class="sev-${esc(s)}">${n} ${esc(s)}</span>`)
+    .map(([s, n]) => (n === 0 ? `${n} ${esc(s)}` : `<span class="sev-${esc(s)}">${n} ${esc(s)}</span>`))
     .join(' · ')}.
 "Without a why" counts changes that state no reason and whose source (a GitOps application, Helm
 release or pipeline) records none either; a <code>kubectl</code> source is not a why.</p>
