@@ -54,6 +54,19 @@ function corpus(): Change[] {
       c.reason = null;
     }
     if (i === 30) c.reason = '<script>alert("x")</script> & <b>bold</b>';
+    // Annotate, then delete: the delete's answer is a Status, its why is on the annotated object.
+    if (i === 34) {
+      c.reason = 'CHG-9: retire the cookie ingress';
+      const meta = (c.response as { metadata: { annotations?: Record<string, string> } }).metadata;
+      meta.annotations = { ...(meta.annotations ?? {}), 'ingress-ledger.dev/reason': c.reason };
+    }
+    if (i === 48) {
+      c.verb = 'delete';
+      c.action = 'delete';
+      c.request = { kind: 'DeleteOptions' };
+      c.response = { kind: 'Status', apiVersion: 'v1', status: 'Success' };
+      c.reason = null;
+    }
     out.push(c);
   }
   return out;
@@ -83,6 +96,27 @@ describe('ingress-ledger report', () => {
 
   const run = (out: string, extra: string[]) =>
     cli(['report', '--grpc', ledger.address, '--policy', policy, ...keyArgs, '--out', out, ...extra]);
+
+  /** The why of change i, brute force: a delete's is on the last version of its object before it. */
+  const whyOf = (i: number): string | null => {
+    const c = changes[i] as Change;
+    let deleted: unknown = c.response;
+    if (c.action === 'delete' && statedReason(c, c.response) === null) {
+      for (let j = i - 1; j >= 0; j--) {
+        const p = changes[j] as Change;
+        if (
+          p.cluster !== c.cluster ||
+          p.object.namespace !== c.object.namespace ||
+          p.object.name !== c.object.name
+        )
+          continue;
+        if (p.responseCode < 200 || p.responseCode > 299) continue;
+        deleted = p.action === 'delete' ? null : p.response;
+        break;
+      }
+    }
+    return statedReason(c, deleted);
+  };
 
   /** The brute-force selection: indexes whose change is in the period (and cluster). */
   const brute = (since: number, until: number, cluster?: string) =>
@@ -121,13 +155,12 @@ describe('ingress-ledger report', () => {
       assert.deepEqual(rep.checkpoint.cosigners, ['witness-1']);
       // Counts per actor, brute force.
       for (const a of rep.byActor) {
-        const mine = want.map((i) => changes[Number(i)] as Change).filter((c) => c.user.username === a.actor);
+        const mine = want.filter((i) => (changes[Number(i)] as Change).user.username === a.actor);
         assert.equal(a.changes, mine.length, a.actor);
-        assert.equal(
-          a.withoutReason,
-          mine.filter((c) => statedReason(c, c.response) === null).length,
-          a.actor,
-        );
+        const reported = new Map(rep.entries.map((e) => [e.index, e.reason]));
+        const differ = mine.filter((i) => (reported.get(i) ?? null) !== whyOf(Number(i)));
+        assert.deepEqual(differ, [], a.actor);
+        assert.equal(a.withoutReason, mine.filter((i) => whyOf(Number(i)) === null).length, a.actor);
       }
       assert.equal(
         rep.byObject.reduce((n, o) => n + o.changes, 0),
@@ -156,6 +189,9 @@ describe('ingress-ledger report', () => {
     assert.ok(argo);
     assert.equal(argo.personWithoutReason, 0);
     assert.equal(argo.withoutWhy, 0);
+    const deleted = rep.entries.find((x) => x.index === '48');
+    assert.equal(deleted?.action, 'delete');
+    assert.equal(deleted?.reason, 'CHG-9: retire the cookie ingress');
     const e = rep.entries.find((x) => x.attribution?.tool === 'argocd');
     assert.deepEqual(e?.attribution, {
       tool: 'argocd',

@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { type Change, statedReason } from '../../../packages/change/index.js';
 import type { Finding } from '../../../packages/proto/index.js';
 import { formatTlogProof, type Policy, type PublicKey } from '../../../packages/tlog/index.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
@@ -114,7 +115,17 @@ async function report(o: ReportOptions): Promise<void> {
       const t = rfc3339Micros(v.change.stageTimestamp);
       if (t === undefined || t < since || t > until) continue;
       if (o.cluster !== undefined && v.change.cluster !== o.cluster) continue;
-      verified.push({ index: f.index, change: v.change, findings: f.findings, signer: v.signer });
+      const deleted =
+        v.change.action === 'delete' && statedReason(v.change, v.change.response) === null
+          ? await deletedObject(api, o, v.change, f.index, note, cp.checkpoint.size, policy, keys)
+          : undefined;
+      verified.push({
+        index: f.index,
+        change: v.change,
+        findings: f.findings,
+        signer: v.signer,
+        ...(deleted !== undefined ? { deleted } : {}),
+      });
       evidence.push(v.evidence);
     }
     const period = { since: o.since.date.toISOString(), until: o.until.date.toISOString() };
@@ -172,6 +183,53 @@ async function verifyOne(
     },
   };
 }
+
+/**
+ * The object a delete removed: the stored object of the last successful earlier entry of the same
+ * object, whose leaf is verified like the report's own (the server only points at it).
+ */
+async function deletedObject(
+  api: LedgerApi,
+  o: ClientOptions,
+  c: Change,
+  index: bigint,
+  note: string,
+  size: bigint,
+  policy: Policy,
+  keys: readonly PublicKey[],
+): Promise<unknown> {
+  const history = await call(o, () =>
+    api.getObjectHistory({
+      cluster: c.cluster,
+      namespace: c.object.namespace,
+      name: c.object.name,
+      resource: c.object.resource,
+    }),
+  );
+  const earlier = history.versions
+    .map((v) => v.entry?.index)
+    .filter((i): i is bigint => i !== undefined && i < index)
+    .sort((a, b) => (a < b ? 1 : -1));
+  for (const i of earlier.slice(0, MAX_DELETE_LOOKBACK)) {
+    const prev = (await verifyOne(api, o, i, note, size, policy, keys)).change;
+    const same = prev.cluster === c.cluster && prev.object.namespace === c.object.namespace;
+    if (!same || prev.object.name !== c.object.name || prev.object.resource !== c.object.resource) continue;
+    const ok = prev.responseCode >= 200 && prev.responseCode < 300;
+    if (ok && prev.action !== 'delete' && isObjectBody(prev.response)) return prev.response;
+    if (ok && prev.action === 'delete') return undefined;
+  }
+  return undefined;
+}
+
+/** Earlier versions looked at to find what a delete removed. */
+const MAX_DELETE_LOOKBACK = 5;
+
+const isObjectBody = (b: unknown): boolean =>
+  typeof b === 'object' &&
+  b !== null &&
+  !Array.isArray(b) &&
+  (b as { kind?: unknown }).kind !== 'Status' &&
+  typeof (b as { metadata?: unknown }).metadata === 'object';
 
 function writeOut(dir: string, name: string, text: string): void {
   try {

@@ -15,6 +15,8 @@ export interface VerifiedChange {
   findings: readonly Finding[];
   /** `collector/<cluster>+<key id>` that signed the leaf. */
   signer: string;
+  /** For a delete: the object it removed (the last stored version, from a verified entry). */
+  deleted?: unknown;
 }
 
 export interface ReportCheckpoint {
@@ -93,9 +95,8 @@ const WHY_TOOLS = new Set(['argocd', 'flux', 'helm', 'ci']);
 
 function entryOf(v: VerifiedChange): ReportEntry {
   const c = v.change;
-  // A delete's leaf body cannot state a reason; its why is on the object it removed (the
-  // response when the API returned it).
-  const reason = statedReason(c, c.response);
+  // A delete's request cannot state a reason; its why is on the object it removed.
+  const reason = statedReason(c, v.deleted ?? c.response);
   const a = c.attribution ?? null;
   return {
     index: v.index.toString(),
