@@ -161,6 +161,8 @@ describe('attacks on a real ledger', {
       `${out}.tlog-proof`,
       '--leaf',
       `${out}.leaf`,
+      '--collector-vkey',
+      s.collector.vkey,
       '--json',
     ]);
     assert.equal(r.status, 1);

@@ -12,6 +12,7 @@ import { createClient } from '../packages/rpc/index.js';
 import { Registry, silentLogger } from '../packages/runtime/index.js';
 import { generateKey, parseVkey } from '../packages/tlog/index.js';
 import { type RunningCollector, startCollector } from '../services/collector/index.js';
+import { firehoseDelivery, gkeEntryOf, pubsubPush } from '../services/collector/testing.js';
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 import { REPO_ROOT } from './support/shared.js';
@@ -136,5 +137,47 @@ describe('collector to ledger', { skip: haveNatsServer() ? false : 'nats-server 
       start += BigInt(entries.length);
     }
     assert.deepEqual([...got.keys()].sort(), wanted.map(([id]) => id).sort());
+  });
+
+  it('logs the changes of the managed-cluster sources with their source, and a replay once', async () => {
+    const from = (await client.getCheckpoint({})).size;
+    const as = (id: string) => ({ ...events[0], auditID: id });
+    const send = (path: string, body: string, headers: Record<string, string>) =>
+      fetch(`${collector.webhookUrl}sources/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      }).then((r) => r.status);
+    const firehose = firehoseDelivery('e2e-1', [[JSON.stringify(as('via-firehose'))]]);
+    const fhHeaders = { 'x-amz-firehose-request-id': 'e2e-1', 'x-amz-firehose-access-key': TOKEN };
+    const push = pubsubPush(JSON.stringify(gkeEntryOf(as('via-pubsub'))));
+    const records = JSON.stringify({
+      records: [{ properties: { log: JSON.stringify(as('via-eventhubs')) } }],
+    });
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    for (let i = 0; i < 2; i++) {
+      assert.equal(await send('eks-firehose', firehose, fhHeaders), 200);
+      assert.equal(await send('gke-pubsub', push, bearer), 200);
+      assert.equal(await send('aks-eventhubs', records, bearer), 200);
+    }
+    const until = Date.now() + 20_000;
+    while (Date.now() < until && (await client.getCheckpoint({})).size < from + 3n) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const size = (await client.getCheckpoint({})).size;
+    assert.equal(size, from + 3n);
+    const { entries } = await client.getEntries({ start: from, end: size });
+    const sources = Object.fromEntries(
+      entries.map((e) => {
+        const { change } = openLeaf(e.leaf, [parseVkey(collectorKey.vkey)]);
+        return [change.auditID, change.source];
+      }),
+    );
+    assert.deepEqual(sources, {
+      'via-firehose': 'eks-firehose',
+      'via-pubsub': 'gke-pubsub',
+      'via-eventhubs': 'aks-eventhubs',
+    });
   });
 });

@@ -56,6 +56,10 @@ describe('ingress-ledger up', {
       assert.deepEqual(verified.cosigners.length, 1, 'the local witness cosigned');
       const [entry] = await api.getEntries(0n, 1n);
       assert.match(new TextDecoder().decode(entry?.leaf), /"auditID":"up-test-1"/);
+      // --metrics-port: the ledger's metrics, with the time per stage on the way to that checkpoint.
+      assert.ok(first.metrics !== undefined, 'endpoints.json names the metrics URL');
+      const metrics = await (await fetch(first.metrics)).text();
+      assert.match(metrics, /ingress_ledger_ledger_stage_seconds_count\{[^}]*stage="witness"[^}]*\} [1-9]/);
     } finally {
       api.close();
     }

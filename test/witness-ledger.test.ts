@@ -107,6 +107,7 @@ class LedgerUnderTest {
   lines: LogLine[] = [];
   notes: string[] = [];
   ledger?: RunningLedger | undefined;
+  registry?: Registry;
   #nc?: NatsConnection;
   #sub?: Subscription;
 
@@ -138,7 +139,19 @@ class LedgerUnderTest {
       'checkpoint-interval': '50ms',
       'verify-workers': '1',
     });
-    this.ledger = await startLedger(config, { logger, registry: new Registry() });
+    this.registry = new Registry();
+    this.ledger = await startLedger(config, { logger, registry: this.registry });
+  }
+
+  /** How many times each pipeline stage was observed (ingress_ledger_ledger_stage_seconds). */
+  async stageCounts(): Promise<Map<string, number>> {
+    const metric = await this.registry?.getSingleMetric('ingress_ledger_ledger_stage_seconds')?.get();
+    const counts = new Map<string, number>();
+    for (const v of metric?.values ?? []) {
+      if ((v as { metricName?: string }).metricName?.endsWith('_count'))
+        counts.set(String(v.labels.stage), v.value);
+    }
+    return counts;
   }
 
   async append(...ids: string[]): Promise<void> {
@@ -218,6 +231,11 @@ describe('witnessed ledgers', {
     await a.append('1', '2', '3');
     const three = await a.published(3n);
     assert.deepEqual(verifyCheckpointNote(three, policy()).cosigners.sort(), ['w1', 'w2', 'w3']);
+    // Where the time went, per stage, on the way to that checkpoint (docs/performance.md).
+    const stages = await a.stageCounts();
+    for (const stage of ['queue', 'batch', 'verify', 'order', 'append', 'checkpoint', 'witness', 'publish']) {
+      assert.ok((stages.get(stage) ?? 0) > 0, `stage ${stage} observed: ${JSON.stringify([...stages])}`);
+    }
 
     await wDown(witnesses[2]!);
     await a.append('4');

@@ -12,7 +12,15 @@ export const MAX_LEAF_BYTES = 65_535;
 
 export type Action = 'create' | 'update' | 'delete';
 export type Verb = 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
-export type ChangeSource = 'audit-webhook' | 'audit-log';
+/** How the event reached the collector (DESIGN 3.2): the apiserver's own backends or a managed-cluster route. */
+export type ChangeSource = 'audit-webhook' | 'audit-log' | 'eks-firehose' | 'gke-pubsub' | 'aks-eventhubs';
+export const CHANGE_SOURCES: readonly ChangeSource[] = [
+  'audit-webhook',
+  'audit-log',
+  'eks-firehose',
+  'gke-pubsub',
+  'aks-eventhubs',
+];
 
 export interface ObjectRef {
   group: string;

@@ -24,8 +24,18 @@ export const MODIFYING_VERBS: readonly string[] = ['create', 'update', 'patch', 
 /** Audit IDs are used in NATS message ids and headers: printable ASCII without spaces, bounded. */
 const AUDIT_ID = /^[\x21-\x7e]{1,256}$/;
 
-/** Why an event that is a valid audit event is not a change (a metrics label). */
-export type SkipReason = 'stage' | 'verb' | 'resource' | 'subresource' | 'dry-run' | 'no-object';
+/**
+ * Why an event that is a valid audit event is not a change (a metrics label); `not-audit` is a
+ * collector's: a well-formed record of another kind (another log in the same export).
+ */
+export type SkipReason =
+  | 'stage'
+  | 'verb'
+  | 'resource'
+  | 'subresource'
+  | 'dry-run'
+  | 'no-object'
+  | 'not-audit';
 
 export type AuditOutcome = { change: Change } | { skipped: SkipReason; auditID: string };
 

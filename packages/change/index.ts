@@ -23,6 +23,7 @@ export { canonicalJson } from './canonical.js';
 export {
   type Action,
   CHANGE_SCHEMA,
+  CHANGE_SOURCES,
   type Change,
   type ChangeSource,
   changeIdentity,

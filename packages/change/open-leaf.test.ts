@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { makeChange, signChange, signText } from '../../test/ledger-fixtures.js';
 import { generateKey, parseVkey } from '../tlog/index.js';
 import { canonicalJson } from './canonical.js';
-import { MAX_LEAF_BYTES } from './change.js';
+import { CHANGE_SOURCES, MAX_LEAF_BYTES } from './change.js';
 import { openLeaf } from './open-leaf.js';
 import { validateChange } from './validate.js';
 
@@ -20,6 +20,13 @@ function tamper(leaf: Uint8Array): Uint8Array {
 }
 
 describe('openLeaf', () => {
+  for (const source of CHANGE_SOURCES) {
+    it(`opens a leaf whose source is ${source}`, () => {
+      const leaf = signChange({ ...makeChange('c1', `s-${source}`), source }, key);
+      assert.equal(openLeaf(leaf, keys).change.source, source);
+    });
+  }
+
   it('opens a valid leaf and names its key', () => {
     const leaf = signChange(makeChange('c1', 'a1'), key);
     const opened = openLeaf(leaf, keys);
@@ -52,6 +59,7 @@ describe('openLeaf', () => {
     ['bad verb', () => signChange({ ...change, verb: 'get' }, key), 'SCHEMA'],
     ['fractional code', () => signChange({ ...change, responseCode: 200.5 }, key), 'SCHEMA'],
     ['cluster with a dot', () => signChange({ ...change, cluster: 'a.b' }, key), 'SCHEMA'],
+    ['unknown source', () => signChange({ ...change, source: 'carrier-pigeon' }, key), 'SCHEMA'],
   ];
   for (const [name, make, code] of cases) {
     it(`rejects ${name} with ${code}`, () => {

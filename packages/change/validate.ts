@@ -1,7 +1,7 @@
 // Strict schema validation of a parsed change (DESIGN 3.2). The input is attacker-shaped JSON from
 // a leaf: every field is checked for presence and type before anything else reads it. Fields beyond
 // the schema's are allowed (the schema says "at least these fields"); their absence is what matters.
-import { CHANGE_SCHEMA, type Change } from './change.js';
+import { CHANGE_SCHEMA, CHANGE_SOURCES, type Change } from './change.js';
 import { ChangeError } from './errors.js';
 
 /** Longest string accepted in an identifying field (cluster, auditID, names). */
@@ -9,7 +9,7 @@ export const MAX_FIELD_CHARS = 1024;
 
 const VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 const ACTIONS = new Set(['create', 'update', 'delete']);
-const SOURCES = new Set(['audit-webhook', 'audit-log']);
+const SOURCES = new Set<string>(CHANGE_SOURCES);
 // The cluster is a key-name suffix and a NATS subject token: no spaces, '+', '.', or wildcards.
 const CLUSTER_RE = /^[A-Za-z0-9_:-]{1,253}$/;
 

@@ -1,5 +1,5 @@
 // Writing evidence: one entry's files, or a bundle folder for an auditor (DESIGN 3.6).
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leafHash, type PublicKey } from '../../packages/tlog/index.js';
 import { CliError } from './errors.js';
@@ -46,18 +46,20 @@ export function writeBundle(
   dir: string,
   items: Evidence[],
   cp: { origin: string; size: bigint; rootHash: Uint8Array },
-  o: { policy?: string; json?: boolean },
-  verified: boolean,
+  o: { policyText: string; json?: boolean },
   keys: readonly PublicKey[],
   /** The caller reports what was written (the period report). */
   quiet = false,
 ): void {
   try {
     mkdirSync(dir, { recursive: true });
-    if (o.policy !== undefined) copyFileSync(o.policy, join(dir, 'policy'));
   } catch (err) {
     throw new CliError('CONFIG', `--bundle ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'cannot write'}`);
   }
+  // The bundle carries the policy and the collector keys it was checked with, so the README's
+  // command verifies it as it stands (and a reader compares them with their own copies).
+  writeFile(join(dir, 'policy'), o.policyText);
+  writeFile(join(dir, 'collector.vkeys'), `${keys.map((k) => k.vkey).join('\n')}\n`);
   const files: { index: bigint; leaf: string; proof: string; bodies: string[] }[] = [];
   for (const e of items) {
     const base = `entry-${e.index}`;
@@ -69,14 +71,13 @@ export function writeBundle(
     });
     files.push({ index: e.index, leaf: `${base}.leaf`, proof: `${base}.tlog-proof`, bodies });
   }
-  if (keys.length > 0) writeFile(join(dir, 'collector.vkeys'), `${keys.map((k) => k.vkey).join('\n')}\n`);
   const createdAt = new Date().toISOString();
   const manifest = {
     origin: cp.origin,
     treeSize: cp.size.toString(),
     rootHash: b64(cp.rootHash),
     createdAt,
-    verifiedWithPolicy: verified,
+    verifiedWithPolicy: true,
     entries: files.map((f) => ({ ...f, index: f.index.toString() })),
   };
   writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -88,8 +89,8 @@ export function writeBundle(
       rootHash: b64(cp.rootHash),
       indexes: items.map((e) => e.index),
       createdAt,
-      hasCollectorKeys: keys.length > 0,
-      hasPolicy: o.policy !== undefined,
+      hasCollectorKeys: true,
+      hasPolicy: true,
     }),
   );
   if (quiet) return;

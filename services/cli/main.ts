@@ -10,6 +10,15 @@ selectCrypto();
 
 dropIpServerNameWarning();
 
+// A reader that stops early (`| head`) closes the pipe: that ends the command quietly, not with
+// an EPIPE stack trace. Whatever was left to print was not wanted.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 const status = await run(process.argv);
 if (status !== EXIT_OK) {
   // Exit now: a failed command must not linger on open sockets or workers.

@@ -84,7 +84,12 @@ function applyRecursively(cmd: Command): void {
 
 /** Where the program's JSON mode is on, failures are also reported as JSON on stdout. */
 function wantsJson(argv: readonly string[]): boolean {
-  return argv.includes('--json');
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json' || a === '--output=json' || a === '-ojson') return true;
+    if ((a === '-o' || a === '--output') && argv[i + 1] === 'json') return true;
+  }
+  return false;
 }
 
 /** Maps any failure to its exit status, printing one line on stderr. */

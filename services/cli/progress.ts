@@ -38,9 +38,15 @@ export class Progress {
   }
 }
 
-function formatSecs(s: number): string {
-  if (!Number.isFinite(s)) return '--';
-  if (s < 60) return `${Math.ceil(s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+/**
+ * A time left as `42s`, `3m07s` or `2h05m`. It rounds up to whole seconds once, before splitting
+ * into units, so 119.5 s reads `2m00s` and never `1m60s`.
+ */
+export function formatSecs(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '--';
+  const whole = Math.ceil(s);
+  if (whole < 60) return `${whole}s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`;
+  const minutes = Math.ceil(whole / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }

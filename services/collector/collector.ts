@@ -107,6 +107,7 @@ export async function startCollector(
       key: config.key,
       resources: config.resources ?? DEFAULT_RESOURCES,
       workers: config.workers ?? DEFAULT_WORKERS,
+      maxBodyBytes,
       logger,
     });
     closers.push(() => pool.close());
@@ -127,6 +128,7 @@ export async function startCollector(
       pool,
       metrics,
       logger,
+      ...(config.pubsubOidc !== undefined ? { pubsubOidc: config.pubsubOidc } : {}),
     });
     closers.push(webhook.close);
     let tail: RunningTail | undefined;

@@ -136,6 +136,32 @@ describe('the collector command', { skip: haveNatsServer() ? false : 'nats-serve
         args: () => [...base(), '--nats-cert-file', join(dir, 'short')],
         flag: '--nats-',
       },
+      {
+        name: 'a Pub/Sub audience without its keys file',
+        args: () => [...base(), '--gke-pubsub-audience', 'https://c.example/sources/gke-pubsub'],
+        flag: '--gke-pubsub-oidc-keys-file',
+      },
+      {
+        name: 'a Pub/Sub keys file without its audience',
+        args: () => [...base(), '--gke-pubsub-oidc-keys-file', join(dir, 'short')],
+        flag: '--gke-pubsub-audience',
+      },
+      {
+        name: 'a Pub/Sub service account without an audience',
+        args: () => [...base(), '--gke-pubsub-service-account', 'a@b.iam.gserviceaccount.com'],
+        flag: '--gke-pubsub-audience',
+      },
+      {
+        name: 'a Pub/Sub keys file without a key',
+        args: () => [
+          ...base(),
+          '--gke-pubsub-audience',
+          'https://c.example/sources/gke-pubsub',
+          '--gke-pubsub-oidc-keys-file',
+          join(dir, 'short'),
+        ],
+        flag: '--gke-pubsub-oidc-keys-file',
+      },
     ];
     // Parsed in-process (spawning a node per case is slow on a shared machine); two cases also
     // run the real executable below to show the exit status.

@@ -45,6 +45,21 @@ export const COLLECTOR_SETTINGS = [
     arg: 'n',
     help: `threads that parse and sign webhook batches (default: cores, ${DEFAULT_WORKERS})`,
   },
+  {
+    name: 'gke-pubsub-audience',
+    arg: 'text',
+    help: 'accept Pub/Sub push OIDC tokens with this audience on /sources/gke-pubsub',
+  },
+  {
+    name: 'gke-pubsub-oidc-keys-file',
+    arg: 'file',
+    help: "Google's token signing keys (JWKS or PEM), re-read when it changes; needed with the audience",
+  },
+  {
+    name: 'gke-pubsub-service-account',
+    arg: 'email',
+    help: 'the push subscription service account; tokens of other accounts are refused',
+  },
 ] as const;
 
 export type CollectorSetting = SettingName<typeof COLLECTOR_SETTINGS>;
@@ -94,6 +109,25 @@ export function collectorConfig(
   const metrics = s.hostPort('metrics-listen');
   if (metrics !== undefined) c.metricsListen = metrics;
   if (s.has('workers')) c.workers = s.integer('workers', 0, 1, MAX_WORKERS);
+  const audience = s.get('gke-pubsub-audience');
+  const oidcKeys = s.get('gke-pubsub-oidc-keys-file');
+  const serviceAccount = s.get('gke-pubsub-service-account');
+  if (audience !== undefined && oidcKeys === undefined) {
+    s.fail('gke-pubsub-oidc-keys-file', 'needed with --gke-pubsub-audience');
+  }
+  if (audience === undefined && oidcKeys !== undefined) {
+    s.fail('gke-pubsub-audience', 'needed with --gke-pubsub-oidc-keys-file');
+  }
+  if (audience === undefined && serviceAccount !== undefined) {
+    s.fail('gke-pubsub-service-account', 'needs --gke-pubsub-audience');
+  }
+  if (audience !== undefined && oidcKeys !== undefined) {
+    c.pubsubOidc = {
+      audience,
+      keysFile: oidcKeys,
+      ...(serviceAccount !== undefined ? { serviceAccount } : {}),
+    };
+  }
   return c;
 }
 

@@ -63,6 +63,17 @@ export interface CollectorConfig {
   pollIntervalMs?: number;
   /** Threads that prepare webhook bodies (parse, classify, sign); default DEFAULT_WORKERS. */
   workers?: number;
+  /** Accept Pub/Sub push OIDC tokens on /sources/gke-pubsub. */
+  pubsubOidc?: PubsubOidcConfig;
+}
+
+export interface PubsubOidcConfig {
+  /** The audience configured on the push subscription. */
+  audience: string;
+  /** Google's signing keys: JWKS, the {kid: PEM} map, or PEM; followed on disk. */
+  keysFile: string;
+  /** The push subscription's service account; when set, the token's verified email must be it. */
+  serviceAccount?: string;
 }
 
 /** Cluster names become a NATS subject token and a key-name suffix: no dots, spaces, '+', wildcards. */

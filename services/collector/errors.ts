@@ -7,6 +7,7 @@ export type CollectorErrorCode =
   | 'TOO_LARGE' // body over the configured limit
   | 'UNSUPPORTED_MEDIA' // wrong content type or content encoding
   | 'METHOD' // not a POST
+  | 'NOT_FOUND' // a /sources/ path that is no source
   | 'UNAVAILABLE' // the batch could not be durably published in time (NATS down or slow)
   | 'TIMEOUT'; // the client was too slow sending its request
 

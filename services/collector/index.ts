@@ -8,6 +8,7 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PUBLISH_DEADLINE_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  type PubsubOidcConfig,
   type TlsFiles,
 } from './config.js';
 export { CollectorError, type CollectorErrorCode } from './errors.js';

@@ -1,5 +1,6 @@
 // Messages between the prepare pool and its worker threads (structured-clone shapes; the bulky parts
 // travel as transferred ArrayBuffers).
+import type { BodyFormat } from './body-format.js';
 
 export interface PrepareWorkerInit {
   cluster: string;
@@ -8,6 +9,8 @@ export interface PrepareWorkerInit {
   resources: string[];
   /** Items per answer: publishing starts on the first chunk while the worker prepares the next. */
   chunkItems: number;
+  /** The webhook's body limit, which also bounds what a body may decompress to. */
+  maxBodyBytes: number;
 }
 
 /** Prepare the items of a webhook body. */
@@ -17,6 +20,8 @@ export interface PrepareRequest {
   /** Bytes of body in use. */
   length: number;
   observedAt: string;
+  /** What the body holds (its route's format); its changes carry that format's source. */
+  format: BodyFormat;
 }
 
 export type PrepareReply =
@@ -32,6 +37,6 @@ export type PrepareReply =
     }
   | {
       id: number;
-      /** BAD_REQUEST: the body is not audit data; INTERNAL: preparing failed. */
-      error: { code: 'BAD_REQUEST' | 'INTERNAL'; message: string };
+      /** BAD_REQUEST: the body is not of its format; TOO_LARGE: it expands too far; INTERNAL: a bug. */
+      error: { code: 'BAD_REQUEST' | 'TOO_LARGE' | 'INTERNAL'; message: string };
     };

@@ -14,6 +14,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../packages/runtime/index.js';
 import type { PrivateKey } from '../../packages/tlog/index.js';
+import type { BodyFormat } from './body-format.js';
+import { DEFAULT_MAX_BODY_BYTES } from './config.js';
 import { CollectorError } from './errors.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerInit } from './prepare-messages.js';
 import { decodePrepared } from './prepared-codec.js';
@@ -36,6 +38,8 @@ export interface PreparePoolOptions {
   workers: number;
   logger: Logger;
   chunkItems?: number;
+  /** The webhook's body limit (default DEFAULT_MAX_BODY_BYTES); also bounds decompression. */
+  maxBodyBytes?: number;
 }
 
 interface Job {
@@ -77,6 +81,7 @@ export class PreparePool {
       skey: o.key.skey,
       resources: [...o.resources],
       chunkItems: o.chunkItems ?? DEFAULT_CHUNK_ITEMS,
+      maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     };
     for (let i = 0; i < Math.max(1, o.workers); i++) this.#slots.push(this.#spawn());
   }
@@ -123,7 +128,12 @@ export class PreparePool {
    * Prepares a webhook body, which moves to a worker: the caller must not use it afterwards. Items go
    * to the sink in body order; see PrepareJob for how `done` ends.
    */
-  prepare(body: Uint8Array, observedAt: string, sink: PreparedSink): PrepareJob {
+  prepare(
+    body: Uint8Array,
+    observedAt: string,
+    sink: PreparedSink,
+    format: BodyFormat = 'audit',
+  ): PrepareJob {
     if (this.#closed) {
       return {
         done: Promise.reject(new CollectorError('UNAVAILABLE', 'collector closing')),
@@ -148,7 +158,7 @@ export class PreparePool {
     const owned =
       body.byteOffset === 0 && body.buffer instanceof ArrayBuffer && body.buffer.byteLength === body.length;
     const data = owned ? (body.buffer as ArrayBuffer) : copy(body);
-    const req: PrepareRequest = { id, body: data, length: body.length, observedAt };
+    const req: PrepareRequest = { id, body: data, length: body.length, observedAt, format };
     slot.worker.postMessage(req, [data]);
     return {
       done,
@@ -182,8 +192,8 @@ export class PreparePool {
       slot.jobs.delete(r.id);
       settle(
         job,
-        r.error.code === 'BAD_REQUEST'
-          ? new CollectorError('BAD_REQUEST', r.error.message)
+        r.error.code !== 'INTERNAL'
+          ? new CollectorError(r.error.code, r.error.message)
           : new Error(`preparing failed: ${r.error.message}`),
       );
       return;

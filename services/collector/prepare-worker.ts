@@ -4,7 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ResourceFilter } from '../../packages/change/index.js';
 import { selectCrypto } from '../../packages/runtime/index.js';
 import { parseSkey } from '../../packages/tlog/index.js';
-import { type AuditItem, webhookBodyItems } from './audit-input.js';
+import type { AuditItem } from './audit-input.js';
+import { bodyItems, FORMAT_SOURCE } from './body-format.js';
 import { CollectorError } from './errors.js';
 import { type PrepareContext, type PreparedItem, prepareItem } from './prepare.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerInit } from './prepare-messages.js';
@@ -26,17 +27,20 @@ port?.on('message', (req: PrepareRequest) => {
   const { id } = req;
   let items: AuditItem[];
   try {
-    items = webhookBodyItems(new Uint8Array(req.body, 0, req.length));
+    items = bodyItems(req.format, new Uint8Array(req.body, 0, req.length), init.maxBodyBytes);
   } catch (err) {
-    const bad = err instanceof CollectorError && err.code === 'BAD_REQUEST';
-    reply({ id, error: { code: bad ? 'BAD_REQUEST' : 'INTERNAL', message: (err as Error).message } });
+    const code =
+      err instanceof CollectorError && (err.code === 'BAD_REQUEST' || err.code === 'TOO_LARGE')
+        ? err.code
+        : 'INTERNAL';
+    reply({ id, error: { code, message: (err as Error).message } });
     return;
   }
   const ctx: PrepareContext = {
     cluster: init.cluster,
     key,
     resources,
-    source: 'audit-webhook',
+    source: FORMAT_SOURCE[req.format],
     observedAt: req.observedAt,
   };
   try {

@@ -49,6 +49,7 @@ export interface PrepareContext {
 /** Prepares one item. Only a bug throws (anything but ChangeError); bad input becomes 'rejected'. */
 export function prepareItem(item: AuditItem, ctx: PrepareContext): PreparedItem {
   if ('invalid' in item) return rejected(item, item.error);
+  if ('notAudit' in item) return { kind: 'skipped', reason: 'not-audit' };
   let outcome: AuditOutcome;
   try {
     outcome = auditEventToChange(item.event, ctx);

@@ -125,7 +125,9 @@ export class ChangePublisher {
       await Promise.race([Promise.all(outcomes), publishFailed]);
     } catch (err) {
       job?.cancel();
-      if (err instanceof CollectorError && err.code === 'BAD_REQUEST') throw err;
+      // The input's fault, not the store's: answered as such, and not a publish failure.
+      if (err instanceof CollectorError && (err.code === 'BAD_REQUEST' || err.code === 'TOO_LARGE'))
+        throw err;
       this.#o.metrics.failed.inc({ source });
       if (err instanceof CollectorError) throw err;
       const why = err instanceof StreamAckError ? `${err.code}: ${err.message}` : (err as Error).message;

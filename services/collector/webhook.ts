@@ -1,6 +1,8 @@
 // The kube-apiserver audit webhook: POST of an audit Event or EventList (batch mode sends up to 400
-// events). Answers (DESIGN 3.2): 400 not audit data (or an encoding other than gzip), 401 no valid
-// credentials, 413 too large, 503 could not store in time, 200 once every change is durably published.
+// events), or NDJSON of them from a log forwarder. Answers (DESIGN 3.2): 400 not audit data (or an
+// encoding other than gzip), 401 no valid credentials, 413 too large, 503 could not store in time,
+// 200 once every change is durably published. The same listener serves the managed-cluster sources
+// under /sources/ (webhook-routes.ts), each with its sender's authentication and answer shape.
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -9,15 +11,19 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { SecureContextOptions, TLSSocket } from 'node:tls';
+import type { SecureContextOptions } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../packages/runtime/index.js';
+import { FORMAT_SOURCE } from './body-format.js';
 import type { HostPort, TlsFiles } from './config.js';
 import { CollectorError, type CollectorErrorCode } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { PreparePool } from './prepare-pool.js';
 import type { ChangePublisher } from './publisher.js';
+import { FIREHOSE_REQUEST_ID_HEADER, firehoseRequestId } from './source-firehose.js';
+import { followOidc, type OidcOptions } from './source-oidc.js';
 import { WebhookRefusals } from './webhook-refusals.js';
+import { answerBody, type Route, refusal, routeOf } from './webhook-routes.js';
 import { followTls, followToken } from './webhook-secrets.js';
 
 export interface WebhookOptions {
@@ -43,6 +49,8 @@ export interface WebhookOptions {
   pool: Pick<PreparePool, 'prepare'>;
   metrics: CollectorMetrics;
   logger: Logger;
+  /** Accept Pub/Sub push OIDC tokens on /sources/gke-pubsub (besides the webhook token). */
+  pubsubOidc?: Omit<OidcOptions, 'logger' | 'intervalMs'>;
 }
 
 export interface RunningWebhook {
@@ -54,6 +62,7 @@ const STATUS: Record<CollectorErrorCode, number> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   METHOD: 405,
+  NOT_FOUND: 404,
   TIMEOUT: 408,
   TOO_LARGE: 413,
   // DESIGN 3.2 (binding) has no 415: an encoding we cannot read is a bad request.
@@ -74,13 +83,10 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
     logger: o.logger,
     ...(o.reloadIntervalMs !== undefined ? { intervalMs: o.reloadIntervalMs } : {}),
   };
+  // The OIDC keys first: a keys file that cannot serve fails the start before anything is followed.
+  const oidc = o.pubsubOidc === undefined ? undefined : followOidc({ ...o.pubsubOidc, ...follow });
   const token = o.token === undefined ? undefined : followToken(o.token, o.tokenFile, follow);
-  const authorized = (req: IncomingMessage): boolean => {
-    if (o.tls?.clientCaFile !== undefined && (req.socket as TLSSocket).authorized === true) return true;
-    const auth = req.headers.authorization;
-    if (token === undefined || auth === undefined || !auth.startsWith('Bearer ')) return false;
-    return token.matches(auth.slice('Bearer '.length).trim());
-  };
+  const credentials = { token, clientCa: o.tls?.clientCaFile !== undefined, oidc };
   const refusals = new WebhookRefusals(o.logger, o.peerLogIntervalMs);
 
   const maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
@@ -89,7 +95,8 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
     const started = performance.now();
     let counted = false;
     const deadline = Date.now() + o.publishDeadlineMs;
-    const answer = (status: number, body: object) => {
+    let route: Route | undefined;
+    const answer = (status: number, body: object, errorMessage?: string) => {
       const labels = { code: String(status) };
       o.metrics.webhookRequests.inc(labels);
       o.metrics.webhookLatency.observe(labels, (performance.now() - started) / 1000);
@@ -108,7 +115,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
         );
       }
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
+      res.end(answerBody(req, route, status, body, errorMessage));
     };
     try {
       if (req.method === 'GET' && req.url === '/healthz') {
@@ -119,13 +126,23 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
         res.setHeader('allow', 'POST');
         throw new CollectorError('METHOD', 'only POST');
       }
-      if (!authorized(req)) {
+      route = routeOf(req);
+      if (route === undefined) throw new CollectorError('NOT_FOUND', 'no such source');
+      const why = refusal(req, route, credentials);
+      if (why !== undefined) {
         refusals.unauthorized(req);
-        res.setHeader('www-authenticate', 'Bearer');
-        throw new CollectorError('UNAUTHORIZED', 'no valid bearer token or client certificate');
+        o.logger.debug({ route: route.name, why }, 'webhook request not authenticated');
+        if (route.name !== 'eks-firehose') res.setHeader('www-authenticate', 'Bearer');
+        throw new CollectorError('UNAUTHORIZED', 'no valid credentials');
       }
-      // The body decides, not its label: DESIGN 3.2 answers anything that is not an audit Event or
-      // EventList with 400, whatever Content-Type it came with.
+      if (
+        route.name === 'eks-firehose' &&
+        firehoseRequestId(req.headers[FIREHOSE_REQUEST_ID_HEADER]) === undefined
+      ) {
+        throw new CollectorError('BAD_REQUEST', 'X-Amz-Firehose-Request-Id is missing or malformed');
+      }
+      // The route and the body decide, not the body's label (only NDJSON is told by its label):
+      // DESIGN 3.2 answers anything that is not audit data with 400, whatever its Content-Type.
       const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
       if (encoding !== 'identity' && encoding !== 'gzip') {
         throw new CollectorError('UNSUPPORTED_MEDIA', 'content-encoding must be gzip or identity');
@@ -142,17 +159,18 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       }
       const body = await readBody(req, encoding === 'gzip', o.maxBodyBytes);
       // Decoding, parsing and signing happen on the pool's threads; this one publishes as they go.
-      const result = await o.publisher.publishPrepared('audit-webhook', deadline, (sink, observedAt) =>
-        o.pool.prepare(body, observedAt, sink),
+      const format = route.format;
+      const result = await o.publisher.publishPrepared(FORMAT_SOURCE[format], deadline, (sink, observedAt) =>
+        o.pool.prepare(body, observedAt, sink, format),
       );
       answer(200, result);
     } catch (err) {
       if (err instanceof CollectorError) {
         if (err.code === 'TOO_LARGE') refusals.tooLarge(req, o.maxBodyBytes);
-        answer(STATUS[err.code], { error: err.code });
+        answer(STATUS[err.code], { error: err.code }, err.message);
       } else {
         o.logger.error({ err: (err as Error).message }, 'webhook request failed');
-        answer(500, { error: 'INTERNAL' });
+        answer(500, { error: 'INTERNAL' }, 'internal error');
       }
     } finally {
       if (counted) inFlight--;
@@ -179,6 +197,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
         );
   const stopFollowing = () => {
     token?.stop();
+    oidc?.stop();
     tls?.stop();
   };
   if (o.tls === undefined || tls === undefined) {

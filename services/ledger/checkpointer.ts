@@ -75,6 +75,8 @@ export class Checkpointer {
   #timer: NodeJS.Timeout | undefined;
   /** The round that notify() brought forward, until it runs. */
   #soon: NodeJS.Timeout | undefined;
+  /** When the tree first grew past the last signed size (monotonic), for the checkpoint stage. */
+  #grewAt: number | undefined;
   /** When the last checkpoint was signed (monotonic clock: a wall-clock step must not stall signing). */
   #signedAt = Number.NEGATIVE_INFINITY;
   #running: Promise<void> = Promise.resolve();
@@ -129,6 +131,7 @@ export class Checkpointer {
    * since the last signature allows, rather than at the next tick. Cheap to call after every commit.
    */
   notify(): void {
+    this.#grewAt ??= performance.now();
     if (this.#timer === undefined || this.#soon !== undefined) return;
     const wait = Math.max(0, this.#signedAt + this.#d.intervalMs - performance.now());
     this.#soon = setTimeout(() => {
@@ -206,14 +209,21 @@ export class Checkpointer {
     const c = { size, note };
     store.addCheckpoint(c);
     this.#signedAt = performance.now();
+    if (this.#grewAt !== undefined) {
+      this.#d.metrics?.stageSeconds.observe({ stage: 'checkpoint' }, (this.#signedAt - this.#grewAt) / 1000);
+      this.#grewAt = undefined;
+    }
     return c;
   }
 
   async #publish(signed: StoredCheckpoint): Promise<void> {
     const { store, cosigner, nc, origin } = this.#d;
+    const cosignAt = performance.now();
     const cosigned = await cosigner.cosign(signed.note, signed.size, (from) =>
       store.consistencyProof(from, signed.size),
     );
+    const publishAt = performance.now();
+    this.#d.metrics?.stageSeconds.observe({ stage: 'witness' }, (publishAt - cosignAt) / 1000);
     if (cosigned === undefined) {
       this.#quorumMissedSince ??= Date.now();
       this.#d.metrics?.witnessQuorumOk.set(0);
@@ -236,6 +246,7 @@ export class Checkpointer {
       nc.publish(CHECKPOINTS_SUBJECT, cosigned, { headers: h });
     }
     for (const fn of this.#listeners) fn(published);
+    this.#d.metrics?.stageSeconds.observe({ stage: 'publish' }, (performance.now() - publishAt) / 1000);
   }
 
   /** Stops ticking after a last round, so a stopped ledger's final batch is in a checkpoint. */

@@ -73,6 +73,10 @@ interface Batch {
   verified: Promise<void>;
   results: VerifyResult[] | undefined;
   error: unknown;
+  /** performance.now() when its first message arrived, when it was cut, and when it was verified. */
+  firstAt: number;
+  cutAt: number;
+  verifiedAt: number;
 }
 
 const NO_BODIES: ReadonlyMap<string, Uint8Array> = new Map();
@@ -96,6 +100,8 @@ export class Ingest {
   readonly #o: IngestOptions;
   #messages: ConsumerMessages | undefined;
   #buffer: JsMsg[] = [];
+  /** performance.now() when the buffer's first message arrived. */
+  #bufferFirstAt = 0;
   #timer: NodeJS.Timeout | undefined;
   /** Batches cut and not yet committed, in delivery order. */
   readonly #queue: Batch[] = [];
@@ -161,6 +167,14 @@ export class Ingest {
 
   #receive(m: JsMsg): void {
     if (this.#stopping) return; // redelivered after ack wait; never half-processed
+    if (this.#buffer.length === 0) {
+      this.#bufferFirstAt = performance.now();
+      // How long the batch's oldest message sat in JetStream: stored (the server's clock, on this
+      // machine or a synchronised one) until delivered here.
+      const storedMs = m.info.timestampNanos / NS_PER_MS;
+      if (storedMs > 0)
+        this.#d.metrics.stageSeconds.observe({ stage: 'queue' }, Math.max(0, Date.now() - storedMs) / 1000);
+    }
     this.#buffer.push(m);
     if (this.#buffer.length >= this.#o.batchSize) this.#cut();
     else this.#timer ??= setTimeout(() => this.#cut(), this.#o.batchAgeMs);
@@ -174,10 +188,20 @@ export class Ingest {
     if (msgs.length === 0) return;
     this.#d.metrics.batchSize.observe(msgs.length);
     // Verification starts now, on the workers, while earlier batches are still committing.
-    const batch: Batch = { msgs, results: undefined, error: undefined, verified: Promise.resolve() };
+    const cutAt = performance.now();
+    const batch: Batch = {
+      msgs,
+      results: undefined,
+      error: undefined,
+      verified: Promise.resolve(),
+      firstAt: this.#bufferFirstAt,
+      cutAt,
+      verifiedAt: cutAt,
+    };
     batch.verified = this.#d.pool.verify(msgs.map((m) => m.data)).then(
       (r) => {
         batch.results = r;
+        batch.verifiedAt = performance.now();
       },
       (err: unknown) => {
         batch.error = err;
@@ -217,6 +241,12 @@ export class Ingest {
 
   async #commit(group: Batch[]): Promise<void> {
     const { store, metrics, logger } = this.#d;
+    const commitAt = performance.now();
+    for (const b of group) {
+      metrics.stageSeconds.observe({ stage: 'batch' }, (b.cutAt - b.firstAt) / 1000);
+      metrics.stageSeconds.observe({ stage: 'verify' }, (b.verifiedAt - b.cutAt) / 1000);
+      metrics.stageSeconds.observe({ stage: 'order' }, Math.max(0, commitAt - b.verifiedAt) / 1000);
+    }
     const items: (AppendItem & { msg: JsMsg; stageTimeMs: number })[] = [];
     const rejections: Rejection[] = [];
     for (const batch of group) {
@@ -252,9 +282,11 @@ export class Ingest {
       }
     }
     // The search index follows the log in its own transactions (search/follower.ts).
-    const end = metrics.commitSeconds.startTimer();
+    const appendAt = performance.now();
     const outcomes = store.append(items);
-    end();
+    const appendSeconds = (performance.now() - appendAt) / 1000;
+    metrics.commitSeconds.observe(appendSeconds);
+    metrics.stageSeconds.observe({ stage: 'append' }, appendSeconds);
     let appended = 0;
     for (let i = 0; i < outcomes.length; i++) {
       const item = items[i];

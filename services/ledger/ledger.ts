@@ -45,6 +45,8 @@ export interface RunningLedger {
   readiness: Readiness;
   origin: string;
   logVkey: string;
+  /** host:port of /metrics, /livez and /readyz, when metrics-listen is set. */
+  metricsAddress?: string;
   /**
    * Re-reads the collector keys file (SIGHUP). A file that cannot be read or parsed, or holds no
    * keys, changes nothing: the error is logged and thrown (CONFIG), and the previous keys stay.
@@ -88,6 +90,8 @@ export async function startLedger(
     });
     const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
 
+    let checkpointer: Checkpointer | undefined;
+    const metrics = ledgerMetrics(registry, () => checkpointer?.ageSeconds ?? 0);
     let follower: SearchFollower | undefined;
     if (search !== undefined) {
       // The follower writes from its own thread and connection; the ledger's writes go first.
@@ -102,6 +106,7 @@ export async function startLedger(
         ...rulesFile,
         gate,
         logSize: () => store.size,
+        stageSeconds: metrics.stageSeconds,
         publish: alertPublisher(nc),
       });
       follower = f;
@@ -116,8 +121,6 @@ export async function startLedger(
       replicas: config.streamReplicas,
     });
 
-    let checkpointer: Checkpointer | undefined;
-    const metrics = ledgerMetrics(registry, () => checkpointer?.ageSeconds ?? 0);
     metrics.treeSize.set(Number(store.size));
     const cp = new Checkpointer({
       store,
@@ -183,10 +186,14 @@ export async function startLedger(
     });
     stack.defer('readiness watch', unwatch);
 
+    let metricsAddress: string | undefined;
     if (config.metricsListen !== undefined) {
       const { host, port } = splitHostPort(config.metricsListen);
       const ms: HttpServer = await serveMetrics(registry, host, port, readiness);
       stack.defer('metrics server', () => new Promise<void>((r) => ms.close(() => r())));
+      const bound = ms.address();
+      if (bound !== null && typeof bound === 'object')
+        metricsAddress = boundAddress(config.metricsListen, bound.port);
     }
 
     const grpcAddress = boundAddress(config.grpcListen, grpcServer.port);
@@ -201,6 +208,7 @@ export async function startLedger(
     let closed: Promise<void> | undefined;
     return {
       grpcAddress,
+      ...(metricsAddress === undefined ? {} : { metricsAddress }),
       readiness,
       origin,
       logVkey: key.vkey,

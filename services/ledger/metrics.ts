@@ -13,6 +13,8 @@ export interface LedgerMetrics {
   checkpointAge: Gauge;
   rpcSeconds: Histogram<'method' | 'code'>;
   commitSeconds: Histogram;
+  /** Where an entry's time goes on its way from JetStream to a published checkpoint (docs/performance.md). */
+  stageSeconds: Histogram<'stage'>;
   backlogCommits: Counter;
   witnessQuorumOk: Gauge;
   ingestPending: Gauge;
@@ -63,6 +65,16 @@ export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => nu
       help: 'gRPC call latency by method and status code',
       labelNames: ['method', 'code'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    }),
+    stageSeconds: new Histogram({
+      name: 'ingress_ledger_ledger_stage_seconds',
+      help:
+        'Time spent per pipeline stage: queue (stored in JetStream until delivered), batch (waiting for the batch to be cut), ' +
+        'verify, order (verified, waiting for earlier batches to commit), append, checkpoint (committed until signed), ' +
+        'witness (cosigning), publish, index (committed until searchable)',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     commitSeconds: new Histogram({

@@ -14,6 +14,10 @@ export interface NatsServer {
   stop(opts?: { removeStore?: boolean }): Promise<void>;
   /** Starts it again on the same port and store. */
   restart(): Promise<void>;
+  /** SIGKILL: no shutdown at all, as a crash or an OOM kill. Keeps the store. */
+  kill(): Promise<void>;
+  /** Starts it again after stop() or kill(). */
+  start(): Promise<void>;
 }
 
 /** Whether a nats-server binary is on PATH. */
@@ -97,12 +101,23 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     if (removeStore) rmSync(storeDir, { recursive: true, force: true });
   };
 
+  const kill = async () => {
+    const c = child;
+    child = undefined;
+    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.kill('SIGKILL');
+    await gone;
+  };
+
   await start();
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
     stop,
+    kill,
+    start,
     restart: async () => {
       await stop();
       await start();

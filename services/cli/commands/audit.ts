@@ -6,10 +6,10 @@ import { type AuditReport, auditOnce, DEFAULT_BATCH_SIZE, DEFAULT_MAX_FAILURES }
 import { grpcLogSource } from '../audit/grpc-source.js';
 import { DEFAULT_WORKERS, SignaturePool } from '../audit/signature-pool.js';
 import { type AuditState, readState, stateAfter, writeState } from '../audit/state.js';
+import { endpointsFor, resolveCollectorKeys, resolvePolicy } from '../client-config.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { collect, parseInterval, positiveInt } from '../flags.js';
-import { collectorKeysFor, readPolicy } from '../inputs.js';
 import { b64, fields, green, io, printJson, println, red, yellow } from '../output.js';
 import { Progress } from '../progress.js';
 
@@ -17,7 +17,7 @@ import { Progress } from '../progress.js';
 export const DEFAULT_FOLLOW_INTERVAL_MS = 10_000;
 
 interface AuditOptions extends ClientOptions {
-  policy: string;
+  policy?: string;
   state?: string;
   collectorVkey?: string[];
   collectorVkeys?: string[];
@@ -33,7 +33,10 @@ interface AuditOptions extends ClientOptions {
 export function auditCommand(): Command {
   return withClientOptions(new Command('audit'))
     .description('monitor a log: re-derive the tree, check every signature and consistency with --state')
-    .requiredOption('--policy <file>', 'tlog-policy: the log and witness keys you trust, and the quorum')
+    .option(
+      '--policy <file>',
+      'tlog-policy: the log and witness keys you trust, and the quorum (default: $INGRESS_LEDGER_POLICY, or derived from the endpoints file)',
+    )
     .option('--state <file>', 'where the last trusted checkpoint is kept (created on the first run)')
     .option('--collector-vkey <vkey>', 'a trusted collector vkey (repeatable)', collect)
     .option('--collector-vkeys <file>', 'a file of trusted collector vkeys (repeatable)', collect)
@@ -52,8 +55,21 @@ export function auditCommand(): Command {
 }
 
 async function audit(o: AuditOptions): Promise<void> {
-  const { policy } = readPolicy(o.policy);
-  const { keys, source } = collectorKeysFor(o.policy, o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  const endpoints = endpointsFor(o);
+  const trustedPolicy = resolvePolicy(o.policy, endpoints);
+  if (trustedPolicy === undefined) {
+    throw new CliError(
+      'USAGE',
+      '--policy: audit needs a policy (--policy, $INGRESS_LEDGER_POLICY, or --endpoints)',
+    );
+  }
+  const { policy } = trustedPolicy;
+  const { keys, source } = resolveCollectorKeys(
+    o.collectorVkey ?? [],
+    o.collectorVkeys ?? [],
+    endpoints,
+    trustedPolicy.file,
+  );
   if (source !== undefined) io.err(`collector keys: ${source}\n`);
   if (keys.length === 0) {
     io.err(

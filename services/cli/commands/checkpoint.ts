@@ -1,9 +1,9 @@
 // `ingress-ledger checkpoint`: the ledger's latest cosigned checkpoint, verified when a policy is given.
 import { Command } from 'commander';
 import { parseCheckpoint, parseNote } from '../../../packages/tlog/index.js';
+import { endpointsFor, resolvePolicy } from '../client-config.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
-import { readPolicy } from '../inputs.js';
 import { callFailed } from '../ledger-client.js';
 import { b64, fields, green, io, printJson, println, yellow } from '../output.js';
 import { checkCheckpoint } from '../verification/checkpoint-check.js';
@@ -22,7 +22,7 @@ export function checkpointCommand(): Command {
 }
 
 async function checkpoint(o: CheckpointOptions): Promise<void> {
-  const policy = o.policy === undefined ? undefined : readPolicy(o.policy).policy;
+  const policy = resolvePolicy(o.policy, endpointsFor(o))?.policy;
   const api = openLedger(o);
   let note: string;
   try {

@@ -7,11 +7,11 @@ import {
   parseCheckpoint,
   parseNote,
 } from '../../../packages/tlog/index.js';
+import { endpointsFor, resolveCollectorKeys, resolvePolicy } from '../client-config.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { type Evidence, writeBundle, writeOne } from '../evidence-bundle.js';
 import { collect, collectIndexes } from '../flags.js';
-import { collectorKeys, readPolicy } from '../inputs.js';
 import { callFailed, type LedgerApi } from '../ledger-client.js';
 import { checkCheckpoint } from '../verification/checkpoint-check.js';
 import { VerificationError } from '../verification/errors.js';
@@ -55,6 +55,7 @@ const SEARCH_KEYS = [
   'host',
   'responseCode',
   'risk',
+  'severity',
   'since',
   'until',
   'text',
@@ -70,10 +71,24 @@ async function prove(o: ProveOptions): Promise<void> {
   if (o.bundle !== undefined && o.index === undefined && !bySearch) {
     throw new CliError('USAGE', '--bundle needs --index or search filters');
   }
-  if (o.bundle !== undefined && o.policy === undefined)
-    throw new CliError('USAGE', '--bundle needs --policy');
-  const policy = o.policy === undefined ? undefined : readPolicy(o.policy).policy;
-  const keys = collectorKeys(o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  const endpoints = endpointsFor(o);
+  const trusted = resolvePolicy(o.policy, endpoints);
+  if (o.bundle !== undefined && trusted === undefined)
+    throw new CliError('USAGE', '--bundle needs --policy (or $INGRESS_LEDGER_POLICY, or --endpoints)');
+  const policy = trusted?.policy;
+  const { keys } = resolveCollectorKeys(
+    o.collectorVkey ?? [],
+    o.collectorVkeys ?? [],
+    endpoints,
+    trusted?.file,
+  );
+  if (o.bundle !== undefined && keys.length === 0) {
+    // A bundle must verify on its own: its README's command reads collector.vkeys.
+    throw new CliError(
+      'USAGE',
+      '--collector-vkey: --bundle needs the collector keys to check and ship (--collector-vkey, --collector-vkeys, $INGRESS_LEDGER_COLLECTOR_VKEYS, --endpoints, or collector.vkeys beside the policy)',
+    );
+  }
 
   const api = openLedger(o);
   try {
@@ -96,7 +111,14 @@ async function prove(o: ProveOptions): Promise<void> {
     const items: Evidence[] = [];
     for (const i of unique) items.push(await evidenceOf(api, o, i, note, cp.size, policy, keys));
     if (o.out !== undefined) writeOne(o.out, items[0] as Evidence, o.json === true);
-    else writeBundle(o.bundle as string, items, cp, o, policy !== undefined, keys);
+    else
+      writeBundle(
+        o.bundle as string,
+        items,
+        cp,
+        { policyText: trusted?.text ?? '', ...(o.json === true ? { json: true } : {}) },
+        keys,
+      );
   } finally {
     api.close();
   }

@@ -83,7 +83,7 @@ async function report(o: ReportOptions): Promise<void> {
   const since = microsOf(o.since);
   const until = microsOf(o.until);
   if (since > until) throw new CliError('USAGE', '--since is after --until');
-  const { policy } = readPolicy(o.policy);
+  const { policy, text: policyText } = readPolicy(o.policy);
   const { keys } = collectorKeysFor(o.policy, o.collectorVkey ?? [], o.collectorVkeys ?? []);
   if (keys.length === 0)
     throw new CliError(
@@ -145,7 +145,7 @@ async function report(o: ReportOptions): Promise<void> {
     });
     writeOut(o.out, 'report.json', `${JSON.stringify(data, null, 2)}\n`);
     writeOut(o.out, 'report.html', reportHtml(data));
-    writeBundle(join(o.out, 'evidence'), evidence, cp.checkpoint, { policy: o.policy }, true, keys, true);
+    writeBundle(join(o.out, 'evidence'), evidence, cp.checkpoint, { policyText }, keys, true);
     if (o.json === true) {
       printJson({ out: o.out, changes: data.counts.changes, treeSize: cp.checkpoint.size, verified: true });
     } else {

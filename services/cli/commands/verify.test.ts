@@ -63,12 +63,26 @@ describe('ingress-ledger verify', () => {
       }
     });
 
-    it('checks the form but warns when no collector key is given', async () => {
-      const r = await cli(
-        verifyArgs(good).filter((a, i, all) => a !== f.collectorVkey && all[i + 1] !== f.collectorVkey),
-      );
+    const withoutCollectorKey = () =>
+      verifyArgs(good).filter((a, i, all) => a !== f.collectorVkey && all[i + 1] !== f.collectorVkey);
+
+    it('refuses to verify without a collector key (exit 2, naming the flag)', async () => {
+      const r = await cli(withoutCollectorKey());
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /--collector-vkey/);
+      assert.match(r.stderr, /--no-collector-check/);
+    });
+
+    it('checks the form only, with a warning, under --no-collector-check', async () => {
+      const r = await cli([...withoutCollectorKey(), '--no-collector-check']);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /warning/);
+      assert.equal(jsonLines(r.stdout)[0]?.collector, null);
+    });
+
+    it('--no-collector-check wins over a given collector key', async () => {
+      const r = await cli([...verifyArgs(good), '--no-collector-check']);
+      assert.equal(r.status, 0, r.stderr);
       assert.equal(jsonLines(r.stdout)[0]?.collector, null);
     });
   });

@@ -1,5 +1,6 @@
 // `ingress-ledger verify`: offline verification of one entry's evidence (DESIGN 3.6 and 6).
 import { Command } from 'commander';
+import { CliError } from '../errors.js';
 import { collect } from '../flags.js';
 import { collectorKeysFor, readLeaf, readPolicy, readProof } from '../inputs.js';
 import { b64, bold, fields, green, io, printJson, println, yellow } from '../output.js';
@@ -13,6 +14,8 @@ interface VerifyOptions {
   collectorVkey?: string[];
   collectorVkeys?: string[];
   json?: boolean;
+  /** false with --no-collector-check. */
+  collectorCheck?: boolean;
 }
 
 export function verifyCommand(): Command {
@@ -29,6 +32,7 @@ export function verifyCommand(): Command {
       'a file of trusted collector vkeys, one per line (repeatable)',
       collect,
     )
+    .option('--no-collector-check', "skip the collector's signature on the leaf (checks its form only)")
     .option('--json', 'print the result as JSON')
     .action((o: VerifyOptions) => verify(o));
 }
@@ -37,13 +41,21 @@ function verify(o: VerifyOptions): void {
   const { policy } = readPolicy(o.policy);
   const proof = readProof(o.proof);
   const leaf = readLeaf(o.leaf);
-  const { keys, source } = collectorKeysFor(o.policy, o.collectorVkey ?? [], o.collectorVkeys ?? []);
-  if (source !== undefined) io.err(`collector keys: ${source}\n`);
-  if (keys.length === 0) {
-    io.err(
-      "warning: no collector key (--collector-vkey, --collector-vkeys, or collector.vkeys beside the policy): the leaf's collector signature is not checked\n",
+  const found =
+    o.collectorCheck === false
+      ? { keys: [] }
+      : collectorKeysFor(o.policy, o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  const { keys } = found;
+  if (found.source !== undefined) io.err(`collector keys: ${found.source}\n`);
+  if (keys.length === 0 && o.collectorCheck !== false) {
+    // Evidence must check out on its own: a verdict never quietly skips who signed the leaf.
+    throw new CliError(
+      'USAGE',
+      "--collector-vkey: no collector key (give --collector-vkey or --collector-vkeys, put collector.vkeys beside the policy, or skip the leaf's signature with --no-collector-check)",
     );
   }
+  if (o.collectorCheck === false)
+    io.err("warning: --no-collector-check: the leaf's collector signature is not checked\n");
   const v = verifyEvidence(proof, leaf, policy, keys);
   const { origin, size, rootHash } = v.checkpoint;
   if (o.json === true) {
@@ -66,7 +78,7 @@ function verify(o: VerifyOptions): void {
       ['log signature', `${v.logVkey.split('+').slice(0, 2).join('+')} ok`],
       ['witnesses', v.cosigners.length === 0 ? 'none required' : `${v.cosigners.join(', ')} (quorum met)`],
       ['inclusion', `ok (${proof.hashes.length} hashes)`],
-      ['collector', v.signer === undefined ? yellow('not checked (no --collector-vkey)') : `${v.signer} ok`],
+      ['collector', v.signer === undefined ? yellow('not checked (--no-collector-check)') : `${v.signer} ok`],
     ]),
   );
   println();

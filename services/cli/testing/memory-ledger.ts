@@ -33,6 +33,22 @@ const changeOf = (leaf: Uint8Array): Record<string, unknown> => {
   }
 };
 
+/** The findings the fake search reports: host-exposed on every 4th entry, tls-removed on every 6th. */
+export function findingsAt(i: bigint) {
+  const out = [];
+  if (i % 4n === 0n) {
+    out.push({
+      rule: 'host-exposed',
+      severity: 'medium',
+      message: 'serves a new host',
+      path: '/spec/rules/0/host',
+    });
+  }
+  if (i % 6n === 0n)
+    out.push({ rule: 'tls-removed', severity: 'high', message: 'drops TLS', path: '/spec/tls' });
+  return out;
+}
+
 export async function startMemoryLedger(log: MemoryLog): Promise<MemoryLedger> {
   const lies: Lies = {};
   let published = log.size;
@@ -92,20 +108,9 @@ export async function startMemoryLedger(log: MemoryLog): Promise<MemoryLedger> {
         if (req.user !== '' && c.user?.username !== req.user) continue;
         if (req.name !== '' && c.object?.name !== req.name) continue;
         if (req.namespace !== '' && c.object?.namespace !== req.namespace) continue;
-        results.push({
-          entry: entry(i),
-          findings:
-            i % 4n === 0n
-              ? [
-                  {
-                    rule: 'host-exposed',
-                    severity: 'medium',
-                    message: 'serves a new host',
-                    path: '/spec/rules/0/host',
-                  },
-                ]
-              : [],
-        });
+        const findings = findingsAt(i);
+        if (req.risk !== '' && !findings.some((f) => f.rule === req.risk)) continue;
+        results.push({ entry: entry(i), findings });
       }
       return { results, nextPageToken: i >= 0n ? i.toString() : '' };
     },

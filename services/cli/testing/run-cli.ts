@@ -11,7 +11,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: readonly string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
+export function runCli(
+  args: readonly string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+) {
   return new Promise<CliResult>((resolve) => {
     execFile(
       process.execPath,
@@ -19,6 +22,7 @@ export function runCli(args: readonly string[], opts: { timeoutMs?: number; env?
       {
         timeout: opts.timeoutMs ?? 30_000,
         maxBuffer: 64 * 1024 * 1024,
+        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
         env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn', ...opts.env },
       },
       (err, stdout, stderr) => {

@@ -102,6 +102,8 @@ export interface Endpoints {
   webhookToken: string;
   witness: string;
   nats: string;
+  /** The ledger's Prometheus endpoint, with --metrics-port. */
+  metrics?: string;
   /** Seed of a NATS user that may read ledger.checkpoints and ledger.alerts.> (up's own server only). */
   natsReaderNkeyFile?: string;
   origin: string;

@@ -34,13 +34,14 @@ export interface LedgerStart {
   natsNkeyFile?: string;
   natsInboxPrefix?: string;
   grpcListen: string;
+  /** HOST:PORT for the ledger's /metrics, /livez and /readyz; none when undefined. */
+  metricsListen?: string;
   policyFile: string;
 }
 
-/** Local checkpoints come quickly, so a change shows up cosigned within a second or two. */
-export const UP_CHECKPOINT_INTERVAL = '1s';
-
-export async function startLedgerService(c: LedgerStart): Promise<Running & { grpc: string }> {
+export async function startLedgerService(
+  c: LedgerStart,
+): Promise<Running & { grpc: string; metrics: string | undefined }> {
   const { ledgerConfig, startLedger } = await import('../../ledger/index.js');
   const l = await startLedger(
     ledgerConfig({
@@ -53,10 +54,14 @@ export async function startLedgerService(c: LedgerStart): Promise<Running & { gr
       'collector-keys': c.collectorKeysFile,
       origin: c.origin,
       'witness-policy': c.policyFile,
-      'checkpoint-interval': UP_CHECKPOINT_INTERVAL,
+      ...(c.metricsListen !== undefined ? { 'metrics-listen': c.metricsListen } : {}),
     }),
   );
-  return { grpc: l.grpcAddress, close: () => l.close() };
+  return {
+    grpc: l.grpcAddress,
+    metrics: l.metricsAddress === undefined ? undefined : `http://${l.metricsAddress}/metrics`,
+    close: () => l.close(),
+  };
 }
 
 export interface CollectorStart {

@@ -43,6 +43,7 @@ interface UpOptions {
   webhookPort: number;
   witnessPort: number;
   natsPort: number;
+  metricsPort?: number;
   natsUrl?: string;
   origin?: string;
   cluster: string;
@@ -59,6 +60,11 @@ export function upCommand(): Command {
     .option('--witness-port <port>', 'witness port (0 = free port)', parsePort, DEFAULT_WITNESS_PORT)
     .option('--nats-port <port>', 'nats-server port (0 = free port)', parsePort, DEFAULT_NATS_PORT)
     .option('--nats-url <url>', 'use this NATS server instead of starting one')
+    .option(
+      '--metrics-port <port>',
+      "serve the ledger's /metrics, /livez and /readyz here (0 = free port)",
+      parsePort,
+    )
     .option('--origin <origin>', "the log's origin (default ingress-ledger.local/<hostname>)")
     .option('--cluster <name>', 'the cluster name of the local collector', DEFAULT_CLUSTER)
     .option('--tls-cert-file <file>', 'serve the webhook over TLS with this certificate (PEM)')
@@ -144,6 +150,7 @@ async function up(o: UpOptions): Promise<void> {
       natsUrl,
       ...(auth !== undefined ? { natsNkeyFile: auth.ledger.seedFile, natsInboxPrefix: LEDGER_INBOX } : {}),
       grpcListen: `127.0.0.1:${o.grpcPort}`,
+      ...(o.metricsPort !== undefined ? { metricsListen: `127.0.0.1:${o.metricsPort}` } : {}),
       policyFile: policy.path,
     });
     running.push(ledger);
@@ -169,6 +176,7 @@ async function up(o: UpOptions): Promise<void> {
       webhookToken: token,
       witness: witness.url,
       nats: natsUrl,
+      ...(ledger.metrics !== undefined ? { metrics: ledger.metrics } : {}),
       ...(auth !== undefined ? { natsReaderNkeyFile: auth.reader.seedFile } : {}),
       origin,
       logVkey: keys.log.vkey,
@@ -185,6 +193,7 @@ async function up(o: UpOptions): Promise<void> {
         ['webhook', `${collector.webhookUrl} (bearer token in ${join(dir, 'webhook-token')})`],
         ['witness', witness.url],
         ['NATS', auth === undefined ? natsUrl : `${natsUrl} (read-only nkey in ${auth.reader.seedFile})`],
+        ...(ledger.metrics !== undefined ? [['metrics', ledger.metrics] as [string, string]] : []),
         ['policy', policy.path],
         ['endpoints', join(dir, 'endpoints.json')],
         [

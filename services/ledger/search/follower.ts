@@ -8,7 +8,7 @@
 // it is large: never silent.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Histogram, type Registry } from 'prom-client';
 import { searchLagMetric } from '../metrics.js';
 import { BUSY_TIMEOUT_MS } from '../store.js';
 import { type IndexedFindings, MAX_SLICE_ENTRIES, SLICE_MS } from './follower-slice.js';
@@ -60,6 +60,8 @@ export interface FollowerOptions {
   rulesFile?: string;
   /** The log's committed size. */
   logSize(): bigint;
+  /** Observes the `index` stage: from a commit until every committed entry is searchable. */
+  stageSeconds?: Histogram<'stage'>;
   /** Called after each follower commit with the findings of the entries it indexed, in order. */
   publish(found: readonly IndexedFindings[]): void;
   /** The write gate's shared buffer (write-gate.ts), also given to the store's ledgerGate. */
@@ -106,6 +108,8 @@ export class SearchFollower {
   #onStopped: (() => void) | undefined;
   #lastWarn = 0;
   #idle: (() => void)[] = [];
+  /** performance.now() of the first commit not yet indexed. */
+  #pendingSince: number | undefined;
 
   /** `index` is the main thread's (queries): the follower reads its committed position from it. */
   constructor(index: SearchIndex, opts: FollowerOptions) {
@@ -128,6 +132,7 @@ export class SearchFollower {
   /** New entries committed (or start-up): starts the worker, or wakes it. */
   notify(backlog = false): void {
     if (this.#stopped) return;
+    this.#pendingSince ??= performance.now();
     if (this.#worker === undefined) {
       if (this.#restart === undefined) this.#start();
       return;
@@ -223,6 +228,10 @@ export class SearchFollower {
 
   #checkIdle(indexed: bigint): void {
     if (indexed < this.#o.logSize()) return;
+    if (this.#pendingSince !== undefined) {
+      this.#o.stageSeconds?.observe({ stage: 'index' }, (performance.now() - this.#pendingSince) / 1000);
+      this.#pendingSince = undefined;
+    }
     for (const fn of this.#idle.splice(0)) fn();
   }
 
