@@ -267,6 +267,23 @@ describe('ingress-ledger report', () => {
     });
   }
 
+  it('exits 2 without a policy', async () => {
+    const r = await cli([
+      'report',
+      '--grpc',
+      ledger.address,
+      ...keyArgs,
+      '--out',
+      join(dir, 'nopolicy'),
+      '--since',
+      '2026-12-01T00:00:00Z',
+      '--until',
+      '2026-12-02T00:00:00Z',
+    ]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--policy/);
+  });
+
   it('exits 2 without collector keys', async () => {
     const r = await cli([
       'report',

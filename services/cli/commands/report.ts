@@ -12,11 +12,11 @@ import { Command } from 'commander';
 import { type Change, statedReason } from '../../../packages/change/index.js';
 import type { Finding } from '../../../packages/proto/index.js';
 import { formatTlogProof, type Policy, type PublicKey } from '../../../packages/tlog/index.js';
+import { endpointsFor, resolveCollectorKeys, resolvePolicy } from '../client-config.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { type Evidence, writeBundle } from '../evidence-bundle.js';
 import { collect, parseTimeOrAgo, type TimePoint } from '../flags.js';
-import { collectorKeysFor, readPolicy } from '../inputs.js';
 import { callFailed, type LedgerApi } from '../ledger-client.js';
 import { b64, green, printJson, println } from '../output.js';
 import { buildReport, rfc3339Micros, type VerifiedChange } from '../report/period-report.js';
@@ -34,7 +34,7 @@ interface ReportOptions extends ClientOptions {
   until: TimePoint;
   cluster?: string;
   out: string;
-  policy: string;
+  policy?: string;
   collectorVkey?: string[];
   collectorVkeys?: string[];
 }
@@ -54,7 +54,10 @@ export function reportCommand(): Command {
     )
     .option('--cluster <cluster>', 'only this cluster')
     .requiredOption('--out <dir>', 'folder to write into (created when missing)')
-    .requiredOption('--policy <file>', 'tlog-policy the checkpoint must satisfy')
+    .option(
+      '--policy <file>',
+      'tlog-policy the checkpoint must satisfy (default: $INGRESS_LEDGER_POLICY, or derived from the endpoints file)',
+    )
     .option('--collector-vkey <vkey>', 'a trusted collector vkey (repeatable)', collect)
     .option(
       '--collector-vkeys <file>',
@@ -83,8 +86,20 @@ async function report(o: ReportOptions): Promise<void> {
   const since = microsOf(o.since);
   const until = microsOf(o.until);
   if (since > until) throw new CliError('USAGE', '--since is after --until');
-  const { policy, text: policyText } = readPolicy(o.policy);
-  const { keys } = collectorKeysFor(o.policy, o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  const endpoints = endpointsFor(o);
+  const trusted = resolvePolicy(o.policy, endpoints);
+  if (trusted === undefined)
+    throw new CliError(
+      'USAGE',
+      '--policy: report verifies everything it shows: give --policy (or $INGRESS_LEDGER_POLICY, or --endpoints)',
+    );
+  const { policy, text: policyText } = trusted;
+  const { keys } = resolveCollectorKeys(
+    o.collectorVkey ?? [],
+    o.collectorVkeys ?? [],
+    endpoints,
+    trusted.file,
+  );
   if (keys.length === 0)
     throw new CliError(
       'USAGE',
