@@ -240,6 +240,12 @@ describe('the reason policy on updates, deletes and exemptions', () => {
     assert.ok(admit('UPDATE', { username: 'x', groups: [''] }, ing, ing, params).failures.length > 0);
   });
 
+  it('puts the reason in the audit annotation, cut to 1024 characters', () => {
+    const long = withReason(ing, REASON, 'y'.repeat(5000));
+    assert.equal(admit('CREATE', ALICE, long, null).audit.reason, 'y'.repeat(1024));
+    assert.equal('reason' in admit('CREATE', ALICE, ing, null).audit, false);
+  });
+
   it('still asks people when the ConfigMap is missing or empty', () => {
     assert.ok(admit('CREATE', ALICE, ing, null, null).failures.length > 0);
     assert.ok(admit('CREATE', ALICE, ing, null, { data: {} }).failures.length > 0);
