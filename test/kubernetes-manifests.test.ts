@@ -11,6 +11,10 @@ import {
   PrometheusRule,
   ServiceMonitor,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import {
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+} from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -48,7 +52,16 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
   'cert-manager.io/v1/Issuer': Issuer,
   'cert-manager.io/v1/Certificate': Certificate,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': ValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': ValidatingAdmissionPolicyBinding,
 };
+
+/** Kinds without a namespace. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+]);
 
 const NAMESPACES = ['ingress-ledger', 'ingress-ledger-witness'];
 
@@ -138,7 +151,10 @@ for (const { rel, components } of KUSTOMIZATIONS) {
 
     it('puts every namespaced object in one of the two namespaces, both restricted', () => {
       for (const o of objects) {
-        if (o.kind === 'Namespace') continue;
+        if (CLUSTER_SCOPED.has(o.kind)) {
+          assert.equal(o.metadata.namespace, undefined, `${label(o)} is cluster-scoped`);
+          continue;
+        }
         assert.ok(NAMESPACES.includes(o.metadata.namespace ?? ''), `${label(o)} has no namespace of ours`);
       }
       for (const name of NAMESPACES) {
@@ -326,6 +342,18 @@ for (const { rel, components } of KUSTOMIZATIONS) {
         assert.ok(exprs.includes(m), `no alert uses ${m}`);
       }
     });
+
+    if (components.includes('components/reason-policy')) {
+      it('binds the reason policy in Warn and Audit to its exemptions ConfigMap', () => {
+        const policy = find(objects, 'ValidatingAdmissionPolicy', 'ingress-ledger-reason');
+        const binding = find(objects, 'ValidatingAdmissionPolicyBinding', 'ingress-ledger-reason');
+        assert.equal(binding.spec.policyName, policy.metadata.name);
+        assert.deepEqual(binding.spec.validationActions, ['Warn', 'Audit']);
+        const cm = find(objects, 'ConfigMap', binding.spec.paramRef.name);
+        assert.equal(cm.metadata.namespace, binding.spec.paramRef.namespace);
+        assert.deepEqual(policy.spec.paramKind, { apiVersion: 'v1', kind: 'ConfigMap' });
+      });
+    }
 
     if (components.includes('components/cert-manager')) {
       it('issues every TLS Secret the pods mount, for the names the clients dial', () => {

@@ -2,6 +2,10 @@
 // The change object of schema ingress-ledger.change/v1 (DESIGN 3.2): one audited write of an
 // Ingress-family object, as the collector observed it. It is the text of each leaf's signed note.
 
+import type { Attribution } from './attribution.js';
+
+export type { Attribution };
+
 export const CHANGE_SCHEMA = 'ingress-ledger.change/v1';
 /** A leaf (the whole signed note) is at most this many bytes: it must fit a tlog-tiles entry bundle. */
 export const MAX_LEAF_BYTES = 65_535;
@@ -56,6 +60,11 @@ export interface Change {
   /** The audited responseObject (managedFields removed), a BodyRef when moved out, or null. */
   response: unknown;
   source: ChangeSource;
+  /**
+   * Where an automated change came from (docs/attribution.md). Added in December 2026: older
+   * leaves lack it, and a change with nothing known omits it, so its leaf is unchanged.
+   */
+  attribution?: Attribution;
   observedAt: string;
 }
 

@@ -1,6 +1,8 @@
 // An audit.k8s.io Event (v1 or v1beta1) as a change (DESIGN 3.2). Pure: the caller supplies the
 // cluster, the source and the clock. The event is hostile input: every field is type-checked before
 // use, and a malformed event is a ChangeError('SCHEMA') naming the field.
+
+import { attributionOf } from './attribution.js';
 import {
   type Action,
   CHANGE_SCHEMA,
@@ -223,5 +225,15 @@ export function auditEventToChange(event: unknown, ctx: AuditContext): AuditOutc
   if (event.impersonatedUser !== undefined && event.impersonatedUser !== null) {
     change.impersonatedUser = userInfo(event.impersonatedUser, 'impersonatedUser');
   }
+  // Read from the raw bodies: the field manager lives in the managedFields stripped above.
+  const attribution = attributionOf({
+    userAgent: change.userAgent,
+    username: change.user.username,
+    requestURI,
+    requestReceivedTimestamp: change.requestReceivedTimestamp,
+    request: event.requestObject,
+    response: event.responseObject,
+  });
+  if (attribution !== undefined) change.attribution = attribution;
   return { change };
 }

@@ -1,5 +1,23 @@
 // packages/change: the change object (schema ingress-ledger.change/v1), its canonical JSON form,
 // and its signed-note leaf (made by collectors, opened by the ledger and by auditors).
+
+export {
+  type ExemptIdentities,
+  hasReason,
+  isHumanUser,
+  lacksReason,
+  NON_HUMAN_GROUPS,
+  NON_HUMAN_USER_PREFIXES,
+  NON_HUMAN_USERS,
+  reasonOnObject,
+  statedReason,
+} from './actor.js';
+export {
+  type Attribution,
+  type AttributionInput,
+  attributionOf,
+  MAX_ATTRIBUTION_CHARS,
+} from './attribution.js';
 export { type BodyRef, bodyRefs, bodyRefsOfLeaf, isBodyRef } from './body-refs.js';
 export { canonicalJson } from './canonical.js';
 export {

@@ -73,6 +73,19 @@ function oneOf(o: Obj, key: string, allowed: Set<string>): string {
   return v;
 }
 
+/** Longest tool id accepted in an attribution. */
+export const MAX_TOOL_CHARS = 64;
+
+// Optional (DESIGN 3.2): absent in older leaves and when nothing is known, so absence is valid;
+// when present it must have the documented shape.
+function checkAttribution(v: unknown): void {
+  const a = obj(v, 'attribution');
+  str(a, 'tool', 'attribution.tool', { nonEmpty: true, max: MAX_TOOL_CHARS });
+  for (const k of ['name', 'revision', 'url']) {
+    if (k in a) str(a, k, `attribution.${k}`, { max: MAX_FIELD_CHARS });
+  }
+}
+
 /** Checks every required field of schema ingress-ledger.change/v1; throws ChangeError('SCHEMA') naming the field. */
 export function validateChange(value: unknown): Change {
   const c = obj(value, 'change');
@@ -97,6 +110,7 @@ export function validateChange(value: unknown): Change {
   if (!('request' in c)) fail('request', 'missing');
   if (!('response' in c)) fail('response', 'missing');
   oneOf(c, 'source', SOURCES);
+  if (c.attribution !== undefined) checkAttribution(c.attribution);
   str(c, 'observedAt', 'observedAt', { max: 64 });
   return c as unknown as Change;
 }

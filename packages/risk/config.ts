@@ -25,6 +25,8 @@ export interface RiskConfig {
   burstThreshold: number;
   burstWindowSeconds: number;
   burstSeverity: Severity;
+  /** reason-missing: groups whose members are not asked for a reason (beyond the built-in ones). */
+  reasonExemptGroups: readonly string[];
 }
 
 /** The default severity of each rule. */
@@ -40,7 +42,10 @@ export const DEFAULT_SEVERITIES: Readonly<Record<RuleId, Severity>> = {
   'unusual-actor': 'high',
   'denied-attempt': 'medium',
   'gateway-exposure': 'high',
+  'reason-missing': 'low',
 };
+/** Rules that are off unless the rules file turns them on. */
+export const OFF_BY_DEFAULT: readonly RuleId[] = ['reason-missing'];
 /** The annotation prefix ingress-nginx reads by default. */
 export const DEFAULT_ANNOTATION_PREFIXES = ['nginx.ingress.kubernetes.io/'];
 /** Denials by one user within the window that make a burst. */
@@ -52,13 +57,15 @@ export const MAX_CONFIG_LIST = 10_000;
 
 export function defaultRiskConfig(): RiskConfig {
   const rules = {} as Record<RuleId, RuleSettings>;
-  for (const id of RULE_IDS) rules[id] = { enabled: true, severity: DEFAULT_SEVERITIES[id], exemptUsers: [] };
+  for (const id of RULE_IDS)
+    rules[id] = { enabled: !OFF_BY_DEFAULT.includes(id), severity: DEFAULT_SEVERITIES[id], exemptUsers: [] };
   return {
     rules,
     annotationPrefixes: DEFAULT_ANNOTATION_PREFIXES,
     burstThreshold: DEFAULT_BURST_THRESHOLD,
     burstWindowSeconds: DEFAULT_BURST_WINDOW_SECONDS,
     burstSeverity: 'high',
+    reasonExemptGroups: [],
   };
 }
 
@@ -121,7 +128,9 @@ export function parseRiskConfig(text: string): RiskConfig {
         ? ['allowedUsers', 'allowedSourceRanges']
         : rid === 'denied-attempt'
           ? ['burstThreshold', 'burstWindowSeconds', 'burstSeverity']
-          : [];
+          : rid === 'reason-missing'
+            ? ['exemptGroups']
+            : [];
     checkKeys(r, ['enabled', 'severity', 'exemptUsers', ...extra], `rules.${id}.`);
     const s = { ...rules[rid] };
     if (r.enabled !== undefined) {
@@ -152,6 +161,8 @@ export function parseRiskConfig(text: string): RiskConfig {
         86_400 * 30,
       );
     }
+    if (r.exemptGroups !== undefined)
+      out.reasonExemptGroups = strings(r.exemptGroups, `rules.${id}.exemptGroups`);
     if (r.burstSeverity !== undefined)
       out.burstSeverity = severity(r.burstSeverity, `rules.${id}.burstSeverity`);
   }

@@ -12,6 +12,7 @@ import {
   ingressClassChanged,
   tlsRemoved,
 } from './object-rules.js';
+import { reasonMissing } from './reason-rules.js';
 import { type Rule, type RuleInput, succeeded } from './rule.js';
 import type { Finding, RuleId } from './types.js';
 
@@ -38,6 +39,7 @@ export class RiskEngine {
       ['unusual-actor', unusualActor],
       ['denied-attempt', (i, c) => deniedAttempt(i, c, this.#tracker)],
       ['gateway-exposure', gatewayExposure],
+      ['reason-missing', reasonMissing],
     ];
   }
 
@@ -59,7 +61,7 @@ export class RiskEngine {
       const settings = this.config.rules[id];
       if (!settings.enabled || actorExempt(input.change, settings.exemptUsers)) continue;
       try {
-        const actorRule = id === 'unusual-actor' || id === 'denied-attempt';
+        const actorRule = id === 'unusual-actor' || id === 'denied-attempt' || id === 'reason-missing';
         for (const hit of rule(actorRule ? input : objectInput, this.config)) {
           findings.push({
             rule: id,

@@ -51,7 +51,7 @@ describe('risk rules on the real example manifests', { skip }, () => {
         rule,
       );
     }
-    assert.equal(new Set(RULE_CASES.map((c) => c.rule)).size, 11);
+    assert.equal(new Set(RULE_CASES.map((c) => c.rule)).size, 12);
   });
 });
 

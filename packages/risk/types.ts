@@ -4,7 +4,7 @@
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
-/** The rule ids of DESIGN 5.1 (binding). */
+/** The rule ids of DESIGN 5.1 (binding), and reason-missing of issue 18. */
 export const RULE_IDS = [
   'nginx-snippet',
   'nginx-risky-annotation',
@@ -17,6 +17,7 @@ export const RULE_IDS = [
   'unusual-actor',
   'denied-attempt',
   'gateway-exposure',
+  'reason-missing',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

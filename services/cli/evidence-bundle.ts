@@ -48,6 +48,8 @@ export function writeBundle(
   cp: { origin: string; size: bigint; rootHash: Uint8Array },
   o: { policyText: string; json?: boolean },
   keys: readonly PublicKey[],
+  /** The caller reports what was written (the period report). */
+  quiet = false,
 ): void {
   try {
     mkdirSync(dir, { recursive: true });
@@ -91,6 +93,7 @@ export function writeBundle(
       hasPolicy: true,
     }),
   );
+  if (quiet) return;
   if (o.json === true) printJson({ bundle: dir, entries: items.map((e) => e.index), treeSize: cp.size });
   else
     println(

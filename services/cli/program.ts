@@ -22,6 +22,7 @@ const OWN_COMMANDS: Record<string, Factory> = {
   audit: async () => (await import('./commands/audit.js')).auditCommand(),
   search: async () => (await import('./commands/search.js')).searchCommand(),
   history: async () => (await import('./commands/history.js')).historyCommand(),
+  report: async () => (await import('./commands/report.js')).reportCommand(),
   up: async () => (await import('./up/up-command.js')).upCommand(),
   backup: async () => (await import('./commands/backup.js')).backupCommand(),
   'audit-policy': async () => (await import('./commands/audit-policy.js')).auditPolicyCommand(),

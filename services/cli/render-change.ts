@@ -15,6 +15,23 @@ export function actorLabel(c: Change): string {
   return `${c.user.username}${imp}`;
 }
 
+/** `argocd shop @3f2c1e9a7b5d` or `kubectl kubectl-edit v1.31.2`: where an automated change came from. */
+export function attributionLabel(c: Change): string | undefined {
+  const a = c.attribution;
+  if (a === undefined) return undefined;
+  const rev =
+    a.revision === undefined
+      ? ''
+      : ` @${/^[0-9a-f]{40}$/.test(a.revision) ? a.revision.slice(0, 12) : a.revision}`;
+  return `${a.tool}${a.name === undefined ? '' : ` ${a.name}`}${rev}${a.url === undefined ? '' : ` ${a.url}`}`;
+}
+
+/** The short why of a table row: the reason, else the attributed source, else `-`. */
+export function whyCell(c: Change, max = 48): string {
+  const text = c.reason?.trim() || (attributionLabel(c) === undefined ? '-' : `(${attributionLabel(c)})`);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** The who/what/when/where/why lines of one change. */
 export function describeChange(c: Change): [string, string][] {
   const groups =
@@ -28,6 +45,7 @@ export function describeChange(c: Change): [string, string][] {
       `cluster ${c.cluster}, from ${c.sourceIPs.join(', ') || '-'}, ${c.userAgent || 'no user agent'}`,
     ],
     ['why', c.reason ?? '(no reason given)'],
+    ['source', attributionLabel(c) ?? '(not attributed)'],
     ['audit id', c.auditID],
   ];
 }

@@ -18,6 +18,7 @@ export const KUSTOMIZATIONS: readonly { rel: string; components: readonly string
   { rel: 'overlays/dev', components: [] },
   { rel: 'overlays/ha', components: [] },
   { rel: 'overlays/ha', components: ['components/cert-manager'] },
+  { rel: 'overlays/dev', components: ['components/reason-policy'] },
 ];
 
 export function haveKubectl(): boolean {

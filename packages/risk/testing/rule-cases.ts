@@ -315,6 +315,65 @@ export const RULE_CASES: RuleCase[] = [
     steps: () => [{ object: manifest('k8s-website-examples/minimal-ingress.yaml') }],
   },
   {
+    name: 'a person updates the minimal example without a reason (rule turned on)',
+    rule: 'reason-missing',
+    fires: true,
+    config: () => parseRiskConfig('rules:\n  reason-missing:\n    enabled: true\n'),
+    steps: () => [{ object: manifest('k8s-website-examples/minimal-ingress.yaml'), verb: 'update' }],
+  },
+  {
+    name: 'a person states a reason (rule turned on)',
+    rule: 'reason-missing',
+    fires: false,
+    config: () => parseRiskConfig('rules:\n  reason-missing:\n    enabled: true\n'),
+    steps: () => [
+      {
+        object: manifest('k8s-website-examples/minimal-ingress.yaml'),
+        verb: 'update',
+        reason: 'CHG-1: new path',
+      },
+    ],
+  },
+  {
+    name: 'a service account updates without a reason (rule turned on)',
+    rule: 'reason-missing',
+    fires: false,
+    config: () => parseRiskConfig('rules:\n  reason-missing:\n    enabled: true\n'),
+    steps: () => [
+      {
+        object: manifest('k8s-website-examples/minimal-ingress.yaml'),
+        verb: 'update',
+        user: {
+          username: 'system:serviceaccount:argocd:argocd-application-controller',
+          groups: ['system:serviceaccounts'],
+        },
+      },
+    ],
+  },
+  {
+    name: 'a member of an exempt group updates without a reason',
+    rule: 'reason-missing',
+    fires: false,
+    config: () =>
+      parseRiskConfig('rules:\n  reason-missing:\n    enabled: true\n    exemptGroups: [break-glass]\n'),
+    steps: () => [
+      {
+        object: manifest('k8s-website-examples/minimal-ingress.yaml'),
+        verb: 'update',
+        user: { username: 'oncall@example.com', groups: ['break-glass'] },
+      },
+    ],
+  },
+  {
+    name: 'a person updates without a reason while the rule is off (the default)',
+    rule: 'reason-missing',
+    fires: false,
+    // The defaults, stated: the pipeline test runs only cases without a config, and this rule has
+    // no positive case there.
+    config: () => parseRiskConfig(''),
+    steps: () => [{ object: manifest('k8s-website-examples/minimal-ingress.yaml'), verb: 'update' }],
+  },
+  {
     name: 'a 403 on an update of the tls example',
     rule: 'denied-attempt',
     fires: true,

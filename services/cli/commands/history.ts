@@ -16,7 +16,7 @@ import { CliError } from '../errors.js';
 import { bold, dim, localTime, printJson, println, useColour } from '../output.js';
 import { type OutputFormat, outputFormat, printYamlDocument, withOutputFormat } from '../output-format.js';
 import { VerdictTally, verdictLabel } from '../read-view.js';
-import { actorLabel } from '../render-change.js';
+import { actorLabel, attributionLabel } from '../render-change.js';
 import { storedObject, yamlDiff } from '../render-yaml.js';
 import { type EntryVerdict, verdictJson } from '../verification/entry-verifier.js';
 import { call, findingJson, severityLabel } from './search.js';
@@ -134,7 +134,9 @@ function showVersion(
   );
   if (verdict?.status === 'failed' && verdict.reason !== undefined)
     println(`  ${dim('verification:')} ${verdict.reason}`);
-  if (change.reason) println(`  ${dim('reason:')} ${change.reason}`);
+  println(`  ${dim('reason:')} ${change.reason?.trim() ? change.reason : dim('(none given)')}`);
+  const source = attributionLabel(change);
+  if (source !== undefined) println(`  ${dim('source:')} ${source}`);
   for (const f of v.findings) println(`  ${severityLabel(f)}: ${f.message}`);
   const refused = change.responseCode >= 300;
   const stored = refused ? previous : storedObject(change, bodiesOf(e));

@@ -16,7 +16,7 @@ import { callFailed, type LedgerApi, type SearchInit } from '../ledger-client.js
 import { printJson, println, red, table, yellow } from '../output.js';
 import { type OutputFormat, outputFormat, printYamlDocument, withOutputFormat } from '../output-format.js';
 import { VerdictTally, verdictLabel, WIDE_HEADERS, wideCells } from '../read-view.js';
-import { changeCells } from '../render-change.js';
+import { changeCells, whyCell } from '../render-change.js';
 import { collectRules, collectSeverities, searchStream } from '../search-stream.js';
 import { type EntryVerdict, type EntryVerifier, verdictJson } from '../verification/entry-verifier.js';
 import { VerificationError } from '../verification/errors.js';
@@ -41,6 +41,8 @@ export interface SearchFilters {
   since?: TimePoint;
   until?: TimePoint;
   text?: string;
+  reasonMissing?: boolean;
+  attribution?: string;
   limit?: number;
 }
 
@@ -73,6 +75,11 @@ export function withSearchFilters(cmd: Command): Command {
     )
     .option('--until <time>', 'changes at or before: an RFC 3339 time or a duration ago', parseTimeOrAgo())
     .option('--text <query>', 'full-text query over reason, user, names, hosts and annotations')
+    .option('--reason-missing', 'only changes that state no reason (docs/attribution.md)')
+    .option(
+      '--attribution <tool[:name]>',
+      'only changes attributed to a tool, or a tool and name: argocd, argocd:shop, helm:web',
+    )
     .option(
       '--limit <n>',
       `at most this many results (default ${DEFAULT_SEARCH_LIMIT})`,
@@ -93,11 +100,13 @@ export function searchRequest(f: SearchFilters): SearchInit {
     'resource',
     'host',
     'text',
+    'attribution',
   ] as const) {
     const v = f[k];
     if (v !== undefined) req[k] = v;
   }
   if (f.responseCode !== undefined) req['responseCode'] = f.responseCode;
+  if (f.reasonMissing === true) req['reasonMissing'] = true;
   if (f.since !== undefined) req['since'] = timestampOf(f.since);
   if (f.until !== undefined) req['until'] = timestampOf(f.until);
   return req as SearchInit;
@@ -134,7 +143,7 @@ interface SearchOptions extends VerifyingOptions, SearchFilters {
 export function searchCommand(): Command {
   return withOutputFormat(withVerifyOptions(withSearchFilters(withClientOptions(new Command('search')))))
     .description(
-      'find entries by cluster, object, user, action, host, risk, time or text (newest first); each is verified when a policy is known',
+      'find entries by cluster, object, user, action, host, risk, time, text, reason or attribution (newest first); each is verified when a policy is known',
     )
     .action((o: SearchOptions) => search(o));
 }
@@ -166,7 +175,7 @@ async function search(o: SearchOptions): Promise<void> {
     if (format === 'table' || format === 'wide') {
       const header = ['INDEX', 'TIME', 'CLUSTER', 'ACTION', 'OBJECT', 'USER', 'HTTP'];
       if (format === 'wide') header.push(...WIDE_HEADERS);
-      header.push('FINDINGS');
+      header.push('WHY', 'FINDINGS');
       if (verifier !== undefined) header.push('VERIFIED');
       println(rows.length === 0 ? 'no matching entries' : table(header, rows));
     }
@@ -210,6 +219,7 @@ function show(r: SearchResult, v: EntryVerdict | undefined, format: OutputFormat
   rows.push([
     ...changeCells(e.index, change),
     ...(format === 'wide' ? wideCells(change) : []),
+    whyCell(change),
     r.findings.map(severityLabel).join(', '),
     ...verdict,
   ]);

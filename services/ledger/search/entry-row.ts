@@ -1,5 +1,5 @@
 // What the index stores about one entry, derived from its change and the stored object around it.
-import type { Change } from '../../../packages/change/index.js';
+import { type Change, statedReason } from '../../../packages/change/index.js';
 import {
   annotationsOf,
   hostsOf,
@@ -70,6 +70,14 @@ export interface Derived {
 /** Characters of one attribute value kept in the index; longer values are cut (the leaf has them whole). */
 export const MAX_ATTR_CHARS = 512;
 
+/** The `attribution` attribute values of a change: `tool` and `tool:name` (the tool lower-cased). */
+export function attributionKeys(c: Change): string[] {
+  const a = c.attribution;
+  if (a === undefined || typeof a.tool !== 'string' || a.tool === '') return [];
+  const tool = a.tool.toLowerCase();
+  return typeof a.name === 'string' && a.name !== '' ? [tool, `${tool}:${a.name}`] : [tool];
+}
+
 /** The key of the object a change is about, the same for every API group and subresource. */
 export function objectKey(c: Change): string {
   return JSON.stringify([c.cluster, c.object.resource, c.object.namespace, c.object.name]);
@@ -100,6 +108,8 @@ export function deriveRow(idx: bigint, c: Change, described: unknown): Derived {
   };
   const hosts = [...new Set(hostsOf(described).map((h) => h.host))];
   for (const h of hosts) add('host', h);
+  // The attributed source, by tool and by tool:name (filters.ts `attribution`).
+  for (const v of attributionKeys(c)) add('attribution', v);
   const annotations = annotationsOf(described);
   const list = (xs: readonly string[]) => JSON.stringify(xs.map((x) => x.slice(0, MAX_ATTR_CHARS)));
   const users = [c.user.username, c.impersonatedUser?.username ?? ''].filter((u) => u !== '');
@@ -119,7 +129,8 @@ export function deriveRow(idx: bigint, c: Change, described: unknown): Derived {
     response_code: BigInt(c.responseCode),
     stage_us: rfc3339Micros(c.stageTimestamp) ?? 0n,
     received_us: rfc3339Micros(c.requestReceivedTimestamp) ?? 0n,
-    reason: c.reason,
+    // A delete is explained by the reason annotation of the object it removed (statedReason).
+    reason: statedReason(c, described) ?? c.reason,
     obj: objectKey(c),
     stored: setsStoredObject(c) ? 1n : 0n,
     groups: list(c.user.groups ?? []),
@@ -132,7 +143,7 @@ export function deriveRow(idx: bigint, c: Change, described: unknown): Derived {
     // Deduplicated: the primary key (kind, value, idx) admits each pair once.
     attrs: [...new Map(attrs.map((a) => [`${a[0]}\u0000${a[1]}`, a])).values()],
     fts: {
-      reason: c.reason ?? '',
+      reason: statedReason(c, described) ?? c.reason ?? '',
       username: users.join(' '),
       names: [c.object.name, c.object.namespace, c.cluster].join(' '),
       hosts: hosts.join(' '),

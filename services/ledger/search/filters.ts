@@ -43,6 +43,19 @@ function checkString(field: string, v: string): string {
   return v;
 }
 
+const TOOL_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** `tool` or `tool:name` as the index stores it (entry-row.ts attributionKeys): the tool lower-cased. */
+export function attributionFilter(text: string): string {
+  const colon = text.indexOf(':');
+  const tool = (colon < 0 ? text : text.slice(0, colon)).toLowerCase();
+  if (!TOOL_RE.test(tool))
+    throw new SearchError('BAD_VALUE', 'attribution', 'must be TOOL or TOOL:NAME, like argocd:shop');
+  if (colon >= 0 && colon === text.length - 1)
+    throw new SearchError('BAD_VALUE', 'attribution', 'empty name after the colon');
+  return colon < 0 ? tool : `${tool}:${text.slice(colon + 1)}`;
+}
+
 function micros(field: string, t: Timestamp): bigint {
   if (t.seconds < MIN_SECONDS || t.seconds > MAX_SECONDS)
     throw new SearchError('BAD_VALUE', field, 'seconds out of range');
@@ -115,6 +128,15 @@ export function buildQuery(
       throw new SearchError('BAD_VALUE', 'risk', 'unknown rule id');
     where.push('e.idx IN (SELECT f.idx FROM search_findings f WHERE f.rule = ?)');
     params.push(req.risk);
+  }
+  if (req.reasonMissing) {
+    // The same test as hasReason (packages/change/actor.ts): no reason, or only white space.
+    where.push(`(e.reason IS NULL OR trim(e.reason, ' ' || char(9) || char(10) || char(13)) = '')`);
+  }
+  if (req.attribution !== '') {
+    checkString('attribution', req.attribution);
+    where.push("e.idx IN (SELECT a.idx FROM search_attrs a WHERE a.kind = 'attribution' AND a.value = ?)");
+    params.push(attributionFilter(req.attribution));
   }
   const since = req.since ? micros('since', req.since) : undefined;
   const until = req.until ? micros('until', req.until) : undefined;

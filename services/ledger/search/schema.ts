@@ -95,6 +95,17 @@ export function createSearchTables(db: Database.Database): void {
     -- Entries whose text is not plain ASCII: not in search_fts_pairs, matched in search_fts.
     CREATE TABLE IF NOT EXISTS search_fts_slow (idx INTEGER PRIMARY KEY);
   `);
+  // Attribution (issue 18) lives in search_attrs (kind 'attribution'): no new column, so an index
+  // built before needs no migration for leaves made before, which carry no attribution. Entries
+  // indexed by an older ledger from newer collectors lack those rows: 'attribution' = 0 says so,
+  // and `reindex` rebuilds them (the ledger warns at start).
+  const hadAttribution =
+    db.prepare("SELECT 1 FROM search_meta WHERE key = 'attribution'").get() !== undefined;
+  if (!hadAttribution) {
+    db.prepare("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('attribution', ?)").run(
+      hadEntries ? 0 : 1,
+    );
+  }
   if (!hadPairs) {
     db.prepare("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('fts_pairs', ?)").run(
       hadEntries ? 0 : 1,

@@ -78,6 +78,15 @@ export class SearchIndex {
     this.#metrics = searchMetrics(opts.registry);
     this.#engine = new RiskEngine(loadRiskConfig(opts.rulesFile));
     createSearchTables(db);
+    const attribution = db
+      .prepare<[], { value: bigint }>("SELECT value FROM search_meta WHERE key = 'attribution'")
+      .safeIntegers(true)
+      .get();
+    if (attribution?.value === 0n) {
+      this.#log.warn(
+        'search: the index predates attribution; entries indexed before may be missing from --attribution results until `ingress-ledger reindex` runs',
+      );
+    }
     this.#reader = new LeafReader(db);
     this.#previous = preparePrevious(db);
     // Inside the ledger's transaction this is a savepoint.
