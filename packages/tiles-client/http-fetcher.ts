@@ -36,7 +36,11 @@ export function httpFetcher(base: URL, o: HttpFetcherOptions = {}): TileFetcher 
   return {
     location: base.href,
     fetch(path, maxBytes) {
-      checkLayoutPath(path);
+      try {
+        checkLayoutPath(path);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       if (closed) return Promise.reject(new TilesError('UNREACHABLE', 'fetcher closed', path));
       const url = new URL(path, prefix);
       const send = secure ? httpsRequest : httpRequest;
