@@ -28,6 +28,8 @@ export async function startUp(dataDir: string, timeoutMs = 60_000): Promise<UpPr
       '0',
       '--witness-port',
       '0',
+      '--http-port',
+      '0',
       '--nats-port',
       '0',
       '--metrics-port',

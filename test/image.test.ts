@@ -147,6 +147,8 @@ describe('the container image', { skip: skipReason(), timeout: 300_000 }, () => 
           '0',
           '--witness-port',
           '0',
+          '--http-port',
+          '0',
           '--nats-port',
           '0',
         ],

@@ -75,6 +75,19 @@ describe('ingress-ledger up', {
     ]);
     assert.equal(audit.status, 0, audit.stderr);
     assert.equal(jsonLines(audit.stdout).at(-1)?.ok, true);
+    // The same log from its static tiles (DESIGN 10), at the URL endpoints.json names.
+    assert.match(first.tiles, /^http:\/\/127\.0\.0\.1:\d+\/tiles$/);
+    const fromTiles = await runCli([
+      'audit',
+      '--tiles',
+      first.tiles,
+      '--policy',
+      first.policy,
+      '--json',
+      ...first.collectorVkeys.flatMap((v) => ['--collector-vkey', v]),
+    ]);
+    assert.equal(fromTiles.status, 0, fromTiles.stderr);
+    assert.equal(jsonLines(fromTiles.stdout).at(-1)?.ok, true);
 
     assert.equal(await up.stop(), 0, up.output());
     up = await startUp(dir);

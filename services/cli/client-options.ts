@@ -26,8 +26,12 @@ export interface ClientOptions {
   json?: boolean;
 }
 
-export function withClientOptions(cmd: Command): Command {
-  return cmd
+/**
+ * The gRPC client flags. --grpc may also come from the environment or an endpoints file. With
+ * `orTiles`, --tiles is offered in its place (tiles-options.ts sourceOf: not both).
+ */
+export function withClientOptions(cmd: Command, o: { orTiles?: boolean } = {}): Command {
+  const withGrpc = cmd
     .option(
       '--grpc <host:port>',
       "address of the ledger's gRPC API (default: $INGRESS_LEDGER_GRPC, or the endpoints file's)",
@@ -36,7 +40,15 @@ export function withClientOptions(cmd: Command): Command {
     .option(
       '--endpoints <file>',
       "endpoints.json written by `up`: the ledger's address and the keys to verify with (default: $INGRESS_LEDGER_ENDPOINTS, or ./.ingress-ledger/endpoints.json when present)",
-    )
+    );
+  const withSource =
+    o.orTiles === true
+      ? withGrpc.option(
+          '--tiles <url|dir>',
+          "the log's static tlog-tiles instead of gRPC: the ledger's tiles URL, a mirror, or an export directory",
+        )
+      : withGrpc;
+  return withSource
     .option('--tls-ca <file>', 'CA bundle (PEM) to verify the ledger with; enables TLS')
     .option('--tls-cert <file>', 'client certificate (PEM) for mutual TLS')
     .option('--tls-key <file>', 'client key (PEM) for mutual TLS')

@@ -341,8 +341,15 @@ export async function auditIdsInLog(api: LedgerApi): Promise<{ size: bigint; cou
  * Waits until every acknowledged event is in the published log, then says which are missing and
  * which occur more than once (both empty when the promise holds).
  */
+/** What the checks need of a running system: `System`, or an `up`. */
+export interface Target {
+  api(): LedgerApi;
+  webhook: string;
+  token: string;
+}
+
 export async function checkExactlyOnce(
-  system: System,
+  system: Target,
   acked: ReadonlySet<string>,
   ms = 90_000,
 ): Promise<{ missing: string[]; repeated: string[]; size: bigint }> {
@@ -370,7 +377,7 @@ export async function checkExactlyOnce(
  * `answerMs` and in a published checkpoint within `coverMs` (nothing else is being sent).
  */
 export async function probeLatency(
-  system: System,
+  system: Target,
   probes = 5,
 ): Promise<{ answerMs: number[]; coverMs: number[] }> {
   const api = system.api();

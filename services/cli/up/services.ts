@@ -36,12 +36,14 @@ export interface LedgerStart {
   grpcListen: string;
   /** HOST:PORT for the ledger's /metrics, /livez and /readyz; none when undefined. */
   metricsListen?: string;
+  /** The read HTTP listener (static tiles). */
+  httpListen: string;
   policyFile: string;
 }
 
 export async function startLedgerService(
   c: LedgerStart,
-): Promise<Running & { grpc: string; metrics: string | undefined }> {
+): Promise<Running & { grpc: string; tiles: string; metrics: string | undefined }> {
   const { ledgerConfig, startLedger } = await import('../../ledger/index.js');
   const l = await startLedger(
     ledgerConfig({
@@ -50,6 +52,7 @@ export async function startLedgerService(
       ...(c.natsNkeyFile !== undefined ? { 'nats-nkey-file': c.natsNkeyFile } : {}),
       ...(c.natsInboxPrefix !== undefined ? { 'nats-inbox-prefix': c.natsInboxPrefix } : {}),
       'grpc-listen': c.grpcListen,
+      'http-listen': c.httpListen,
       key: c.keyFile,
       'collector-keys': c.collectorKeysFile,
       origin: c.origin,
@@ -59,6 +62,7 @@ export async function startLedgerService(
   );
   return {
     grpc: l.grpcAddress,
+    tiles: l.tilesUrl ?? '',
     metrics: l.metricsAddress === undefined ? undefined : `http://${l.metricsAddress}/metrics`,
     close: () => l.close(),
   };
