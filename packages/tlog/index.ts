@@ -31,6 +31,19 @@ export {
   type Verifier,
 } from './note.js';
 export { type Policy, parsePolicy, QUORUM_NONE, quorumMet, verifyCheckpointNote } from './policy.js';
+export {
+  encodeEntryBundle,
+  entriesPath,
+  MAX_TILE_LEVEL,
+  type ParsedTilePath,
+  parseEntryBundle,
+  parseTilePath,
+  readTile,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  tilePath,
+  tileWidth,
+} from './tiles.js';
 export { formatTlogProof, parseTlogProof, type TlogProof } from './tlog-proof.js';
 export {
   ADD_CHECKPOINT_PATH,

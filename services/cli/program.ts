@@ -24,6 +24,7 @@ const OWN_COMMANDS: Record<string, Factory> = {
   history: async () => (await import('./commands/history.js')).historyCommand(),
   up: async () => (await import('./up/up-command.js')).upCommand(),
   backup: async () => (await import('./commands/backup.js')).backupCommand(),
+  export: async () => (await import('./commands/export.js')).exportCommand(),
   'audit-policy': async () => (await import('./commands/audit-policy.js')).auditPolicyCommand(),
 };
 
