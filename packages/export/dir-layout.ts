@@ -3,18 +3,7 @@
 // a crash leaves at most a temporary file, never a half object under a real name. Objects are
 // made read-only (0444). Temporary files live in `.export-tmp/`, cleared when an exporter opens it.
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { type FileHandle, link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExportError } from './errors.js';
 import { type LayoutReader, type LayoutWriter, type PutOutcome, sameBytes } from './layout-io.js';
@@ -26,6 +15,7 @@ function errno(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 }
 
+// Asynchronous throughout: the ledger runs this beside its ingest, which must never wait on an fsync.
 export class DirLayout implements LayoutWriter {
   readonly describe: string;
 
@@ -34,81 +24,89 @@ export class DirLayout implements LayoutWriter {
   }
 
   async read(key: string, max: number): Promise<Uint8Array | undefined> {
-    const got = this.#readFile(key, max);
+    const got = await this.#readFile(key, max);
     if (got === TOO_LARGE) throw new ExportError('SOURCE', `${this.root}/${key}: larger than ${max} bytes`);
     return got;
   }
 
-  #readFile(key: string, max: number): Uint8Array | typeof TOO_LARGE | undefined {
-    let fd: number;
+  async #readFile(key: string, max: number): Promise<Uint8Array | typeof TOO_LARGE | undefined> {
+    let fh: FileHandle;
     try {
-      fd = openSync(join(this.root, key), 'r');
+      fh = await open(join(this.root, key), 'r');
     } catch (err) {
       if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return undefined;
       throw new ExportError('SOURCE', `${this.root}/${key}: ${errno(err)}`);
     }
     try {
-      const st = fstatSync(fd);
+      const st = await fh.stat();
       if (!st.isFile()) throw new ExportError('SOURCE', `${this.root}/${key}: not a regular file`);
       if (st.size > max) return TOO_LARGE;
       const buf = new Uint8Array(st.size);
       let off = 0;
       while (off < buf.length) {
-        const n = readSync(fd, buf, off, buf.length - off, off);
-        if (n === 0) break;
-        off += n;
+        const { bytesRead } = await fh.read(buf, off, buf.length - off, off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
       }
       return buf.subarray(0, off);
+    } catch (err) {
+      if (err instanceof ExportError) throw err;
+      throw new ExportError('SOURCE', `${this.root}/${key}: ${errno(err)}`);
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
   }
 
   /** Opens the directory as a target: creates it and clears temporary files a killed run left. */
   openForWriting(): this {
-    try {
-      rmSync(join(this.root, TMP_DIR), { recursive: true, force: true });
-      mkdirSync(join(this.root, TMP_DIR), { recursive: true });
-    } catch (err) {
-      throw new ExportError('TARGET', `${this.root}: ${errno(err)}`);
-    }
+    this.#ready = (async () => {
+      try {
+        await rm(join(this.root, TMP_DIR), { recursive: true, force: true });
+        await mkdir(join(this.root, TMP_DIR), { recursive: true });
+      } catch (err) {
+        throw new ExportError('TARGET', `${this.root}: ${errno(err)}`);
+      }
+    })();
+    this.#ready.catch(() => {}); // reported by the first write
     return this;
   }
 
-  #temp(bytes: Uint8Array): string {
+  #ready: Promise<void> = Promise.resolve();
+
+  async #temp(bytes: Uint8Array): Promise<string> {
+    await this.#ready;
     const temp = join(this.root, TMP_DIR, `${process.pid}-${randomBytes(6).toString('hex')}`);
-    const fd = openSync(temp, 'wx', 0o444);
+    const fh = await open(temp, 'wx', 0o444);
     try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
+      await fh.writeFile(bytes);
+      await fh.sync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
     return temp;
   }
 
   async putOnce(key: string, bytes: Uint8Array): Promise<PutOutcome> {
     const path = join(this.root, key);
-    const existing = this.#readFile(key, bytes.length);
+    const existing = await this.#readFile(key, bytes.length);
     if (existing !== undefined) return this.#compare(key, existing, bytes);
     let temp: string | undefined;
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      temp = this.#temp(bytes);
-      linkSync(temp, path);
-      syncDir(dirname(path));
+      await mkdir(dirname(path), { recursive: true });
+      temp = await this.#temp(bytes);
+      await link(temp, path);
+      await syncDir(dirname(path));
       return 'written';
     } catch (err) {
       if (errno(err) === 'EEXIST') {
         // Written meanwhile (another exporter): it must hold the same bytes.
-        const now = this.#readFile(key, bytes.length);
+        const now = await this.#readFile(key, bytes.length);
         if (now !== undefined) return this.#compare(key, now, bytes);
       }
       if (err instanceof ExportError) throw err;
       throw new ExportError('TARGET', `${path}: ${errno(err)}`);
     } finally {
-      if (temp !== undefined) rmSync(temp, { force: true });
+      if (temp !== undefined) await rm(temp, { force: true });
     }
   }
 
@@ -121,26 +119,27 @@ export class DirLayout implements LayoutWriter {
     const path = join(this.root, key);
     let temp: string | undefined;
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      temp = this.#temp(bytes);
-      renameSync(temp, path);
+      await mkdir(dirname(path), { recursive: true });
+      temp = await this.#temp(bytes);
+      await rename(temp, path);
       temp = undefined;
-      syncDir(dirname(path));
+      await syncDir(dirname(path));
     } catch (err) {
+      if (err instanceof ExportError) throw err;
       throw new ExportError('TARGET', `${path}: ${errno(err)}`);
     } finally {
-      if (temp !== undefined) rmSync(temp, { force: true });
+      if (temp !== undefined) await rm(temp, { force: true });
     }
   }
 }
 
 /** A directory's entry for a new name survives power loss only once the directory is synced. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
   try {
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 

@@ -24,7 +24,8 @@ export async function follow(step: () => Promise<StepResult>, o: FollowOptions):
   while (!o.signal.aborted) {
     let pause = interval;
     try {
-      o.onStep?.(await step());
+      const result = await step();
+      o.onStep?.(result);
       failures = 0;
     } catch (err) {
       pause = Math.min(maxBackoff, FIRST_BACKOFF_MS * 2 ** Math.min(failures, 30));
