@@ -122,12 +122,16 @@ export interface StreamLimits {
 }
 
 const GIB = 1024 ** 3;
-/** Defaults: a day of a busy cluster's changes fits INGRESS_CHANGES many times over. */
+/**
+ * Defaults: together 2.25 GiB, within the 8 GB JetStream store of deploy/kubernetes (JetStream
+ * reserves a file stream's max_bytes up front). 1 GiB holds ~600,000 changes of 1.5 KB: days of
+ * a busy cluster's changes while the ledger is down.
+ */
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
-  changesMaxBytes: 4 * GIB,
+  changesMaxBytes: GIB,
   rejectedMaxBytes: GIB / 4,
   rejectedMaxAgeMs: 30 * 86_400_000,
-  bodiesMaxBytes: 4 * GIB,
+  bodiesMaxBytes: GIB,
 };
 /** Smallest stream size limit a setting may give. */
 export const MIN_STREAM_BYTES = 1024 * 1024;
