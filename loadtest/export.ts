@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
-import { checkpointCheck, exportStep, httpReader, S3Layout } from '../packages/export/index.js';
+import { checkpointCheck, exportStep, S3Layout, tilesSource } from '../packages/export/index.js';
 import { hasMoto, serveDir, startMoto, writeLayout } from '../packages/export/testing.js';
 import { changesSubject, selectCrypto, silentLogger } from '../packages/runtime/index.js';
 import { generateKey, parseVkey } from '../packages/tlog/index.js';
@@ -43,7 +43,7 @@ try {
   let objects = 0;
   const started = performance.now();
   await exportStep({
-    source: httpReader(served.url),
+    source: tilesSource(served.url),
     target: new S3Layout({
       bucket: 'bench-throughput',
       prefix: 'log',

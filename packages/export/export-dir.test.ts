@@ -12,10 +12,10 @@ import {
   DirLayout,
   ExportError,
   exportStep,
-  httpReader,
   type LayoutReader,
   openLayout,
   parseLocation,
+  tilesSource,
 } from './index.js';
 import { serveDir, writeLayout } from './testing.js';
 
@@ -43,7 +43,7 @@ describe('export to a directory', () => {
     writeLayout(log, dir, log.checkpoint(size), size);
     const s = await serveDir(dir);
     servers.push(s.server);
-    return { dir, source: httpReader(s.url), requests: s.requests };
+    return { dir, source: tilesSource(s.url), requests: s.requests };
   }
 
   it('copies checkpoint, tiles and bundles, and keeps checkpoints/<size>', async () => {

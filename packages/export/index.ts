@@ -15,7 +15,6 @@ export {
   type StepResult,
 } from './exporter.js';
 export { DEFAULT_FOLLOW_INTERVAL_MS, type FollowOptions, follow, MAX_BACKOFF_MS } from './follow.js';
-export { HTTP_TIMEOUT_MS, httpReader } from './http-layout.js';
 export { bodyKey, CHECKPOINT_KEY, checkpointKey, MAX_BYTES } from './layout.js';
 export type { LayoutReader, LayoutWriter, PutOutcome } from './layout-io.js';
 export {
@@ -29,4 +28,5 @@ export { ExportMetrics } from './metrics.js';
 export { type OpenLayoutOptions, openLayout } from './open-layout.js';
 export { forEachLimit } from './pool.js';
 export { type ObjectLock, type ObjectLockMode, S3Layout, s3ClientFromEnv } from './s3-layout.js';
+export { tilesSource } from './tiles-source.js';
 export { checkBundle, checkTiles, type TileRef, TileSet, tilesFor } from './tree-check.js';

@@ -15,8 +15,15 @@ export { TlogError } from './errors.js';
 export { HASH_SIZE, leafHash, nodeHash } from './hash.js';
 export { isValidKeyName } from './key-name.js';
 export { cosignatureVkey, generateKey, parseSkey, parseVkey } from './keys.js';
-export type { NodeReader } from './merkle.js';
-export { consistencyProof, EdgeFoldCache, inclusionProof, rootAt } from './merkle-proof.js';
+export type { NodeId, NodeReader } from './merkle.js';
+export {
+  consistencyProof,
+  consistencyProofNodes,
+  EdgeFoldCache,
+  inclusionProof,
+  inclusionProofNodes,
+  rootAt,
+} from './merkle-proof.js';
 export { verifyConsistency, verifyInclusion } from './merkle-verify.js';
 export {
   formatNote,
@@ -33,7 +40,9 @@ export {
 export { type Policy, parsePolicy, QUORUM_NONE, quorumMet, verifyCheckpointNote } from './policy.js';
 export {
   encodeEntryBundle,
+  encodeTileIndex,
   entriesPath,
+  MAX_BUNDLE_ENTRY_BYTES,
   MAX_TILE_LEVEL,
   type ParsedTilePath,
   parseEntryBundle,
@@ -41,6 +50,7 @@ export {
   readTile,
   TILE_HEIGHT,
   TILE_WIDTH,
+  tileNodes,
   tilePath,
   tileWidth,
 } from './tiles.js';

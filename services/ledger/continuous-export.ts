@@ -18,14 +18,19 @@ import {
   openLayout,
 } from '../../packages/export/index.js';
 import type { PublicKey } from '../../packages/tlog/index.js';
+import type { PublishedCheckpoint } from './checkpointer.js';
 import { storeLayout } from './export-source.js';
 import type { LogStore } from './store.js';
+import type { TileReader } from './tile-reader.js';
 
 /** Published checkpoints kept as checkpoints/<size> per step, beside the newest. */
 export const MAX_CHECKPOINTS_PER_STEP = 1000;
 
 export interface ContinuousExportOptions {
   store: LogStore;
+  /** The read path's tile reader, and the published checkpoint it may show. */
+  tiles: TileReader;
+  published: () => PublishedCheckpoint | undefined;
   to: Location;
   objectLock?: ObjectLock;
   intervalMs: number;
@@ -46,13 +51,13 @@ export function startContinuousExport(o: ContinuousExportOptions): ContinuousExp
     'write',
     o.objectLock === undefined ? {} : { objectLock: o.objectLock },
   );
-  const source = storeLayout(o.store);
+  const source = storeLayout(o.tiles, o.published);
   const check = checkpointCheck({ vkey: o.logVkey });
   const log = o.logger.child({ part: 'export', to: target.describe });
   const stop = new AbortController();
   let exported = 0n;
   const step = async () => {
-    const published = o.store.lastPublished()?.size ?? 0n;
+    const published = o.published()?.size ?? 0n;
     metrics.behind(published > exported ? published - exported : 0n);
     const r = await exportStep({
       source,
@@ -62,7 +67,7 @@ export function startContinuousExport(o: ContinuousExportOptions): ContinuousExp
       events: { object: (kind, outcome) => metrics.object(kind, outcome) },
     });
     exported = r.to;
-    const now = o.store.lastPublished()?.size ?? r.sourceSize;
+    const now = o.published()?.size ?? r.sourceSize;
     metrics.step({ ...r, sourceSize: now });
     if (r.to > r.from) log.info({ from: String(r.from), to: String(r.to) }, 'exported');
     return r;
