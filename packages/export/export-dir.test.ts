@@ -1,6 +1,7 @@
 // Export from a tiles layout served over HTTP into a directory: what it writes, that it verifies
 // before writing, that it resumes and is idempotent, and that it refuses a target that differs.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,3 +263,46 @@ function flip(file: string, at: number): void {
   b[at] = (b[at] ?? 0) ^ 1;
   writeFileSync(file, b);
 }
+
+describe('bodies in an export', () => {
+  const body = new TextEncoder().encode('{"spec":{"rules":[]}}');
+  const sha = Buffer.from(createHash('sha256').update(body).digest()).toString('hex');
+  const log = new MemoryLog({ logKey: generateKey('example.test/bodies') });
+  log.append(
+    `{"request":{"sha256":"${sha}","size":${body.length}},"response":null}\n\n— x AAAA\n`,
+    'plain\n',
+  );
+  const check = checkpointCheck({ vkey: parseVkey(log.logKey.vkey) });
+  const layout = (b?: Uint8Array) => {
+    const dir = tmp();
+    writeLayout(log, dir, log.checkpoint(), log.size, b === undefined ? new Map() : new Map([[sha, b]]));
+    return new DirLayout(dir);
+  };
+
+  it('copies a body a leaf names, by its digest', async () => {
+    const out = tmp();
+    await exportStep({ source: layout(body), target: new DirLayout(out).openForWriting(), check });
+    assert.deepEqual(new Uint8Array(readFileSync(join(out, `bodies/${sha}`))), body);
+  });
+
+  it('refuses a body that does not match its digest or size, and a missing one', async () => {
+    const changed = Uint8Array.from(body);
+    changed[3] = 0x41;
+    await expectCode(
+      exportStep({ source: layout(changed), target: new DirLayout(tmp()).openForWriting(), check }),
+      'VERIFY_FAILED',
+    );
+    await expectCode(
+      exportStep({
+        source: layout(new Uint8Array([...body, 32])),
+        target: new DirLayout(tmp()).openForWriting(),
+        check,
+      }),
+      'SOURCE',
+    );
+    await expectCode(
+      exportStep({ source: layout(), target: new DirLayout(tmp()).openForWriting(), check }),
+      'SOURCE',
+    );
+  });
+});
