@@ -112,6 +112,22 @@ describe('export, lose everything, restore, go on', {
     assert.deepEqual(v.cosigners, ['w1']);
     assert.ok(existsSync(join(exportDir, 'checkpoints/300')));
     assert.ok(existsSync(join(exportDir, 'tile/entries/001.p/44')));
+    // An auditor reads the export alone and keeps the checkpoint it trusts.
+    const audit = await runCli(
+      [
+        'audit',
+        '--tiles',
+        exportDir,
+        '--policy',
+        policyFile,
+        '--collector-vkeys',
+        keys.collectorKeysFile,
+        '--state',
+        join(keys.dir, 'audit.state'),
+      ],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(audit.status, 0, `${audit.stdout}${audit.stderr}`);
   });
 
   it('restore refuses a used data dir, a tampered export, and a key of another log', async () => {
