@@ -38,7 +38,15 @@ export function ledgerPermissions(inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermi
   return {
     publish: [
       '$JS.API.INFO',
-      ...STREAMS.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`]),
+      ...STREAMS.flatMap((s) => [
+        `$JS.API.STREAM.INFO.${s}`,
+        `$JS.API.STREAM.CREATE.${s}`,
+        // Stream limits are the ledger's settings; it brings existing streams to them.
+        `$JS.API.STREAM.UPDATE.${s}`,
+      ]),
+      // Committed changes and their bodies leave the buffer (services/ledger/stream-trim.ts).
+      `$JS.API.STREAM.PURGE.${CHANGES_STREAM}`,
+      `$JS.API.STREAM.PURGE.${BODIES_STREAM}`,
       `$JS.API.CONSUMER.INFO.${consumer}`,
       // Create and update are one verb; newer clients append the filter subject to it.
       `$JS.API.CONSUMER.CREATE.${consumer}`,

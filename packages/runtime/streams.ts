@@ -1,6 +1,12 @@
 // The JetStream streams of DESIGN section 4 (binding names). Collector and ledger both make sure
 // they exist, with the same configuration, so either may start first.
-import { type JetStreamManager, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 
 export const CHANGES_STREAM = 'INGRESS_CHANGES';
 export const REJECTED_STREAM = 'INGRESS_REJECTED';
@@ -100,10 +106,48 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 
 const NS_PER_MS = 1_000_000;
 
+/**
+ * Limits of the streams (docs/storage.md). The streams are a buffer in front of the log, never the
+ * record, and no limit may drop a change nobody consumed: INGRESS_CHANGES and INGRESS_BODIES
+ * refuse new messages when full (discard new: the collector answers 503 and the apiserver
+ * retries), and the ledger removes what it has committed, and the bodies those changes named
+ * (services/ledger/stream-trim.ts);
+ * INGRESS_REJECTED, a record of refusals kept for inspection, drops its oldest beyond its limits.
+ */
+export interface StreamLimits {
+  changesMaxBytes: number;
+  rejectedMaxBytes: number;
+  rejectedMaxAgeMs: number;
+  bodiesMaxBytes: number;
+}
+
+const GIB = 1024 ** 3;
+/**
+ * Defaults: together 2.25 GiB, within the 8 GB JetStream store of deploy/kubernetes (JetStream
+ * reserves a file stream's max_bytes up front). 1 GiB holds ~600,000 changes of 1.5 KB: days of
+ * a busy cluster's changes while the ledger is down.
+ */
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  changesMaxBytes: GIB,
+  rejectedMaxBytes: GIB / 4,
+  rejectedMaxAgeMs: 30 * 86_400_000,
+  bodiesMaxBytes: GIB,
+};
+/** Smallest stream size limit a setting may give. */
+export const MIN_STREAM_BYTES = 1024 * 1024;
+/** Largest: 1 PiB. */
+export const MAX_STREAM_BYTES = 2 ** 50;
+
 export interface StreamOptions {
   duplicateWindowMs?: number;
   /** Replicas (1 on one machine; 3 in a JetStream cluster). */
   replicas?: number;
+  limits?: StreamLimits;
+  /**
+   * Bring existing streams to `limits` (the ledger owns them; the collector only creates missing
+   * streams with the defaults).
+   */
+  applyLimits?: boolean;
 }
 
 function streamConfigs(o: StreamOptions): (Partial<StreamConfig> & { name: string })[] {
@@ -117,6 +161,7 @@ function streamConfigs(o: StreamOptions): (Partial<StreamConfig> & { name: strin
       retention: RetentionPolicy.Limits,
       duplicate_window: dup,
       num_replicas,
+      ...limitsOf(o).changes,
     },
     {
       name: REJECTED_STREAM,
@@ -124,6 +169,7 @@ function streamConfigs(o: StreamOptions): (Partial<StreamConfig> & { name: strin
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       num_replicas,
+      ...limitsOf(o).rejected,
     },
     {
       name: BODIES_STREAM,
@@ -134,16 +180,47 @@ function streamConfigs(o: StreamOptions): (Partial<StreamConfig> & { name: strin
       max_msgs_per_subject: 1,
       allow_direct: true,
       num_replicas,
+      ...limitsOf(o).bodies,
     },
   ];
 }
 
-/** Creates the streams that are missing; leaves existing ones as they are. */
+/** The limit fields of each stream's configuration. */
+function limitsOf(o: StreamOptions) {
+  const l = o.limits ?? DEFAULT_STREAM_LIMITS;
+  return {
+    changes: { discard: DiscardPolicy.New, max_bytes: l.changesMaxBytes },
+    rejected: {
+      discard: DiscardPolicy.Old,
+      max_bytes: l.rejectedMaxBytes,
+      max_age: l.rejectedMaxAgeMs * NS_PER_MS,
+    },
+    bodies: { discard: DiscardPolicy.New, max_bytes: l.bodiesMaxBytes },
+  } satisfies Record<string, Partial<StreamConfig>>;
+}
+
+/** Creates the streams that are missing; with applyLimits, brings existing ones to the limits. */
 export async function ensureStreams(jsm: JetStreamManager, o: StreamOptions = {}): Promise<void> {
   for (const cfg of streamConfigs(o)) {
+    let existing: StreamConfig | undefined;
     try {
-      await jsm.streams.info(cfg.name);
+      existing = (await jsm.streams.info(cfg.name)).config;
     } catch {
+      existing = undefined;
+    }
+    if (existing !== undefined) {
+      const differs = (['discard', 'max_bytes', 'max_age'] as const).some(
+        (k) => k in cfg && (cfg as Partial<StreamConfig>)[k] !== existing[k],
+      );
+      if (o.applyLimits === true && differs) {
+        await jsm.streams.update(cfg.name, {
+          ...existing,
+          discard: cfg.discard ?? existing.discard,
+          max_bytes: cfg.max_bytes ?? existing.max_bytes,
+          max_age: cfg.max_age ?? existing.max_age,
+        });
+      }
+    } else {
       try {
         await jsm.streams.add(cfg);
       } catch (err) {

@@ -3,6 +3,7 @@
 // reason on stderr and never a stack trace.
 import { Command, CommanderError } from 'commander';
 import { ChangeError } from '../../packages/change/index.js';
+import { ExportError } from '../../packages/export/index.js';
 import { TlogError } from '../../packages/tlog/index.js';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED, exitCodeOf } from './errors.js';
 import { io, printJson } from './output.js';
@@ -25,6 +26,7 @@ const OWN_COMMANDS: Record<string, Factory> = {
   report: async () => (await import('./commands/report.js')).reportCommand(),
   up: async () => (await import('./up/up-command.js')).upCommand(),
   backup: async () => (await import('./commands/backup.js')).backupCommand(),
+  export: async () => (await import('./commands/export.js')).exportCommand(),
   'audit-policy': async () => (await import('./commands/audit-policy.js')).auditPolicyCommand(),
 };
 
@@ -34,6 +36,7 @@ const SERVICE_COMMANDS: Record<string, [module: string, factory: string]> = {
   collector: ['../collector/index.js', 'collectorCommand'],
   witness: ['../witness/index.js', 'witnessCommand'],
   reindex: ['../ledger/search/reindex-command.js', 'reindexCommand'],
+  restore: ['../ledger/restore-command.js', 'restoreCommand'],
 };
 
 async function serviceCommand(path: string, factory: string): Promise<Command | undefined> {
@@ -109,6 +112,12 @@ export function reportFailure(err: unknown, argv: readonly string[]): number {
     if (wantsJson(argv)) printJson({ ok: false, error: { code: err.code, message: err.message } });
     io.err(`error: ${oneLine(err.message)}\n`);
     return exitCodeOf(err.code);
+  }
+  if (err instanceof ExportError) {
+    // A refused export or restore is evidence that something was changed: exit 1, like a proof.
+    const verify = err.code === 'VERIFY_FAILED' || err.code === 'CONFLICT';
+    io.err(`${verify ? 'verification failed' : 'error'}: ${err.code}: ${oneLine(err.message)}\n`);
+    return verify ? EXIT_VERIFY_FAILED : EXIT_USAGE;
   }
   if (err instanceof TlogError || err instanceof ChangeError) {
     io.err(`error: ${err.code}: ${oneLine(err.message)}\n`);

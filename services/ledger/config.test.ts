@@ -46,12 +46,57 @@ describe('ledger configuration', () => {
     ['tls-key-file', { ...base, 'tls-key-file': 'k.pem' }],
     ['tls-cert-file', { ...base, 'tls-cert-file': 'c.pem' }],
     ['tls-client-ca-file', { ...base, 'tls-client-ca-file': 'ca.pem' }],
+    ['export-to', { ...base, 'export-to': 'http://example.com/tiles' }],
+    ['export-to', { ...base, 'export-to': 's3://UPPER/x' }],
+    ['export-to', { ...base, 'export-to': 's3://bucket/../x' }],
+    ['export-object-lock', { ...base, 'export-object-lock': 'compliance' }],
+    [
+      'export-object-lock',
+      { ...base, 'export-to': 's3://bucket/p', 'export-object-lock': 'forever', 'export-retain': '7y' },
+    ],
+    [
+      'export-object-lock',
+      { ...base, 'export-to': '/tmp/x', 'export-object-lock': 'compliance', 'export-retain': '7y' },
+    ],
+    ['export-object-lock', { ...base, 'export-to': 's3://bucket/p', 'export-object-lock': 'compliance' }],
+    [
+      'export-retain',
+      {
+        ...base,
+        'export-to': 's3://bucket/p',
+        'export-object-lock': 'compliance',
+        'export-retain': '7 years',
+      },
+    ],
+    [
+      'export-retain',
+      { ...base, 'export-to': 's3://bucket/p', 'export-object-lock': 'compliance', 'export-retain': '0d' },
+    ],
+    ['export-interval', { ...base, 'export-to': '/tmp/x', 'export-interval': '1ms' }],
+    ['changes-max-bytes', { ...base, 'changes-max-bytes': '1000' }],
+    ['rejected-max-age', { ...base, 'rejected-max-age': '1s' }],
   ];
   for (const [flag, s] of bad) {
     it(`names --${flag} when it is ${JSON.stringify(s[flag as keyof RawSettings] ?? 'missing')}`, () => {
       assert.throws(() => ledgerConfig(s), { code: 'CONFIG', message: new RegExp(`^--${flag}:`) });
     });
   }
+
+  it('reads the export settings', () => {
+    const c = ledgerConfig({
+      ...base,
+      'export-to': 's3://bucket-1/prod/',
+      'export-object-lock': 'governance',
+      'export-retain': '30d',
+      'export-interval': '5s',
+    });
+    assert.deepEqual(c.export?.to, { kind: 's3', bucket: 'bucket-1', prefix: 'prod' });
+    assert.equal(c.export?.objectLock?.mode, 'GOVERNANCE');
+    assert.equal(c.export?.intervalMs, 5000);
+    const at = new Date('2026-01-01T00:00:00Z');
+    assert.equal(c.export?.objectLock?.retainUntil(at).toISOString(), '2026-01-31T00:00:00.000Z');
+    assert.equal(ledgerConfig(base).export, undefined);
+  });
 
   it('takes flags over env vars over the config file', () => {
     const file = join(dir, 'ledger.yaml');

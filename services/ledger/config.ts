@@ -2,18 +2,32 @@
 // INGRESS_LEDGER_* environment variables, a YAML file and the typed readers), validated once into a
 // LedgerConfig. A bad value is SettingsError('CONFIG') naming the flag, which the command turns into
 // exit status 2. Key, policy and TLS files are only named here; startLedger reads them.
+
+import {
+  DEFAULT_FOLLOW_INTERVAL_MS,
+  type Location,
+  type ObjectLock,
+  parseLocation,
+  parseObjectLockMode,
+  parseRetention,
+} from '../../packages/export/index.js';
 import type { TlsFiles } from '../../packages/rpc/index.js';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_STREAM_LIMITS,
+  MAX_STREAM_BYTES,
+  MIN_STREAM_BYTES,
   NATS_SETTINGS,
   type NatsConfig,
   natsConfigFrom,
   type RawSettings as RawSettingsOf,
   type SettingName,
   Settings,
+  type StreamLimits,
 } from '../../packages/runtime/index.js';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS } from './checkpointer.js';
 import { DEFAULT_ACK_WAIT_MS, DEFAULT_BATCH_AGE_MS, DEFAULT_BATCH_SIZE } from './ingest.js';
+import { DEFAULT_CHANGES_KEEP_MS } from './stream-trim.js';
 import { DEFAULT_VERIFY_WORKERS } from './verify-pool.js';
 
 /** gRPC listen address when none is configured: loopback only. */
@@ -48,6 +62,12 @@ export interface LedgerConfig {
   duplicateWindowMs: number;
   /** Replicas of the streams the ledger creates (3 in a JetStream cluster). */
   streamReplicas: number;
+  /** How long committed changes stay in INGRESS_CHANGES (services/ledger/stream-trim.ts). */
+  changesKeepMs: number;
+  /** Limits of the streams the ledger creates (packages/runtime/streams.ts). */
+  streamLimits: StreamLimits;
+  /** Continuous export of the published log (packages/export), when export-to is set. */
+  export?: { to: Location; objectLock?: ObjectLock; intervalMs: number };
 }
 
 /** Every setting of the ledger: its flag (kebab-case), which is also its env var suffix and YAML key. */
@@ -119,6 +139,47 @@ export const LEDGER_SETTINGS = [
     help: `INGRESS_CHANGES duplicate window when created (default ${DEFAULT_DUPLICATE_WINDOW_MS / 1000}s)`,
   },
   {
+    name: 'export-to',
+    arg: 'dir|s3-url',
+    help: 'export the published log continuously to a directory or s3://BUCKET/PREFIX (default: off)',
+  },
+  {
+    name: 'export-object-lock',
+    arg: 'compliance|governance',
+    help: 'S3 Object Lock mode on every exported immutable object (needs export-retain)',
+  },
+  { name: 'export-retain', arg: 'period', help: 'Object Lock retention of exported objects, e.g. 30d or 7y' },
+  {
+    name: 'export-interval',
+    arg: 'duration',
+    help: `pause between export steps (default ${DEFAULT_FOLLOW_INTERVAL_MS / 1000}s)`,
+  },
+  {
+    name: 'changes-max-bytes',
+    arg: 'bytes',
+    help: `INGRESS_CHANGES size limit; publishes are refused when full, nothing is dropped (default ${DEFAULT_STREAM_LIMITS.changesMaxBytes})`,
+  },
+  {
+    name: 'changes-keep',
+    arg: 'duration',
+    help: `keep committed changes in INGRESS_CHANGES this long for replay after a restore from backup (default ${DEFAULT_CHANGES_KEEP_MS / 3_600_000}h)`,
+  },
+  {
+    name: 'rejected-max-bytes',
+    arg: 'bytes',
+    help: `INGRESS_REJECTED size limit; the oldest rejections go first (default ${DEFAULT_STREAM_LIMITS.rejectedMaxBytes})`,
+  },
+  {
+    name: 'rejected-max-age',
+    arg: 'duration',
+    help: `INGRESS_REJECTED age limit (default ${DEFAULT_STREAM_LIMITS.rejectedMaxAgeMs / 3_600_000}h)`,
+  },
+  {
+    name: 'bodies-max-bytes',
+    arg: 'bytes',
+    help: `INGRESS_BODIES size limit; publishes are refused when full (default ${DEFAULT_STREAM_LIMITS.bodiesMaxBytes})`,
+  },
+  {
     name: 'stream-replicas',
     arg: 'n',
     help: 'replicas of the streams when the ledger creates them: 1, or 3 or 5 in a JetStream cluster (default 1)',
@@ -128,6 +189,15 @@ export const LEDGER_SETTINGS = [
 export type LedgerSetting = SettingName<typeof LEDGER_SETTINGS>;
 /** Ledger settings as text by name, as tests and `up` configure a ledger in code. */
 export type RawSettings = RawSettingsOf<LedgerSetting>;
+
+/** A value parsed by packages/export; its error names the flag. */
+function exportSetting<T>(s: Settings<LedgerSetting>, name: LedgerSetting, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    return s.fail(name, (err as Error).message.replace(/^--\S+ /, ''));
+  }
+}
 
 /** Validates settings into a LedgerConfig; `raw` is settings given in code (tests, `up`). */
 export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): LedgerConfig {
@@ -153,7 +223,58 @@ export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): Ledge
     verifyWorkers: s.integer('verify-workers', DEFAULT_VERIFY_WORKERS, 1, 256),
     duplicateWindowMs: s.duration('duplicate-window', DEFAULT_DUPLICATE_WINDOW_MS, 1000),
     streamReplicas: s.integer('stream-replicas', 1, 1, 5),
+    changesKeepMs: s.duration('changes-keep', DEFAULT_CHANGES_KEEP_MS, 0),
+    streamLimits: {
+      changesMaxBytes: s.integer(
+        'changes-max-bytes',
+        DEFAULT_STREAM_LIMITS.changesMaxBytes,
+        MIN_STREAM_BYTES,
+        MAX_STREAM_BYTES,
+      ),
+      rejectedMaxBytes: s.integer(
+        'rejected-max-bytes',
+        DEFAULT_STREAM_LIMITS.rejectedMaxBytes,
+        MIN_STREAM_BYTES,
+        MAX_STREAM_BYTES,
+      ),
+      rejectedMaxAgeMs: s.duration('rejected-max-age', DEFAULT_STREAM_LIMITS.rejectedMaxAgeMs, 60_000),
+      bodiesMaxBytes: s.integer(
+        'bodies-max-bytes',
+        DEFAULT_STREAM_LIMITS.bodiesMaxBytes,
+        MIN_STREAM_BYTES,
+        MAX_STREAM_BYTES,
+      ),
+    },
   };
+  const exportTo = s.get('export-to');
+  const lockMode = s.get('export-object-lock');
+  const retain = s.get('export-retain');
+  if (exportTo === undefined) {
+    if (lockMode !== undefined) s.fail('export-object-lock', 'needs --export-to');
+    if (retain !== undefined) s.fail('export-retain', 'needs --export-to');
+  } else {
+    if ((lockMode === undefined) !== (retain === undefined))
+      s.fail(
+        lockMode === undefined ? 'export-retain' : 'export-object-lock',
+        'export-object-lock and export-retain go together',
+      );
+    const exp: NonNullable<LedgerConfig['export']> = {
+      to: exportSetting(s, 'export-to', () => parseLocation(exportTo, '--export-to')),
+      intervalMs: s.duration('export-interval', DEFAULT_FOLLOW_INTERVAL_MS, 100),
+    };
+    if (exp.to.kind === 'http') s.fail('export-to', 'want a directory or s3://BUCKET/PREFIX');
+    if (lockMode !== undefined && retain !== undefined) {
+      if (exp.to.kind !== 's3') s.fail('export-object-lock', 'Object Lock needs an s3:// export-to');
+      exp.objectLock = {
+        mode: exportSetting(s, 'export-object-lock', () =>
+          parseObjectLockMode(lockMode, '--export-object-lock'),
+        ),
+        retainUntil: exportSetting(s, 'export-retain', () => parseRetention(retain, '--export-retain'))
+          .retainUntil,
+      };
+    }
+    c.export = exp;
+  }
   const cert = s.get('tls-cert-file');
   const key = s.get('tls-key-file');
   const ca = s.get('tls-client-ca-file');

@@ -21,10 +21,11 @@ import {
   watchNatsConnection,
   watchReadiness,
 } from '../../packages/runtime/index.js';
-import { describeCrypto } from '../../packages/tlog/index.js';
+import { describeCrypto, parseVkey } from '../../packages/tlog/index.js';
 import { alertPublisher } from './alerts.js';
 import { Checkpointer } from './checkpointer.js';
 import type { LedgerConfig } from './config.js';
+import { startContinuousExport } from './continuous-export.js';
 import { type CheckpointCosigner, withoutWitnesses } from './cosigning.js';
 import { serveLedgerGrpc } from './grpc-server.js';
 import { Ingest } from './ingest.js';
@@ -35,6 +36,7 @@ import { type ReadRoute, serveReadHttp } from './read-http.js';
 import { SearchFollower, SearchIndex } from './search/index.js';
 import { ShutdownStack } from './shutdown-stack.js';
 import { LogStore } from './store.js';
+import { StreamTrimmer } from './stream-trim.js';
 import { TileReader } from './tile-reader.js';
 import { TILES_PREFIX, tilesRoute } from './tiles-http.js';
 import { VerifyPool } from './verify-pool.js';
@@ -126,7 +128,12 @@ export async function startLedger(
     await ensureStreams(jsm, {
       duplicateWindowMs: config.duplicateWindowMs,
       replicas: config.streamReplicas,
+      limits: config.streamLimits,
+      applyLimits: true,
     });
+    const trimmer = new StreamTrimmer(jsm, logger, config.changesKeepMs);
+    trimmer.start();
+    stack.defer('stream trimmer', () => trimmer.stop());
 
     metrics.treeSize.set(Number(store.size));
     const cp = new Checkpointer({
@@ -174,6 +181,19 @@ export async function startLedger(
     // Until its first round the API answers from the last checkpoint stored (or UNAVAILABLE).
     await cp.start();
     stack.defer('checkpointer', () => cp.stop());
+    if (config.export !== undefined) {
+      // Stops before the checkpointer: its last step exports what was published until then.
+      const exporter = startContinuousExport({
+        store,
+        tiles: tileReader,
+        published: () => cp.published,
+        ...config.export,
+        logVkey: parseVkey(key.vkey),
+        logger,
+        registry,
+      });
+      stack.defer('continuous export', () => exporter.stop());
+    }
     readiness.add('checkpoints', () => cp.roundCheck());
     if (policy !== undefined) {
       readiness.add('witness-quorum', () => cp.quorumCheck(config.witnessQuorumGraceMs));

@@ -132,6 +132,9 @@ export class LogStore {
       lastCheckpoint: db.prepare('SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1'),
       lastPublished: db.prepare('SELECT size, note FROM published ORDER BY size DESC LIMIT 1'),
       checkpoints: db.prepare('SELECT size, note FROM checkpoints ORDER BY size'),
+      publishedBetween: db
+        .prepare('SELECT note FROM published WHERE size > ? AND size < ? ORDER BY size LIMIT ?')
+        .pluck(),
     };
     const row = this.#stmts.lastState.get() as Uint8Array | undefined;
     this.#range = row === undefined ? CompactRange.empty() : decodeRange(row);
@@ -339,6 +342,11 @@ export class LogStore {
 
   lastPublished(): StoredCheckpoint | undefined {
     return this.#stmts.lastPublished.get() as StoredCheckpoint | undefined;
+  }
+
+  /** Notes of published checkpoints with from < size < to, oldest first, at most `limit`. */
+  publishedBetween(from: bigint, to: bigint, limit: number): string[] {
+    return this.#stmts.publishedBetween.all(from, to, limit) as string[];
   }
 
   /** Every signed checkpoint, oldest first (tests and audits). */
