@@ -12,6 +12,7 @@ import {
   SearchEntriesRequestSchema,
 } from '../../../packages/proto/index.js';
 import { ConsoleError } from './errors.js';
+import { HISTORY_PARAMS, SEARCH_PARAMS } from './params.js';
 
 /** Longest query string accepted: every filter at a realistic length fits many times over. */
 export const MAX_QUERY_CHARS = 8192;
@@ -33,16 +34,6 @@ const STRING_FILTERS = {
   risk: 'risk',
   text: 'text',
 } as const;
-export const SEARCH_PARAMS = [
-  ...Object.keys(STRING_FILTERS),
-  'response-code',
-  'since',
-  'until',
-  'limit',
-  'page',
-] as const;
-export const HISTORY_PARAMS = ['object', 'cluster', 'resource', 'uid'] as const;
-
 // C0 controls and DEL: no name, host, user or free text needs them.
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 const DECIMAL_RE = /^(0|[1-9][0-9]{0,9})$/;
