@@ -31,6 +31,22 @@ export {
   type Verifier,
 } from './note.js';
 export { type Policy, parsePolicy, QUORUM_NONE, quorumMet, verifyCheckpointNote } from './policy.js';
+export {
+  encodeEntryBundle,
+  encodeTileIndex,
+  entriesPath,
+  MAX_BUNDLE_ENTRY_BYTES,
+  MAX_TILE_LEVEL,
+  type ParsedTilePath,
+  parseEntryBundle,
+  parseTilePath,
+  readTile,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  tileNodes,
+  tilePath,
+  tileWidth,
+} from './tiles.js';
 export { formatTlogProof, parseTlogProof, type TlogProof } from './tlog-proof.js';
 export {
   ADD_CHECKPOINT_PATH,

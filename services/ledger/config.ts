@@ -26,6 +26,8 @@ export interface LedgerConfig {
   nats: NatsConfig;
   grpcListen: string;
   grpcTls?: TlsFiles;
+  /** The read HTTP listener (static tiles), under the gRPC TLS settings; off when unset. */
+  httpListen?: string;
   /** The log's signer key file (skey); its name must be the origin. */
   keyFile: string;
   /** A file of accepted collector vkeys, one per line (re-read on SIGHUP). */
@@ -53,8 +55,13 @@ export const LEDGER_SETTINGS = [
   { name: 'data-dir', arg: 'dir', help: 'directory of the log database (created when missing)' },
   ...NATS_SETTINGS,
   { name: 'grpc-listen', arg: 'host:port', help: `gRPC listen address (default ${DEFAULT_GRPC_LISTEN})` },
-  { name: 'tls-cert-file', arg: 'file', help: 'gRPC TLS certificate (PEM)' },
-  { name: 'tls-key-file', arg: 'file', help: 'gRPC TLS private key (PEM)' },
+  {
+    name: 'http-listen',
+    arg: 'host:port',
+    help: 'serve the static tlog-tiles read path at /tiles/ on host:port, TLS as gRPC (default: off)',
+  },
+  { name: 'tls-cert-file', arg: 'file', help: 'gRPC and read HTTP TLS certificate (PEM)' },
+  { name: 'tls-key-file', arg: 'file', help: 'gRPC and read HTTP TLS private key (PEM)' },
   { name: 'tls-client-ca-file', arg: 'file', help: 'CA of client certificates: enables mutual TLS' },
   { name: 'key', arg: 'file', help: 'log signer key file (skey named as the origin)' },
   { name: 'collector-keys', arg: 'file', help: 'file of accepted collector vkeys (reloaded on SIGHUP)' },
@@ -162,6 +169,8 @@ export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): Ledge
   if (Object.keys(tls).length > 0) c.grpcTls = tls;
   const policy = s.get('witness-policy');
   if (policy !== undefined) c.witnessPolicyFile = policy;
+  const http = s.hostPort('http-listen');
+  if (http !== undefined) c.httpListen = http;
   const metrics = s.hostPort('metrics-listen');
   if (metrics !== undefined) c.metricsListen = metrics;
   const rules = s.get('rules-file');

@@ -1,9 +1,9 @@
-// Composes one ledger process: store -> search -> checkpointer -> gRPC API -> ingest, with metrics
-// and readiness. It only wires parts together: the files the configuration names are read by
+// Composes one ledger process: store -> search -> checkpointer -> gRPC API and read HTTP (tiles)
+// -> ingest, with metrics and readiness. It only wires parts together: the files the configuration names are read by
 // ledger-inputs.ts, metrics are defined in metrics.ts. Every part it starts is stopped by one
 // ShutdownStack, in reverse order of start, exactly once, also when the start fails half-way: on
 // close, /metrics, then ingest (its batch in flight commits), the last checkpoint, the gRPC API
-// (streams end), the search follower, NATS, the store and the data-dir lock.
+// (streams end) and the read HTTP listener, the search follower, NATS, the store and the data-dir lock.
 
 import type { Server as HttpServer } from 'node:http';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -31,9 +31,12 @@ import { Ingest } from './ingest.js';
 import { configError, readLedgerInputs, reloadedCollectorKeys } from './ledger-inputs.js';
 import { boundAddress, splitHostPort } from './listen-address.js';
 import { ledgerMetrics, writeGateMetric } from './metrics.js';
+import { type ReadRoute, serveReadHttp } from './read-http.js';
 import { SearchFollower, SearchIndex } from './search/index.js';
 import { ShutdownStack } from './shutdown-stack.js';
 import { LogStore } from './store.js';
+import { TileReader } from './tile-reader.js';
+import { TILES_PREFIX, tilesRoute } from './tiles-http.js';
 import { VerifyPool } from './verify-pool.js';
 import { createWitnessCosigner } from './witness-cosigner.js';
 import { ledgerGate, sharedGateBuffer } from './write-gate.js';
@@ -41,6 +44,10 @@ import { ledgerGate, sharedGateBuffer } from './write-gate.js';
 export interface RunningLedger {
   /** host:port actually bound. */
   grpcAddress: string;
+  /** Base URL of the read HTTP listener (http://host:port, no slash), when --http-listen is set. */
+  httpUrl?: string;
+  /** Base URL of the static tiles (httpUrl + /tiles), when --http-listen is set. */
+  tilesUrl?: string;
   /** What /readyz and the gRPC health status report. */
   readiness: Readiness;
   origin: string;
@@ -140,6 +147,25 @@ export async function startLedger(
       observe: (method, code, seconds) => metrics.rpcSeconds.observe({ method, code: String(code) }, seconds),
     });
     stack.defer('grpc server', () => grpcServer.shutdown());
+    const tileReader = new TileReader(store);
+    let httpUrl: string | undefined;
+    if (config.httpListen !== undefined) {
+      const { host, port } = splitHostPort(config.httpListen);
+      // Every read endpoint over HTTP is one route here.
+      const routes: ReadRoute[] = [
+        tilesRoute({ reader: tileReader, published: () => cp.published, requests: metrics.tileRequests }),
+      ];
+      const http = await serveReadHttp({
+        host,
+        port,
+        ...(config.grpcTls !== undefined ? { tls: config.grpcTls } : {}),
+        routes,
+        logger,
+        requests: metrics.httpRequests,
+      });
+      httpUrl = http.url;
+      stack.defer('read http server', () => http.close());
+    }
     // Started after the API binds, so that it stops before the API: the last checkpoint, signed
     // after ingest (stopped first) committed its last batch, still reaches WatchCheckpoints streams.
     // Until its first round the API answers from the last checkpoint stored (or UNAVAILABLE).
@@ -162,6 +188,7 @@ export async function startLedger(
         logger,
         metrics,
         onAppended: (backlog) => {
+          tileReader.noteAppended();
           follower?.notify(backlog);
           cp.notify();
         },
@@ -193,7 +220,7 @@ export async function startLedger(
     // Which library checks signatures: a fallback to the slower one is worth a line in the log.
     const crypto = describeCrypto();
     logger.info(
-      { grpc: grpcAddress, origin, size: String(store.size), crypto: crypto.provider },
+      { grpc: grpcAddress, http: httpUrl, origin, size: String(store.size), crypto: crypto.provider },
       'ledger started',
     );
     if (crypto.fallback !== undefined)
@@ -201,6 +228,7 @@ export async function startLedger(
     let closed: Promise<void> | undefined;
     return {
       grpcAddress,
+      ...(httpUrl !== undefined ? { httpUrl, tilesUrl: `${httpUrl}${TILES_PREFIX.slice(0, -1)}` } : {}),
       readiness,
       origin,
       logVkey: key.vkey,

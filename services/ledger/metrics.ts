@@ -17,6 +17,8 @@ export interface LedgerMetrics {
   witnessQuorumOk: Gauge;
   ingestPending: Gauge;
   lastEventTimestamp: Gauge<'cluster'>;
+  httpRequests: Counter<'route' | 'code'>;
+  tileRequests: Counter<'kind' | 'code'>;
 }
 
 export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => number): LedgerMetrics {
@@ -91,6 +93,18 @@ export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => nu
       name: 'ingress_ledger_ledger_last_event_timestamp_seconds',
       help: 'stageTimestamp of the newest entry appended per cluster, in seconds since the epoch',
       labelNames: ['cluster'],
+      registers,
+    }),
+    httpRequests: new Counter({
+      name: 'ingress_ledger_ledger_http_requests_total',
+      help: 'Requests to the read HTTP listener, by route (tiles, or none) and status code',
+      labelNames: ['route', 'code'],
+      registers,
+    }),
+    tileRequests: new Counter({
+      name: 'ingress_ledger_ledger_tile_requests_total',
+      help: 'Static tlog-tiles requests by kind (checkpoint, tile, entries, body, other) and status code',
+      labelNames: ['kind', 'code'],
       registers,
     }),
   };

@@ -125,6 +125,9 @@ export class LogStore {
       byLeafHash: db.prepare('SELECT idx FROM leaf_hashes WHERE leaf_hash = ? ORDER BY idx LIMIT 1').pluck(),
       entries: db.prepare('SELECT idx, leaf, leaf_hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
       body: db.prepare('SELECT data FROM bodies WHERE sha256 = ?').pluck(),
+      bodyRow: db.prepare('SELECT rowid, data FROM bodies WHERE sha256 = ?'),
+      maxBodyRow: db.prepare('SELECT max(rowid) FROM bodies').pluck(),
+      leafHashes: db.prepare('SELECT leaf_hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
       identity: db.prepare('SELECT idx FROM identities WHERE identity = ?').pluck(),
       lastCheckpoint: db.prepare('SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1'),
       lastPublished: db.prepare('SELECT size, note FROM published ORDER BY size DESC LIMIT 1'),
@@ -302,6 +305,24 @@ export class LogStore {
 
   body(sha256: string): Uint8Array | undefined {
     return this.#stmts.body.get(sha256) as Uint8Array | undefined;
+  }
+
+  /** The leaf hashes of [start, end), in order (one range read: a level-0 hash tile). */
+  leafHashes(start: bigint, end: bigint): Uint8Array[] {
+    return this.#stmts.leafHashes.all(start, end) as Uint8Array[];
+  }
+
+  /**
+   * A body with its row number. Bodies commit in the transaction of their entry, so comparing the
+   * row with `lastBodyRow()` taken after an append tells which tree size first held it.
+   */
+  bodyRow(sha256: string): { rowid: bigint; data: Uint8Array } | undefined {
+    return this.#stmts.bodyRow.get(sha256) as { rowid: bigint; data: Uint8Array } | undefined;
+  }
+
+  /** The row number of the newest body, 0 when there is none. */
+  lastBodyRow(): bigint {
+    return (this.#stmts.maxBodyRow.get() as bigint | null) ?? 0n;
   }
 
   addCheckpoint(c: StoredCheckpoint): void {

@@ -98,6 +98,8 @@ export function writePolicy(
 
 export interface Endpoints {
   grpc: string;
+  /** Base URL of the static tlog-tiles read path (DESIGN 10). */
+  tiles: string;
   webhook: string;
   webhookToken: string;
   witness: string;

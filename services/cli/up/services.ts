@@ -34,13 +34,15 @@ export interface LedgerStart {
   natsNkeyFile?: string;
   natsInboxPrefix?: string;
   grpcListen: string;
+  /** The read HTTP listener (static tiles). */
+  httpListen: string;
   policyFile: string;
 }
 
 /** Local checkpoints come quickly, so a change shows up cosigned within a second or two. */
 export const UP_CHECKPOINT_INTERVAL = '1s';
 
-export async function startLedgerService(c: LedgerStart): Promise<Running & { grpc: string }> {
+export async function startLedgerService(c: LedgerStart): Promise<Running & { grpc: string; tiles: string }> {
   const { ledgerConfig, startLedger } = await import('../../ledger/index.js');
   const l = await startLedger(
     ledgerConfig({
@@ -49,6 +51,7 @@ export async function startLedgerService(c: LedgerStart): Promise<Running & { gr
       ...(c.natsNkeyFile !== undefined ? { 'nats-nkey-file': c.natsNkeyFile } : {}),
       ...(c.natsInboxPrefix !== undefined ? { 'nats-inbox-prefix': c.natsInboxPrefix } : {}),
       'grpc-listen': c.grpcListen,
+      'http-listen': c.httpListen,
       key: c.keyFile,
       'collector-keys': c.collectorKeysFile,
       origin: c.origin,
@@ -56,7 +59,7 @@ export async function startLedgerService(c: LedgerStart): Promise<Running & { gr
       'checkpoint-interval': UP_CHECKPOINT_INTERVAL,
     }),
   );
-  return { grpc: l.grpcAddress, close: () => l.close() };
+  return { grpc: l.grpcAddress, tiles: l.tilesUrl ?? '', close: () => l.close() };
 }
 
 export interface CollectorStart {

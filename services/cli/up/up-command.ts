@@ -32,6 +32,7 @@ export const DEFAULT_GRPC_PORT = 7700;
 export const DEFAULT_WEBHOOK_PORT = 7701;
 export const DEFAULT_WITNESS_PORT = 7702;
 export const DEFAULT_NATS_PORT = 7703;
+export const DEFAULT_HTTP_PORT = 7704;
 /** The cluster name of the local collector. */
 export const DEFAULT_CLUSTER = 'local';
 /** The witness's name in the local policy. */
@@ -40,6 +41,7 @@ const WITNESS_LABEL = 'local-witness';
 interface UpOptions {
   dataDir: string;
   grpcPort: number;
+  httpPort: number;
   webhookPort: number;
   witnessPort: number;
   natsPort: number;
@@ -55,6 +57,12 @@ export function upCommand(): Command {
     .description('run the whole system on this machine: nats-server, witness, ledger and collector')
     .option('--data-dir <dir>', 'where keys, the log and the witness state live', './.ingress-ledger')
     .option('--grpc-port <port>', 'ledger gRPC port (0 = free port)', parsePort, DEFAULT_GRPC_PORT)
+    .option(
+      '--http-port <port>',
+      'ledger read HTTP port, static tiles (0 = free port)',
+      parsePort,
+      DEFAULT_HTTP_PORT,
+    )
     .option('--webhook-port <port>', 'audit webhook port (0 = free port)', parsePort, DEFAULT_WEBHOOK_PORT)
     .option('--witness-port <port>', 'witness port (0 = free port)', parsePort, DEFAULT_WITNESS_PORT)
     .option('--nats-port <port>', 'nats-server port (0 = free port)', parsePort, DEFAULT_NATS_PORT)
@@ -144,6 +152,7 @@ async function up(o: UpOptions): Promise<void> {
       natsUrl,
       ...(auth !== undefined ? { natsNkeyFile: auth.ledger.seedFile, natsInboxPrefix: LEDGER_INBOX } : {}),
       grpcListen: `127.0.0.1:${o.grpcPort}`,
+      httpListen: `127.0.0.1:${o.httpPort}`,
       policyFile: policy.path,
     });
     running.push(ledger);
@@ -165,6 +174,7 @@ async function up(o: UpOptions): Promise<void> {
 
     writeEndpoints(dir, {
       grpc: ledger.grpc,
+      tiles: ledger.tiles,
       webhook: collector.webhookUrl,
       webhookToken: token,
       witness: witness.url,
@@ -182,6 +192,7 @@ async function up(o: UpOptions): Promise<void> {
     println(
       fields([
         ['gRPC', ledger.grpc],
+        ['tiles', ledger.tiles],
         ['webhook', `${collector.webhookUrl} (bearer token in ${join(dir, 'webhook-token')})`],
         ['witness', witness.url],
         ['NATS', auth === undefined ? natsUrl : `${natsUrl} (read-only nkey in ${auth.reader.seedFile})`],
