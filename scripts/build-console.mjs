@@ -15,8 +15,14 @@ const out = join(root, 'dist/console');
 const nodeStubs = {
   name: 'node-stubs',
   setup(b) {
-    b.onResolve({ filter: /^node:|\/crypto-node\.js$/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    b.onResolve({ filter: /^node:|\/crypto-node\.js$/ }, (args) => ({
+      path: args.path,
+      namespace: 'node-stub',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, () => ({
+      contents: 'module.exports = {};',
+      loader: 'js',
+    }));
   },
 };
 

@@ -42,7 +42,9 @@ export interface LedgerStart {
 /** Local checkpoints come quickly, so a change shows up cosigned within a second or two. */
 export const UP_CHECKPOINT_INTERVAL = '1s';
 
-export async function startLedgerService(c: LedgerStart): Promise<Running & { grpc: string; tiles: string }> {
+export async function startLedgerService(
+  c: LedgerStart,
+): Promise<Running & { grpc: string; tiles: string; console: string }> {
   const { ledgerConfig, startLedger } = await import('../../ledger/index.js');
   const l = await startLedger(
     ledgerConfig({
@@ -59,7 +61,12 @@ export async function startLedgerService(c: LedgerStart): Promise<Running & { gr
       'checkpoint-interval': UP_CHECKPOINT_INTERVAL,
     }),
   );
-  return { grpc: l.grpcAddress, tiles: l.tilesUrl ?? '', close: () => l.close() };
+  return {
+    grpc: l.grpcAddress,
+    tiles: l.tilesUrl ?? '',
+    console: l.httpUrl === undefined ? '' : `${l.httpUrl}/`,
+    close: () => l.close(),
+  };
 }
 
 export interface CollectorStart {

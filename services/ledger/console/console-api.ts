@@ -7,7 +7,7 @@
 import { bodyRefsOfLeaf } from '../../../packages/change/index.js';
 import { formatTlogProof } from '../../../packages/tlog/index.js';
 import type { PublishedCheckpoint } from '../checkpointer.js';
-import { type SearchIndex, SearchError } from '../search/index.js';
+import { SearchError, type SearchIndex } from '../search/index.js';
 import type { LogStore } from '../store.js';
 import {
   checkpointJson,
@@ -109,9 +109,14 @@ export function consoleApi(d: ConsoleApiDeps): ConsoleApi {
       if (!INDEX_RE.test(text)) throw new ConsoleError('BAD_QUERY', 'index: not a decimal number');
       const index = BigInt(text);
       const cp = published();
-      if (index >= cp.size) throw new ConsoleError('NOT_FOUND', `index: ${index} is not in the published log`);
+      if (index >= cp.size)
+        throw new ConsoleError('NOT_FOUND', `index: ${index} is not in the published log`);
       const e = stored(index);
-      const tlogProof = formatTlogProof({ index, hashes: d.store.inclusionProof(index, cp.size), checkpoint: cp.note });
+      const tlogProof = formatTlogProof({
+        index,
+        hashes: d.store.inclusionProof(index, cp.size),
+        checkpoint: cp.note,
+      });
       return {
         name: `entry-${index}-evidence.tar`,
         files: evidenceFiles({ ...e, tlogProof, checkpoint: cp, trust: d.trust() }),

@@ -38,7 +38,13 @@ export interface ConsoleHttpOptions {
 
 export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array, extra = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Uint8Array,
+  extra = {},
+): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'content-type': type,
@@ -49,12 +55,15 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), { 'cache-control': 'no-store' });
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), {
+    'cache-control': 'no-store',
+  });
 }
 
 export function consoleHandler(api: ConsoleApi, o: ConsoleHttpOptions): ConsoleHandler {
   const assets: Map<string, Asset> = loadAssets(o.assetsDir);
-  if (!assets.has('/')) o.logger.warn('console assets not built (npm run build): the console serves its API only');
+  if (!assets.has('/'))
+    o.logger.warn('console assets not built (npm run build): the console serves its API only');
   let liveStreams = 0;
 
   const live = (req: IncomingMessage, res: ServerResponse) => {

@@ -17,7 +17,9 @@ const code = (fn: () => unknown): string => {
 
 describe('searchRequestOf', () => {
   it('reads the search names into the request', () => {
-    const r = searchRequestOf('namespace=shop&user=alice%40example.com&risk=tls-removed&response-code=403&limit=20');
+    const r = searchRequestOf(
+      'namespace=shop&user=alice%40example.com&risk=tls-removed&response-code=403&limit=20',
+    );
     assert.equal(r.namespace, 'shop');
     assert.equal(r.user, 'alice@example.com');
     assert.equal(r.risk, 'tls-removed');
@@ -61,10 +63,18 @@ describe('searchRequestOf', () => {
     ['constructor name', 'constructor=x', 'BAD_QUERY'],
     ['oversized query', `text=${'a'.repeat(MAX_QUERY_CHARS)}`, 'TOO_LONG'],
   ];
-  for (const [what, q, want] of bad) it(`refuses ${what}`, () => assert.equal(code(() => searchRequestOf(q)), want));
+  for (const [what, q, want] of bad)
+    it(`refuses ${what}`, () =>
+      assert.equal(
+        code(() => searchRequestOf(q)),
+        want,
+      ));
 
   it('leaves rule ids and value lengths to the search index (one set of rules)', () => {
-    assert.equal(code(() => searchRequestOf('risk=no-such-rule')), 'OK');
+    assert.equal(
+      code(() => searchRequestOf('risk=no-such-rule')),
+      'OK',
+    );
   });
 });
 
@@ -74,10 +84,23 @@ describe('historyRequestOf', () => {
     assert.deepEqual([r.namespace, r.name, r.cluster], ['shop', 'web', 'eu1']);
   });
   it('takes a cluster-scoped name', () => assert.equal(historyRequestOf('object=nginx').name, 'nginx'));
-  for (const q of ['', 'object=', 'object=a/b/c', 'object=/web', 'object=shop/', 'object=a&object=b', 'obj=a/b'])
-    it(`refuses ${JSON.stringify(q)}`, () => assert.equal(code(() => historyRequestOf(q)), 'BAD_QUERY'));
+  for (const q of [
+    '',
+    'object=',
+    'object=a/b/c',
+    'object=/web',
+    'object=shop/',
+    'object=a&object=b',
+    'obj=a/b',
+  ])
+    it(`refuses ${JSON.stringify(q)}`, () =>
+      assert.equal(
+        code(() => historyRequestOf(q)),
+        'BAD_QUERY',
+      ));
 });
 
 describe('parseTime', () => {
-  it('keeps nanoseconds', () => assert.equal(parseTime('since', '2026-01-01T00:00:00.123456789Z').nanos, 123456789));
+  it('keeps nanoseconds', () =>
+    assert.equal(parseTime('since', '2026-01-01T00:00:00.123456789Z').nanos, 123456789));
 });

@@ -46,7 +46,8 @@ const bad = (why: string) => new ConsoleError('BAD_QUERY', why);
 /** The parameters of a query string, each known and given once. */
 export function queryParams(search: string, allowed: readonly string[]): Map<string, string> {
   const raw = search.startsWith('?') ? search.slice(1) : search;
-  if (raw.length > MAX_QUERY_CHARS) throw new ConsoleError('TOO_LONG', `query longer than ${MAX_QUERY_CHARS}`);
+  if (raw.length > MAX_QUERY_CHARS)
+    throw new ConsoleError('TOO_LONG', `query longer than ${MAX_QUERY_CHARS}`);
   const out = new Map<string, string>();
   for (const part of raw.split('&')) {
     if (part === '') continue;
@@ -82,11 +83,20 @@ export function parseTime(field: string, text: string, now = Date.now()): { seco
   const utc = Date.UTC(y, mo - 1, d, h, mi, s);
   const t = new Date(utc);
   // Date.UTC rolls 02-30 over to March: the round trip refuses what the pattern lets through.
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+  if (
+    t.getUTCFullYear() !== y ||
+    t.getUTCMonth() !== mo - 1 ||
+    t.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  )
     throw bad(`${field}: not a valid date and time`);
   const zone = (m[8] as string).toUpperCase();
   const offsetMin =
-    zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+    zone === 'Z'
+      ? 0
+      : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   const frac = m[7];
   const nanos = frac === undefined ? 0 : Number(frac.slice(1).padEnd(9, '0'));
   return { seconds: BigInt(utc / 1000 - offsetMin * 60), nanos };

@@ -29,7 +29,8 @@ describe('tarArchive', () => {
       const archive = join(dir, 'a.tar');
       writeFileSync(archive, tarArchive(files, 1_765_000_000));
       execFileSync('tar', ['-xf', archive, '-C', dir]);
-      for (const f of files) assert.deepEqual(new Uint8Array(readFileSync(join(dir, f.name))), f.data, f.name);
+      for (const f of files)
+        assert.deepEqual(new Uint8Array(readFileSync(join(dir, f.name))), f.data, f.name);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -79,7 +79,9 @@ for (const provider of PROVIDERS) {
       ],
       [
         'a body that does not match its digest',
-        () => ({ e: entry(1, { bodies: [{ sha256: '00'.repeat(32), data: encodeBase64(new Uint8Array([1])) }] }) }),
+        () => ({
+          e: entry(1, { bodies: [{ sha256: '00'.repeat(32), data: encodeBase64(new Uint8Array([1])) }] }),
+        }),
         /does not match its digest/,
       ],
       ['a leaf that is not base64', () => ({ e: entry(1, { leaf: '%%%' }) }), /^leaf:/],

@@ -50,7 +50,10 @@ export function verifyCheckpoint(c: CheckpointJson, trust: Trust): CheckpointVer
   try {
     const { checkpoint, cosigners } = verifyCheckpointNote(c.note, trust.policy);
     if (checkpoint.size.toString() !== c.size)
-      return { status: 'failed', reason: `checkpoint size ${checkpoint.size} is not the size served (${c.size})` };
+      return {
+        status: 'failed',
+        reason: `checkpoint size ${checkpoint.size} is not the size served (${c.size})`,
+      };
     return { status: 'verified', checkpoint, cosigners };
   } catch (err) {
     return { status: 'failed', reason: `checkpoint: ${reasonOf(err)}` };
@@ -74,12 +77,17 @@ export function verifyEntry(e: EntryJson, cp: CheckpointVerdict, trust: Trust): 
     const opened = openLeaf(leaf, trust.collectorKeys);
     change = opened.change;
     if (cp.status !== 'verified') return { status: 'failed', reason: cp.reason, change };
-    if (!/^(0|[1-9][0-9]{0,19})$/.test(e.index)) return { status: 'failed', reason: 'malformed index', change };
+    if (!/^(0|[1-9][0-9]{0,19})$/.test(e.index))
+      return { status: 'failed', reason: 'malformed index', change };
     const proof = e.proof.map((h) => decodeBase64(h));
     verifyInclusion(BigInt(e.index), cp.checkpoint.size, leafHash(leaf), proof, cp.checkpoint.rootHash);
     for (const b of e.bodies) {
       if (hex(getCrypto().sha256(decodeBase64(b.data))) !== b.sha256)
-        return { status: 'failed', reason: `body ${b.sha256.slice(0, 12)}… does not match its digest`, change };
+        return {
+          status: 'failed',
+          reason: `body ${b.sha256.slice(0, 12)}… does not match its digest`,
+          change,
+        };
     }
     const keyId = opened.key.keyId.toString(16).padStart(8, '0');
     return { status: 'verified', change, signer: `${opened.key.name}+${keyId}` };

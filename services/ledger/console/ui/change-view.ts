@@ -52,17 +52,22 @@ export function objectLink(c: ShownChange): string {
 
 function whyView(c: ShownChange): HTMLElement | null {
   const parts: (string | HTMLElement)[] = [];
-  if (typeof c.reason === 'string' && c.reason !== '') parts.push(h('span', { class: 'reason' }, `reason: ${c.reason}`));
+  if (typeof c.reason === 'string' && c.reason !== '')
+    parts.push(h('span', { class: 'reason' }, `reason: ${c.reason}`));
   const a = c.attribution;
   if (a !== undefined && typeof a === 'object' && a !== null) {
-    const what = [str(a.tool), str(a.name), str(a.revision) && `@ ${str(a.revision)}`].filter((s) => s !== '');
+    const what = [str(a.tool), str(a.name), str(a.revision) && `@ ${str(a.revision)}`].filter(
+      (s) => s !== '',
+    );
     const url = str(a.url);
     parts.push(
       h(
         'span',
         { class: 'attribution' },
         `via ${what.join(' ')}`,
-        /^https?:\/\//.test(url) ? h('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, ' ↗') : null,
+        /^https?:\/\//.test(url)
+          ? h('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, ' ↗')
+          : null,
       ),
     );
   }
@@ -104,12 +109,21 @@ export function entryView(e: EntryJson, opts: { details?: HTMLElement } = {}): H
       h('span', { class: 'user' }, `by ${str(c.user?.username)}`),
       h('span', { class: code >= 400 ? 'code denied' : 'code' }, String(code)),
       h('span', { class: 'index' }, `#${e.index}`),
-      h('a', { class: 'bundle', href: bundleUrl(e.index), download: `entry-${e.index}-evidence.tar` }, 'evidence'),
+      h(
+        'a',
+        { class: 'bundle', href: bundleUrl(e.index), download: `entry-${e.index}-evidence.tar` },
+        'evidence',
+      ),
     ),
     whyView(c),
     findingsView(e.findings),
     opts.details ??
-      h('details', {}, h('summary', {}, 'change'), h('pre', { class: 'yaml' }, stringify(c, { lineWidth: 0 }))),
+      h(
+        'details',
+        {},
+        h('summary', {}, 'change'),
+        h('pre', { class: 'yaml' }, stringify(c, { lineWidth: 0 })),
+      ),
   );
 }
 

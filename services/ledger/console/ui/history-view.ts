@@ -44,7 +44,12 @@ export function historyView(url: URLSearchParams, ctx: View['ctx']): View {
     h(
       'header',
       {},
-      h('h2', {}, `History of ${url.get('object') ?? url.get('uid') ?? ''}`, url.get('cluster') ? ` in ${url.get('cluster')}` : ''),
+      h(
+        'h2',
+        {},
+        `History of ${url.get('object') ?? url.get('uid') ?? ''}`,
+        url.get('cluster') ? ` in ${url.get('cluster')}` : '',
+      ),
       h('a', { href: '?', class: 'back' }, '← timeline'),
       h('a', { href: `?${other}`, class: 'diff-style' }, style === 'split' ? 'unified diff' : 'side by side'),
     ),

@@ -31,7 +31,13 @@ async function start(): Promise<void> {
   }
   replace(
     app,
-    h('header', { class: 'top' }, h('h1', {}, h('a', { href: '?' }, 'ingress-ledger')), h('span', { class: 'origin' }, origin), liveLine),
+    h(
+      'header',
+      { class: 'top' },
+      h('h1', {}, h('a', { href: '?' }, 'ingress-ledger')),
+      h('span', { class: 'origin' }, origin),
+      liveLine,
+    ),
     checkpointLine,
     content,
   );

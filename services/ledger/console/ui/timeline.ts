@@ -32,11 +32,18 @@ function filterForm(url: URLSearchParams, go: (q: URLSearchParams) => void): HTM
     const options = SELECTS[name];
     const input =
       options === undefined
-        ? h('input', { name, id: `f-${name}`, value, placeholder: name === 'since' ? '2h or RFC 3339' : undefined })
+        ? h('input', {
+            name,
+            id: `f-${name}`,
+            value,
+            placeholder: name === 'since' ? '2h or RFC 3339' : undefined,
+          })
         : h(
             'select',
             { name, id: `f-${name}` },
-            options.map((o) => h('option', { value: o, selected: o === value ? '' : undefined }, o === '' ? 'any' : o)),
+            options.map((o) =>
+              h('option', { value: o, selected: o === value ? '' : undefined }, o === '' ? 'any' : o),
+            ),
           );
     return h('label', { for: `f-${name}` }, h('span', {}, name), input);
   });

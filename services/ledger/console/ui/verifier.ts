@@ -2,7 +2,13 @@
 // in small slices between frames, each result is written onto its element as soon as it is known
 // (data-verification), and verdicts are cached by index and leaf so a refresh does not redo them.
 import type { CheckpointJson, EntryJson } from '../entry-json.js';
-import { type CheckpointVerdict, type Trust, type Verdict, verifyCheckpoint, verifyEntry } from '../verify-entry.js';
+import {
+  type CheckpointVerdict,
+  type Trust,
+  type Verdict,
+  verifyCheckpoint,
+  verifyEntry,
+} from '../verify-entry.js';
 
 /** Entries verified per slice before the page gets a chance to paint and take input. */
 const SLICE = 8;
@@ -26,7 +32,11 @@ export class Verifier {
   }
 
   /** Verifies entries in slices, calling done(entry, verdict) for each. */
-  run(c: CheckpointJson, entries: readonly EntryJson[], done: (e: EntryJson, v: Verdict) => void): Promise<void> {
+  run(
+    c: CheckpointJson,
+    entries: readonly EntryJson[],
+    done: (e: EntryJson, v: Verdict) => void,
+  ): Promise<void> {
     const cp = this.checkpoint(c);
     let i = 0;
     return new Promise((resolve) => {

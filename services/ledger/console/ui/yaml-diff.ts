@@ -53,5 +53,10 @@ export function diffView(before: string, after: string, style: DiffStyle): HTMLE
       }
     }
   }
-  return h('div', { class: 'diff split' }, h('pre', { class: 'side before' }, left), h('pre', { class: 'side after' }, right));
+  return h(
+    'div',
+    { class: 'diff split' },
+    h('pre', { class: 'side before' }, left),
+    h('pre', { class: 'side after' }, right),
+  );
 }
