@@ -30,6 +30,8 @@ export async function startUp(dataDir: string, timeoutMs = 60_000): Promise<UpPr
       '0',
       '--nats-port',
       '0',
+      '--http-port',
+      '0',
     ],
     { LOG_LEVEL: 'warn' },
   );
