@@ -4,11 +4,12 @@ import { type Change, isBodyRef } from '../../../../packages/change/index.js';
 import { storedAfter } from '../../../../packages/risk/index.js';
 import { decodeBase64 } from '../../../../packages/tlog/index.js';
 import type { EntryJson, HistoryJson } from '../entry-json.js';
+import { HISTORY_PARAMS } from '../params.js';
 import type { Verdict } from '../verify-entry.js';
 import { fetchHistory } from './api-client.js';
 import { changeOfLeaf, entryView, showVerdict } from './change-view.js';
 import { h, replace } from './dom.js';
-import { type View, verificationSummary } from './view.js';
+import { nextFrame, type View, verificationSummary } from './view.js';
 import { type DiffStyle, diffView, toYaml } from './yaml-diff.js';
 
 const utf8 = new TextDecoder();
@@ -29,11 +30,17 @@ function withBodies(e: EntryJson): Change {
   return { ...c, request: body(c.request), response: body(c.response) };
 }
 
+/** The data API query of a history URL. */
+export function historyQuery(url: URLSearchParams): URLSearchParams {
+  const api = new URLSearchParams();
+  for (const name of HISTORY_PARAMS)
+    if (url.get(name) !== null && url.get(name) !== '') api.set(name, url.get(name) as string);
+  return api;
+}
+
 export function historyView(url: URLSearchParams, ctx: View['ctx']): View {
   const style: DiffStyle = url.get('diff') === 'split' ? 'split' : 'unified';
-  const api = new URLSearchParams();
-  for (const name of ['object', 'cluster', 'resource', 'uid'])
-    if (url.get(name) !== null && url.get(name) !== '') api.set(name, url.get(name) as string);
+  const api = historyQuery(url);
   const other = new URLSearchParams(url);
   other.set('diff', style === 'split' ? 'unified' : 'split');
   const list = h('ol', { class: 'entries history', id: 'entries' });
@@ -67,11 +74,12 @@ export function historyView(url: URLSearchParams, ctx: View['ctx']): View {
       return entryView(v, { details: h('div', { class: 'version-diff' }, diff) });
     });
     replace(list, [...items].reverse());
-    ctx.showCheckpoint(answer.checkpoint);
     if (answer.versions.length === 0) replace(status, h('p', {}, 'No recorded versions of this object.'));
     const verdicts = new Map<string, Verdict>();
     const update = () => replace(status, verificationSummary(answer.versions.length, verdicts));
     update();
+    await nextFrame();
+    ctx.showCheckpoint(answer.checkpoint);
     await ctx.verifier.run(answer.checkpoint, answer.versions, (e, v) => {
       verdicts.set(e.index, v);
       const el = items[answer.versions.indexOf(e as HistoryJson['versions'][number])];

@@ -3,10 +3,10 @@
 // live stream says more entries can be read.
 import type { CheckpointJson } from '../entry-json.js';
 import { trustOf } from '../verify-entry.js';
-import { fetchTrust } from './api-client.js';
+import { fetchTrust, prefetch } from './api-client.js';
 import { h, replace } from './dom.js';
-import { historyView } from './history-view.js';
-import { timelineView } from './timeline.js';
+import { historyQuery, historyView } from './history-view.js';
+import { timelineQuery, timelineView } from './timeline.js';
 import { Verifier } from './verifier.js';
 import type { View } from './view.js';
 
@@ -19,7 +19,13 @@ function fatal(message: string): void {
   replace(content, h('p', { class: 'summary failed' }, h('strong', { class: 'alarm' }, message)));
 }
 
+const isHistory = (url: URLSearchParams) => url.has('object') || url.has('uid');
+
 async function start(): Promise<void> {
+  // The first view's data is on its way while the policy and keys are read and parsed.
+  const first = new URLSearchParams(location.search);
+  if (isHistory(first)) prefetch('/api/history', historyQuery(first));
+  else prefetch('/api/entries', timelineQuery(first));
   let trust: ReturnType<typeof trustOf>;
   let origin = '';
   try {
@@ -74,9 +80,9 @@ async function start(): Promise<void> {
   const route = () => {
     const url = new URLSearchParams(location.search);
     const ctx: View['ctx'] = { verifier, navigate, showCheckpoint };
-    view = url.has('object') || url.has('uid') ? historyView(url, ctx) : timelineView(url, ctx);
+    view = isHistory(url) ? historyView(url, ctx) : timelineView(url, ctx);
     replace(content, view.element);
-    document.body.setAttribute('data-view', url.has('object') || url.has('uid') ? 'history' : 'timeline');
+    document.body.setAttribute('data-view', isHistory(url) ? 'history' : 'timeline');
     void refresh();
   };
   const navigate = (q: URLSearchParams) => {

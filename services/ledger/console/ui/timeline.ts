@@ -5,7 +5,7 @@ import type { Verdict } from '../verify-entry.js';
 import { fetchEntries } from './api-client.js';
 import { entryView, showVerdict } from './change-view.js';
 import { h, replace } from './dom.js';
-import { type View, verificationSummary } from './view.js';
+import { nextFrame, type View, verificationSummary } from './view.js';
 
 const SELECTS: Record<string, string[]> = {
   action: ['', 'create', 'update', 'delete'],
@@ -68,9 +68,7 @@ export function timelineView(url: URLSearchParams, ctx: View['ctx']): View {
   const status = h('div', { class: 'list-status', role: 'status' });
   const pager = h('nav', { class: 'pager' });
   const element = h('section', { class: 'timeline' }, filterForm(url, ctx.navigate), status, list, pager);
-  const api = new URLSearchParams();
-  for (const name of [...FILTER_PARAMS, 'page'])
-    if (url.get(name) !== null && url.get(name) !== '') api.set(name, url.get(name) as string);
+  const api = timelineQuery(url);
   let shown = new Set<string>();
 
   const render = async (answer: EntriesJson) => {
@@ -88,9 +86,11 @@ export function timelineView(url: URLSearchParams, ctx: View['ctx']): View {
         ? null
         : h('a', { href: `?${withParam(url, 'page', answer.next)}`, class: 'older' }, 'older changes →'),
     );
-    ctx.showCheckpoint(answer.checkpoint);
     const update = () => replace(status, verificationSummary(answer.entries.length, verdicts));
     update();
+    // The list is painted and takes input before any signature is checked.
+    await nextFrame();
+    ctx.showCheckpoint(answer.checkpoint);
     await ctx.verifier.run(answer.checkpoint, answer.entries, (e, v) => {
       verdicts.set(e.index, v);
       const el = items[answer.entries.indexOf(e)];
@@ -108,6 +108,14 @@ export function timelineView(url: URLSearchParams, ctx: View['ctx']): View {
     // Live updates apply to the first page only: a later page is a fixed window into the past.
     live: url.get('page') === null,
   };
+}
+
+/** The data API query of a timeline URL: its filters and page, nothing else. */
+export function timelineQuery(url: URLSearchParams): URLSearchParams {
+  const api = new URLSearchParams();
+  for (const name of [...FILTER_PARAMS, 'page'])
+    if (url.get(name) !== null && url.get(name) !== '') api.set(name, url.get(name) as string);
+  return api;
 }
 
 function withParam(url: URLSearchParams, k: string, v: string): URLSearchParams {

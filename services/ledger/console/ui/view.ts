@@ -36,3 +36,8 @@ export function verificationSummary(total: number, verdicts: ReadonlyMap<string,
       : null,
   );
 }
+
+/** Resolves after the browser has painted the current DOM. */
+export function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
