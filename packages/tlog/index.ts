@@ -15,8 +15,15 @@ export { TlogError } from './errors.js';
 export { HASH_SIZE, leafHash, nodeHash } from './hash.js';
 export { isValidKeyName } from './key-name.js';
 export { cosignatureVkey, generateKey, parseSkey, parseVkey } from './keys.js';
-export type { NodeReader } from './merkle.js';
-export { consistencyProof, EdgeFoldCache, inclusionProof, rootAt } from './merkle-proof.js';
+export type { NodeId, NodeReader } from './merkle.js';
+export {
+  consistencyProof,
+  consistencyProofNodes,
+  EdgeFoldCache,
+  inclusionProof,
+  inclusionProofNodes,
+  rootAt,
+} from './merkle-proof.js';
 export { verifyConsistency, verifyInclusion } from './merkle-verify.js';
 export {
   formatNote,

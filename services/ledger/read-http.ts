@@ -101,7 +101,10 @@ export async function serveReadHttp(o: ReadHttpOptions): Promise<ReadHttpServer>
       res.setHeader('connection', 'close');
       return sendText(res, 413, 'a read request has no body\n');
     }
-    if (route === undefined) return sendText(res, 404, 'not found\n');
+    if (route === undefined) {
+      res.setHeader('cache-control', 'no-store');
+      return sendText(res, 404, 'not found\n');
+    }
     const failed = (err: unknown) => {
       o.logger.error({ route: route.name, err: (err as Error).message }, 'read request failed');
       if (!res.headersSent) sendText(res, 500, 'internal error\n');
