@@ -118,6 +118,10 @@ export function consoleHandler(api: ConsoleApi, o: ConsoleHttpOptions): ConsoleH
       }
       case '/api/live':
         return live(req, res);
+      case '/favicon.ico':
+        // Browsers ask for it unprompted; there is none, and a 404 would be noise in their console.
+        res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'max-age=86400' });
+        return void res.end();
     }
     const asset = assets.get(path);
     if (asset === undefined) return sendJson(res, 404, { error: 'not found' });
