@@ -67,6 +67,10 @@ export function consoleHandler(api: ConsoleApi, o: ConsoleHttpOptions): ConsoleH
   let liveStreams = 0;
 
   const live = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8' });
+      return void res.end();
+    }
     if (liveStreams >= MAX_LIVE_STREAMS) return sendJson(res, 503, { error: 'too many live streams' });
     liveStreams++;
     res.writeHead(200, {

@@ -117,14 +117,18 @@ export function entryView(e: EntryJson, opts: { details?: HTMLElement } = {}): H
     ),
     whyView(c),
     findingsView(e.findings),
-    opts.details ??
-      h(
-        'details',
-        {},
-        h('summary', {}, 'change'),
-        h('pre', { class: 'yaml' }, stringify(c, { lineWidth: 0 })),
-      ),
+    opts.details ?? changeDetails(c),
   );
+}
+
+/** The whole change as YAML, rendered when first opened: a first view of 100 entries renders none. */
+function changeDetails(c: ShownChange): HTMLDetailsElement {
+  const pre = h('pre', { class: 'yaml' });
+  const details = h('details', {}, h('summary', {}, 'change'), pre);
+  details.addEventListener('toggle', () => {
+    if (details.open && pre.childNodes.length === 0) pre.textContent = stringify(c, { lineWidth: 0 });
+  });
+  return details;
 }
 
 /** Writes a verdict onto an entry's element: an attribute for tools, words and colour for people. */
