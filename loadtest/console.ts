@@ -90,7 +90,7 @@ try {
     `a cosigned checkpoint of ${entries} entries, indexed`,
   );
   const browser = await launchChromium();
-  const figures: { view: number; verified: number }[] = [];
+  const figures: { view: number; verified: number; marks: string }[] = [];
   for (let run = 0; run < runs; run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -116,9 +116,19 @@ try {
       FIRST_VIEW,
       { polling: 'raf', timeout: 60_000 },
     );
+    const marks = await page.evaluate(() => {
+      const g = globalThis as unknown as {
+        performance: { getEntriesByType(t: string): { name: string; startTime: number }[] };
+      };
+      return g.performance
+        .getEntriesByType('mark')
+        .map((m) => `${m.name.replace('console:', '')} ${m.startTime.toFixed(0)}`)
+        .join(', ');
+    });
     figures.push({
       view: (await view.jsonValue()) as number,
       verified: (await verified.jsonValue()) as number,
+      marks,
     });
     await context.close();
   }
@@ -129,7 +139,7 @@ try {
   console.log(`console first view at ${entries} entries, ${runs} runs (median; from navigation start):`);
   for (const [i, f] of figures.entries())
     console.log(
-      `  run ${i + 1}: ${FIRST_VIEW} entries interactive ${f.view.toFixed(0)} ms, all verified ${f.verified.toFixed(0)} ms`,
+      `  run ${i + 1}: ${FIRST_VIEW} entries interactive ${f.view.toFixed(0)} ms, all verified ${f.verified.toFixed(0)} ms (marks, ms: ${f.marks})`,
     );
   console.log(`interactive: ${view.toFixed(0)} ms (target 1000) ${view <= 1000 ? 'ok' : 'OVER'}`);
   console.log(`verified:    ${verified.toFixed(0)} ms (target 2000) ${verified <= 2000 ? 'ok' : 'OVER'}`);

@@ -32,6 +32,8 @@ async function start(): Promise<void> {
     const t = await fetchTrust();
     origin = t.origin;
     trust = trustOf(t);
+    // Phases of the first view, for loadtest/console.ts and a browser's performance panel.
+    performance.mark('console:trust');
   } catch (err) {
     return fatal(`Cannot verify anything: the policy or keys could not be read (${(err as Error).message})`);
   }

@@ -80,6 +80,7 @@ export function timelineView(url: URLSearchParams, ctx: View['ctx']): View {
     });
     shown = new Set(answer.entries.map((e) => e.index));
     replace(list, items);
+    performance.mark('console:listed');
     replace(
       pager,
       answer.next === undefined
@@ -96,6 +97,7 @@ export function timelineView(url: URLSearchParams, ctx: View['ctx']): View {
       const el = items[answer.entries.indexOf(e)];
       if (el !== undefined) showVerdict(el, v);
     });
+    performance.mark('console:verified');
     update();
   };
 
