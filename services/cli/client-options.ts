@@ -14,9 +14,21 @@ export interface ClientOptions {
   json?: boolean;
 }
 
-export function withClientOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--grpc <host:port>', "address of the ledger's gRPC API", parseHostPort)
+/**
+ * The gRPC client flags. With `orTiles`, --grpc is optional and --tiles is offered in its place
+ * (the command checks that exactly one is given: tiles-options.ts sourceOf).
+ */
+export function withClientOptions(cmd: Command, o: { orTiles?: boolean } = {}): Command {
+  const withSource =
+    o.orTiles === true
+      ? cmd
+          .option('--grpc <host:port>', "address of the ledger's gRPC API", parseHostPort)
+          .option(
+            '--tiles <url|dir>',
+            "the log's static tlog-tiles instead of gRPC: the ledger's tiles URL, a mirror, or an export directory",
+          )
+      : cmd.requiredOption('--grpc <host:port>', "address of the ledger's gRPC API", parseHostPort);
+  return withSource
     .option('--tls-ca <file>', 'CA bundle (PEM) to verify the ledger with; enables TLS')
     .option('--tls-cert <file>', 'client certificate (PEM) for mutual TLS')
     .option('--tls-key <file>', 'client key (PEM) for mutual TLS')

@@ -83,7 +83,8 @@ export class TileReader {
     }
     const first = index * BigInt(TILE_WIDTH);
     let bytes: Uint8Array;
-    if (level === 0) {
+    if (level === 0 && this.#store.hashCacheStats().minLevel > 0) {
+      // Leaf hashes not in memory (a log past the hash cache's budget): one range read.
       const hashes = this.#store.leafHashes(first, first + BigInt(w));
       bytes = Buffer.concat(hashes);
     } else {

@@ -60,7 +60,11 @@ export async function rebuildTree(
   const startFetch = () => {
     if (nextFetch >= size) return false;
     const end = size - nextFetch > o.batchSize ? nextFetch + o.batchSize : size; // bigint: no Math.min
-    fetches.push(fetchRange(source, nextFetch, end));
+    const fetch = fetchRange(source, nextFetch, end);
+    // Handled here too: a later answer may fail before its turn to be awaited (or never get one,
+    // once an earlier failure ends the pass); its error is still thrown where it is awaited.
+    fetch.catch(() => {});
+    fetches.push(fetch);
     nextFetch = end;
     return true;
   };
@@ -105,7 +109,9 @@ export async function rebuildTree(
       for (const part of parts) {
         // Bodies first: the answer's bytes move to a worker with the check.
         checkBodies(part, fail);
-        inFlight.push({ part, check: pool.check(part) });
+        const check = pool.check(part);
+        check.catch(() => {});
+        inFlight.push({ part, check });
       }
       while (inFlight.length > pool.size * 2) await drain();
     }

@@ -1,22 +1,30 @@
 // `ingress-ledger audit`: a monitor. Re-derives the tree from every entry, checks every collector
 // signature on every core, the checkpoint's signatures and quorum, and consistency with the last
-// checkpoint it trusted (--state). Once, or following the log (--follow).
+// checkpoint it trusted (--state). Once, or following the log (--follow). From the gRPC API, or
+// from static tlog-tiles (--tiles), whose hash tiles are then checked too.
 import { Command } from 'commander';
 import { type AuditReport, auditOnce, DEFAULT_BATCH_SIZE, DEFAULT_MAX_FAILURES } from '../audit/auditor.js';
 import { grpcLogSource } from '../audit/grpc-source.js';
 import { DEFAULT_WORKERS, SignaturePool } from '../audit/signature-pool.js';
 import { type AuditState, readState, stateAfter, writeState } from '../audit/state.js';
+import { TilesLogSource, tileAlignedBatch } from '../audit/tiles-source.js';
 import { type ClientOptions, openLedger, withClientOptions } from '../client-options.js';
 import { CliError } from '../errors.js';
 import { collect, parseInterval, positiveInt } from '../flags.js';
 import { collectorKeysFor, readPolicy } from '../inputs.js';
+import type { LedgerApi } from '../ledger-client.js';
 import { b64, fields, green, io, printJson, println, red, yellow } from '../output.js';
 import { Progress } from '../progress.js';
+import { openTilesFor, sourceOf } from '../tiles-options.js';
 
 /** How often --follow asks for a new checkpoint. */
 export const DEFAULT_FOLLOW_INTERVAL_MS = 10_000;
+/** Entries per batch from tiles: 4 bundles, so the fetches in flight hold a few megabytes. */
+export const DEFAULT_TILES_BATCH_SIZE = 1024;
 
-interface AuditOptions extends ClientOptions {
+interface AuditOptions extends Omit<ClientOptions, 'grpc'> {
+  grpc?: string;
+  tiles?: string;
   policy: string;
   state?: string;
   collectorVkey?: string[];
@@ -31,7 +39,7 @@ interface AuditOptions extends ClientOptions {
 }
 
 export function auditCommand(): Command {
-  return withClientOptions(new Command('audit'))
+  return withClientOptions(new Command('audit'), { orTiles: true })
     .description('monitor a log: re-derive the tree, check every signature and consistency with --state')
     .requiredOption('--policy <file>', 'tlog-policy: the log and witness keys you trust, and the quorum')
     .option('--state <file>', 'where the last trusted checkpoint is kept (created on the first run)')
@@ -60,8 +68,14 @@ async function audit(o: AuditOptions): Promise<void> {
       'warning: no collector key (--collector-vkey, --collector-vkeys, or collector.vkeys beside the policy): leaves are checked for form, not for their signatures\n',
     );
   }
+  const from = sourceOf(o);
   let trusted: AuditState | undefined = o.state === undefined ? undefined : readState(o.state);
-  const api = openLedger(o);
+  const grpc = o.grpc ?? '';
+  const api = from === 'grpc' ? openLedger({ ...o, grpc }) : undefined;
+  const fetcher = from === 'tiles' ? openTilesFor(o) : undefined;
+  // Whole tiles per batch: each bundle is fetched once and its tile root checked.
+  const batchSize =
+    fetcher === undefined ? o.batchSize : tileAlignedBatch(o.batchSize ?? DEFAULT_TILES_BATCH_SIZE);
   const pool = new SignaturePool(
     keys.map((k) => k.vkey),
     o.workers,
@@ -78,15 +92,21 @@ async function audit(o: AuditOptions): Promise<void> {
     for (;;) {
       const progress = new Progress('audit');
       const started = Date.now();
-      const r = await auditOnce(grpcLogSource(api, o.grpc), pool, {
+      const tiles = fetcher === undefined ? undefined : new TilesLogSource(fetcher);
+      const source = tiles ?? grpcLogSource(api as LedgerApi, grpc);
+      const r = await auditOnce(source, pool, {
         policy,
         ...(trusted !== undefined ? { trusted } : {}),
         resume,
-        ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+        ...(batchSize !== undefined ? { batchSize } : {}),
         ...(o.maxFailures !== undefined ? { maxFailures: o.maxFailures } : {}),
         onProgress: (d, t) => progress.update(d, t),
       });
       progress.done();
+      // The tiles above level 0, once the entries rebuilt the tree they must summarize.
+      if (tiles !== undefined && r.failures.length === 0 && r.range !== undefined) {
+        await tiles.checkHashTiles((e) => r.failures.push(e));
+      }
       const seconds = (Date.now() - started) / 1000;
       if (r.failures.length > 0) {
         throw new CliError('VERIFY_FAILED', printFailures(r, o.json === true), true);
@@ -108,7 +128,8 @@ async function audit(o: AuditOptions): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await pool.close();
-    api.close();
+    api?.close();
+    fetcher?.close();
   }
 }
 

@@ -13,12 +13,16 @@ import { type Evidence, writeBundle, writeOne } from '../evidence-bundle.js';
 import { collect, collectIndexes } from '../flags.js';
 import { collectorKeys, readPolicy } from '../inputs.js';
 import { callFailed, type LedgerApi } from '../ledger-client.js';
+import { tilesCheckpoint, tilesEvidence } from '../tiles-evidence.js';
+import { openTilesFor, sourceOf } from '../tiles-options.js';
 import { checkCheckpoint } from '../verification/checkpoint-check.js';
 import { VerificationError } from '../verification/errors.js';
 import { verifyEvidence } from '../verification/evidence.js';
 import { type SearchFilters, searchAll, withSearchFilters } from './search.js';
 
-interface ProveOptions extends ClientOptions, SearchFilters {
+interface ProveOptions extends Omit<ClientOptions, 'grpc'>, SearchFilters {
+  grpc?: string;
+  tiles?: string;
   index?: bigint[];
   out?: string;
   bundle?: string;
@@ -28,7 +32,7 @@ interface ProveOptions extends ClientOptions, SearchFilters {
 }
 
 export function proveCommand(): Command {
-  return withSearchFilters(withClientOptions(new Command('prove')))
+  return withSearchFilters(withClientOptions(new Command('prove'), { orTiles: true }))
     .description(
       "write an entry's leaf (FILE.leaf) and proof (FILE.tlog-proof), or an evidence bundle folder (--bundle)",
     )
@@ -72,17 +76,23 @@ async function prove(o: ProveOptions): Promise<void> {
   }
   if (o.bundle !== undefined && o.policy === undefined)
     throw new CliError('USAGE', '--bundle needs --policy');
+  const from = sourceOf(o);
+  if (from === 'tiles' && bySearch) {
+    throw new CliError('USAGE', 'search filters need --grpc: static tiles have no search; give --index');
+  }
   const policy = o.policy === undefined ? undefined : readPolicy(o.policy).policy;
   const keys = collectorKeys(o.collectorVkey ?? [], o.collectorVkeys ?? []);
+  if (from === 'tiles') return proveFromTiles(o, policy, keys);
 
-  const api = openLedger(o);
+  const grpc = o.grpc ?? '';
+  const api = openLedger({ ...o, grpc });
   try {
-    const note = await call(o, () => api.getCheckpoint()).then((c) => c.note);
+    const note = await call(grpc, () => api.getCheckpoint()).then((c) => c.note);
     if (policy !== undefined) checkCheckpoint(note, policy);
-    const cp = parseServedCheckpoint(note, o.grpc);
+    const cp = parseServedCheckpoint(note, grpc);
     const indexes = [...(o.index ?? [])];
     if (bySearch) {
-      await call(o, async () => {
+      await call(grpc, async () => {
         for await (const r of searchAll(api, o)) if (r.entry !== undefined) indexes.push(r.entry.index);
       });
     }
@@ -94,7 +104,7 @@ async function prove(o: ProveOptions): Promise<void> {
       }
     }
     const items: Evidence[] = [];
-    for (const i of unique) items.push(await evidenceOf(api, o, i, note, cp.size, policy, keys));
+    for (const i of unique) items.push(await evidenceOf(api, grpc, i, note, cp.size, policy, keys));
     if (o.out !== undefined) writeOne(o.out, items[0] as Evidence, o.json === true);
     else writeBundle(o.bundle as string, items, cp, o, policy !== undefined, keys);
   } finally {
@@ -102,12 +112,33 @@ async function prove(o: ProveOptions): Promise<void> {
   }
 }
 
-async function call<T>(o: ClientOptions, fn: () => Promise<T>): Promise<T> {
+async function call<T>(grpc: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof VerificationError || err instanceof CliError) throw err;
-    throw callFailed(o.grpc, err);
+    throw callFailed(grpc, err);
+  }
+}
+
+/** `prove --tiles`: the same evidence, read from static tiles and proven from their hash tiles. */
+async function proveFromTiles(o: ProveOptions, policy: Policy | undefined, keys: readonly PublicKey[]) {
+  const fetcher = openTilesFor(o);
+  try {
+    const t = await tilesCheckpoint(fetcher);
+    if (policy !== undefined) checkCheckpoint(t.note, policy);
+    const unique = [...new Set(o.index ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const items: Evidence[] = [];
+    for (const i of unique) {
+      const e = await tilesEvidence(t, i);
+      const proof = { index: i, hashes: e.hashes, checkpoint: t.note };
+      if (policy !== undefined) verifyEvidence(proof, e.leaf, policy, keys);
+      items.push({ index: i, leaf: e.leaf, proof: formatTlogProof(proof), bodies: e.bodies });
+    }
+    if (o.out !== undefined) writeOne(o.out, items[0] as Evidence, o.json === true);
+    else writeBundle(o.bundle as string, items, t.checkpoint, o, policy !== undefined, keys);
+  } finally {
+    fetcher.close();
   }
 }
 
@@ -124,7 +155,7 @@ function parseServedCheckpoint(note: string, address: string) {
 
 async function evidenceOf(
   api: LedgerApi,
-  o: ClientOptions,
+  o: string,
   index: bigint,
   note: string,
   size: bigint,

@@ -1,15 +1,21 @@
-// `ingress-ledger verify`: offline verification of one entry's evidence (DESIGN 3.6 and 6).
+// `ingress-ledger verify`: offline verification of one entry's evidence (DESIGN 3.6 and 6), from
+// its files, or read from the log's static tiles (--tiles, DESIGN 10) and verified the same way.
 import { Command } from 'commander';
-import { collect } from '../flags.js';
+import type { TlogProof } from '../../../packages/tlog/index.js';
+import { CliError } from '../errors.js';
+import { collect, collectIndexes, parseInterval } from '../flags.js';
 import { collectorKeysFor, readLeaf, readPolicy, readProof } from '../inputs.js';
 import { b64, bold, fields, green, io, printJson, println, yellow } from '../output.js';
 import { describeChange } from '../render-change.js';
+import { tilesCheckpoint, tilesEvidence } from '../tiles-evidence.js';
+import { openTilesFor, type TilesClientOptions } from '../tiles-options.js';
 import { verifyEvidence } from '../verification/evidence.js';
 
-interface VerifyOptions {
+interface VerifyOptions extends TilesClientOptions {
   policy: string;
-  proof: string;
-  leaf: string;
+  proof?: string;
+  leaf?: string;
+  index?: bigint[];
   collectorVkey?: string[];
   collectorVkeys?: string[];
   json?: boolean;
@@ -21,8 +27,17 @@ export function verifyCommand(): Command {
       'verify an entry offline: log signature, witness quorum, inclusion proof and collector signature',
     )
     .requiredOption('--policy <file>', 'tlog-policy file: the log and witness keys you trust, and the quorum')
-    .requiredOption('--proof <file>', "the entry's .tlog-proof file")
-    .requiredOption('--leaf <file>', "the entry's leaf (the collector's signed note)")
+    .option('--proof <file>', "the entry's .tlog-proof file")
+    .option('--leaf <file>', "the entry's leaf (the collector's signed note)")
+    .option(
+      '--tiles <url|dir>',
+      "instead of --proof and --leaf: read entry --index and its proof from the log's static tiles",
+    )
+    .option('--index <n>', 'with --tiles: the entry to verify', collectIndexes)
+    .option('--tls-ca <file>', 'with an https --tiles URL: CA bundle (PEM) to verify the server with')
+    .option('--tls-cert <file>', 'with an https --tiles URL: client certificate (PEM) for mutual TLS')
+    .option('--tls-key <file>', 'with an https --tiles URL: client key (PEM) for mutual TLS')
+    .option('--timeout <duration>', 'with --tiles: time limit of each request, like 30s', parseInterval)
     .option('--collector-vkey <vkey>', 'a trusted collector vkey (repeatable)', collect)
     .option(
       '--collector-vkeys <file>',
@@ -33,10 +48,34 @@ export function verifyCommand(): Command {
     .action((o: VerifyOptions) => verify(o));
 }
 
-function verify(o: VerifyOptions): void {
+/** The proof and leaf: from the files, or from the tiles (read here, verified below like files). */
+async function evidence(o: VerifyOptions): Promise<{ proof: TlogProof; leaf: Uint8Array }> {
+  if (o.tiles === undefined) {
+    if (o.proof === undefined || o.leaf === undefined || o.index !== undefined) {
+      throw new CliError('USAGE', 'give --proof and --leaf, or --tiles and --index');
+    }
+    return { proof: readProof(o.proof), leaf: readLeaf(o.leaf) };
+  }
+  if (o.proof !== undefined || o.leaf !== undefined || o.index?.length !== 1) {
+    throw new CliError(
+      'USAGE',
+      '--tiles verifies one entry: give exactly one --index, and no --proof or --leaf',
+    );
+  }
+  const index = o.index[0] as bigint;
+  const fetcher = openTilesFor(o);
+  try {
+    const t = await tilesCheckpoint(fetcher);
+    const e = await tilesEvidence(t, index);
+    return { proof: { index, hashes: e.hashes, checkpoint: t.note }, leaf: e.leaf };
+  } finally {
+    fetcher.close();
+  }
+}
+
+async function verify(o: VerifyOptions): Promise<void> {
   const { policy } = readPolicy(o.policy);
-  const proof = readProof(o.proof);
-  const leaf = readLeaf(o.leaf);
+  const { proof, leaf } = await evidence(o);
   const { keys, source } = collectorKeysFor(o.policy, o.collectorVkey ?? [], o.collectorVkeys ?? []);
   if (source !== undefined) io.err(`collector keys: ${source}\n`);
   if (keys.length === 0) {

@@ -10,6 +10,7 @@ export type VerificationErrorCode =
   | 'COLLECTOR_SIGNATURE' // a leaf is not signed by a trusted collector key of its cluster
   | 'ENTRY' // the server's entries contradict themselves: wrong index, leaf hash, body digest, gap
   | 'TREE' // the tree re-derived from the entries has another root than the checkpoint
+  | 'TILE' // a hash tile is not the hashes of the tree re-derived from the entries
   | 'CONSISTENCY' // no valid consistency proof from the trusted checkpoint to the new one
   | 'ROLLBACK' // the log is smaller than, or forked from, the trusted checkpoint
   | 'ORIGIN'; // the checkpoint is of another log than the trusted one
