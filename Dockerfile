@@ -36,14 +36,17 @@ RUN npm ci --ignore-scripts \
  && npm rebuild better-sqlite3 \
  && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
 COPY tsconfig.json ./
+COPY scripts/build-console.mjs ./scripts/
 COPY bin ./bin
 COPY packages ./packages
 COPY services ./services
 COPY test ./test
-# Then only what runs: production dependencies, no compiled tests or test support (test/import-graph.test.ts
-# checks that nothing in production imports them), no build leftovers, and
+# `npm run build` compiles the TypeScript and bundles the web console into dist/console (esbuild is a
+# dev dependency, so it runs before the prune). Then only what runs: production dependencies, no
+# compiled tests or test support (test/import-graph.test.ts checks that nothing in production
+# imports them), no build leftovers, and
 # sodium-native's prebuilt binary for this platform only (it ships one per platform).
-RUN npx tsc -p tsconfig.json \
+RUN npm run build \
  && npm prune --omit=dev \
  && rm -rf dist/test dist/loadtest \
  && find dist \( -name '*.test.js' -o -name '*.test.js.map' -o -name 'testing.js' -o -name 'testing.js.map' \) -delete \

@@ -37,7 +37,14 @@ export {
   signNote,
   type Verifier,
 } from './note.js';
-export { type Policy, parsePolicy, QUORUM_NONE, quorumMet, verifyCheckpointNote } from './policy.js';
+export {
+  formatPolicy,
+  type Policy,
+  parsePolicy,
+  QUORUM_NONE,
+  quorumMet,
+  verifyCheckpointNote,
+} from './policy.js';
 export {
   encodeEntryBundle,
   encodeTileIndex,

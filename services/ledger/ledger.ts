@@ -21,10 +21,11 @@ import {
   watchNatsConnection,
   watchReadiness,
 } from '../../packages/runtime/index.js';
-import { describeCrypto, parseVkey } from '../../packages/tlog/index.js';
+import { describeCrypto, type PublicKey, parseVkey } from '../../packages/tlog/index.js';
 import { alertPublisher } from './alerts.js';
 import { Checkpointer } from './checkpointer.js';
 import type { LedgerConfig } from './config.js';
+import { consoleRoute } from './console/console-route.js';
 import { startContinuousExport } from './continuous-export.js';
 import { type CheckpointCosigner, withoutWitnesses } from './cosigning.js';
 import { serveLedgerGrpc } from './grpc-server.js';
@@ -72,6 +73,8 @@ export async function startLedger(
   const logger = deps.logger ?? createLogger('ledger');
   const registry = deps.registry ?? createRegistry('ledger');
   const { key, origin, collectorKeys, policy, grpcCredentials } = readLedgerInputs(config, logger);
+  // The keys the console shows the browser: those the ledger accepts now (SIGHUP replaces them).
+  let acceptedKeys: readonly PublicKey[] = collectorKeys;
   // The policy is checked (witness URLs) before anything opens.
   const cosigner: CheckpointCosigner =
     policy === undefined
@@ -162,8 +165,21 @@ export async function startLedger(
     if (config.httpListen !== undefined) {
       const { host, port } = splitHostPort(config.httpListen);
       // Every read endpoint over HTTP is one route here.
+      const consoleClosing = new AbortController();
       const routes: ReadRoute[] = [
         tilesRoute({ reader: tileReader, published: () => cp.published, requests: metrics.tileRequests }),
+        consoleRoute({
+          store,
+          search,
+          published: () => cp.published,
+          onCheckpoint: (fn) => cp.subscribe(fn),
+          origin,
+          logVkey: key.vkey,
+          policy,
+          collectorKeys: () => acceptedKeys,
+          logger,
+          closing: consoleClosing.signal,
+        }),
       ];
       const http = await serveReadHttp({
         host,
@@ -175,6 +191,8 @@ export async function startLedger(
       });
       httpUrl = http.url;
       stack.defer('read http server', () => http.close());
+      // Before the listener closes: the console's live streams end.
+      stack.defer('console streams', () => consoleClosing.abort());
     }
     // Started after the API binds, so that it stops before the API: the last checkpoint, signed
     // after ingest (stopped first) committed its last batch, still reaches WatchCheckpoints streams.
@@ -264,6 +282,7 @@ export async function startLedger(
         try {
           const keys = reloadedCollectorKeys(config);
           pool.setKeys(keys);
+          acceptedKeys = keys;
           ingest.keepClusters(new Set(keys.map((k) => k.name.slice(COLLECTOR_PREFIX.length))));
           logger.info({ keys: keys.length }, 'collector keys reloaded');
         } catch (err) {

@@ -100,6 +100,8 @@ export interface Endpoints {
   grpc: string;
   /** Base URL of the static tlog-tiles read path (DESIGN 10). */
   tiles: string;
+  /** URL of the read-only web console (DESIGN 12), on the same listener as the tiles. */
+  console: string;
   webhook: string;
   webhookToken: string;
   witness: string;

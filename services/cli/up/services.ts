@@ -43,7 +43,7 @@ export interface LedgerStart {
 
 export async function startLedgerService(
   c: LedgerStart,
-): Promise<Running & { grpc: string; tiles: string; metrics: string | undefined }> {
+): Promise<Running & { grpc: string; tiles: string; console: string; metrics: string | undefined }> {
   const { ledgerConfig, startLedger } = await import('../../ledger/index.js');
   const l = await startLedger(
     ledgerConfig({
@@ -64,6 +64,7 @@ export async function startLedgerService(
     grpc: l.grpcAddress,
     tiles: l.tilesUrl ?? '',
     metrics: l.metricsAddress === undefined ? undefined : `http://${l.metricsAddress}/metrics`,
+    console: l.httpUrl === undefined ? '' : `${l.httpUrl}/`,
     close: () => l.close(),
   };
 }

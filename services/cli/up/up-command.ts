@@ -60,7 +60,7 @@ export function upCommand(): Command {
     .option('--grpc-port <port>', 'ledger gRPC port (0 = free port)', parsePort, DEFAULT_GRPC_PORT)
     .option(
       '--http-port <port>',
-      'ledger read HTTP port, static tiles (0 = free port)',
+      'ledger read HTTP port: web console and static tiles (0 = free port)',
       parsePort,
       DEFAULT_HTTP_PORT,
     )
@@ -182,6 +182,7 @@ async function up(o: UpOptions): Promise<void> {
     writeEndpoints(dir, {
       grpc: ledger.grpc,
       tiles: ledger.tiles,
+      console: ledger.console,
       webhook: collector.webhookUrl,
       webhookToken: token,
       witness: witness.url,
@@ -200,6 +201,7 @@ async function up(o: UpOptions): Promise<void> {
     println(
       fields([
         ['gRPC', ledger.grpc],
+        ['console', ledger.console],
         ['tiles', ledger.tiles],
         ['webhook', `${collector.webhookUrl} (bearer token in ${join(dir, 'webhook-token')})`],
         ['witness', witness.url],
