@@ -13,12 +13,14 @@ export {
   collectorPermissions,
   ledgerPermissions,
   type NatsPermissions,
+  notifyPermissions,
   readerPermissions,
 } from './nats-permissions.js';
 export { NATS_SETTINGS, natsConfigFrom } from './nats-settings.js';
 export { isConfigError, runService } from './run-service.js';
 export {
   loadSettings,
+  parseHostPort,
   type RawSettings,
   type SettingName,
   type SettingSpec,
@@ -28,7 +30,22 @@ export {
   settingsCommand,
 } from './settings.js';
 export {
-  type AlertMessage,
+  ALERT_EVENT_TYPE,
+  ALERT_ID_HEADER,
+  ALERT_SCHEMA,
+  type Alert,
+  type AlertCheckpoint,
+  type AlertObject,
+  type AlertSeverity,
+  alertId,
+  decodeAlert,
+  encodeAlert,
+  MAX_ALERT_BYTES,
+  SEVERITIES,
+} from './alert-payload.js';
+export {
+  ALERTS_STREAM,
+  type AlertStreamLimits,
   alertsSubject,
   BODIES_STREAM,
   bodyMsgId,
@@ -37,13 +54,17 @@ export {
   CHECKPOINTS_SUBJECT,
   changesSubject,
   collectorRejectionMsgId,
+  DEAD_ALERTS_STREAM,
+  DEFAULT_ALERTS_MAX_AGE_MS,
+  DEFAULT_ALERTS_MAX_BYTES,
   DEFAULT_DUPLICATE_WINDOW_MS,
-  decodeAlert,
-  encodeAlert,
+  deadAlertSubject,
+  ensureAlertStreams,
   ensureStreams,
   LEDGER_CONSUMER,
   LOG_ORIGIN_HEADER,
   ledgerRejectionMsgId,
+  notifyConsumer,
   REJECTED_STREAM,
   REJECTION_HEADER,
   rejectedSubject,
