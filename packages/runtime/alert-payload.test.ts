@@ -16,7 +16,11 @@ describe('an alert message', () => {
   it('reads back as it was written', () => {
     const a = sampleAlert();
     assert.deepEqual(decodeAlert(encodeAlert(a)), a);
-    const b = sampleAlert({ impersonatedUser: 'bob', reason: null, consoleUrl: 'https://console/?object=shop/web' });
+    const b = sampleAlert({
+      impersonatedUser: 'bob',
+      reason: null,
+      consoleUrl: 'https://console/?object=shop/web',
+    });
     assert.deepEqual(decodeAlert(encodeAlert(b)), b);
   });
 

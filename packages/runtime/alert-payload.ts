@@ -92,7 +92,7 @@ export function encodeAlert(a: Alert): string {
 
 const INDEX_RE = /^\{"index":(0|[1-9][0-9]{0,19}),/;
 // Only an unescaped quote can open a key, so a string value cannot fake this.
-const SIZE_RE = /,"checkpoint":\{"size":(0|[1-9][0-9]{0,19}),"[^]*\}\}$/;
+const SIZE_RE = /,"checkpoint":\{"size":(0|[1-9][0-9]{0,19}),"[\s\S]*\}\}$/;
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isObj = (v: unknown): v is Record<string, unknown> =>

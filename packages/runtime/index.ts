@@ -1,6 +1,21 @@
 // packages/runtime: what every service shares: logging, metrics and health probes, settings, NATS
 // connections and streams, key files, the data dir lock, the crypto choice, and how a service
 // process runs.
+
+export {
+  ALERT_EVENT_TYPE,
+  ALERT_ID_HEADER,
+  ALERT_SCHEMA,
+  type Alert,
+  type AlertCheckpoint,
+  type AlertObject,
+  type AlertSeverity,
+  alertId,
+  decodeAlert,
+  encodeAlert,
+  MAX_ALERT_BYTES,
+  SEVERITIES,
+} from './alert-payload.js';
 export { selectCrypto } from './crypto-choice.js';
 export { DataDirLockError, lockDataDir } from './data-dir-lock.js';
 export { Readiness, watchReadiness } from './health.js';
@@ -29,20 +44,6 @@ export {
   type SettingsTable,
   settingsCommand,
 } from './settings.js';
-export {
-  ALERT_EVENT_TYPE,
-  ALERT_ID_HEADER,
-  ALERT_SCHEMA,
-  type Alert,
-  type AlertCheckpoint,
-  type AlertObject,
-  type AlertSeverity,
-  alertId,
-  decodeAlert,
-  encodeAlert,
-  MAX_ALERT_BYTES,
-  SEVERITIES,
-} from './alert-payload.js';
 export {
   ALERTS_STREAM,
   type AlertStreamLimits,

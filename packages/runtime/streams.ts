@@ -114,7 +114,9 @@ export interface AlertStreamLimits {
 export const DEFAULT_ALERTS_MAX_AGE_MS = 30 * 24 * 3_600_000;
 export const DEFAULT_ALERTS_MAX_BYTES = 1024 ** 3;
 
-function alertStreamConfigs(o: StreamOptions & AlertStreamLimits): (Partial<StreamConfig> & { name: string })[] {
+function alertStreamConfigs(
+  o: StreamOptions & AlertStreamLimits,
+): (Partial<StreamConfig> & { name: string })[] {
   const common = {
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,

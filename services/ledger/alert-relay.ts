@@ -11,9 +11,10 @@
 //   (Nats-Msg-Id) stores each alert once.
 // - It never holds up ingest: it runs on the event loop between appends, reads with the ledger's
 //   connection, and its one write (the position) goes through the write gate like any other.
-import type Database from 'better-sqlite3';
-import { headers as natsHeaders } from '@nats-io/nats-core';
+
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import {
   ALERT_ID_HEADER,
@@ -140,7 +141,10 @@ export class AlertRelay {
         alerts = this.#read(this.#position, end, cp);
       } catch (err) {
         // The log's own rows are unreadable: stop here loudly rather than skip an entry.
-        this.#d.logger.error({ err: (err as Error).message, from: String(this.#position) }, 'alert relay: read failed');
+        this.#d.logger.error(
+          { err: (err as Error).message, from: String(this.#position) },
+          'alert relay: read failed',
+        );
         await this.#pause(failures++);
         continue;
       }

@@ -11,15 +11,21 @@
 //   dead-lettered and counted.
 // - Deliveries of one output run concurrently up to the consumer's max_ack_pending, so one slow
 //   request does not stall the next; ordering across alerts is not promised.
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import {
   ALERT_ID_HEADER,
   ALERTS_STREAM,
   DEAD_ALERTS_STREAM,
-  decodeAlert,
   deadAlertSubject,
+  decodeAlert,
   notifyConsumer,
   rejectionReason,
 } from '../../packages/runtime/index.js';
@@ -65,7 +71,7 @@ export interface DeliveryDeps {
 export class DeliveryLoop {
   readonly #d: DeliveryDeps;
   readonly #label: { output: string };
-  #messages: { stop(): void; closed(): Promise<void | Error> } | undefined;
+  #messages: { stop(): void } | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #stopped = false;
 
@@ -93,10 +99,14 @@ export class DeliveryLoop {
       () => false,
     );
     if (exists) await jsm.consumers.update(ALERTS_STREAM, name, config);
+    // A new output starts at the stream's oldest alert: nothing published before it existed,
+    // while notify was not running, is skipped.
     else
-      // A new output starts at the stream's oldest alert: nothing published before it existed,
-      // while notify was not running, is skipped.
-      await jsm.consumers.add(ALERTS_STREAM, { durable_name: name, deliver_policy: DeliverPolicy.All, ...config });
+      await jsm.consumers.add(ALERTS_STREAM, {
+        durable_name: name,
+        deliver_policy: DeliverPolicy.All,
+        ...config,
+      });
     const consumer = await js.consumers.get(ALERTS_STREAM, name);
     this.#messages = await consumer.consume({
       max_messages: MAX_IN_FLIGHT,
@@ -129,7 +139,10 @@ export class DeliveryLoop {
       await output.deliver(alert, text);
     } catch (err) {
       metrics.failed.inc(this.#label);
-      const e = err instanceof DeliveryError ? err : new DeliveryError(`${output.name}: ${(err as Error).message}`, true);
+      const e =
+        err instanceof DeliveryError
+          ? err
+          : new DeliveryError(`${output.name}: ${(err as Error).message}`, true);
       if (this.#stopped) {
         // Shutting down: the alert comes back at the next start, not as one more attempt used up.
         m.nak();
@@ -138,11 +151,17 @@ export class DeliveryLoop {
       if (e.retryable && attempt < retry.maxAttempts) {
         metrics.retried.inc(this.#label);
         const delay = backoffDelay(retry, attempt);
-        logger.warn({ output: output.name, id: alert.id, attempt, retryInMs: delay, err: e.message }, 'alert not delivered; will retry');
+        logger.warn(
+          { output: output.name, id: alert.id, attempt, retryInMs: delay, err: e.message },
+          'alert not delivered; will retry',
+        );
         m.nak(delay);
         return;
       }
-      logger.error({ output: output.name, id: alert.id, attempt, err: e.message }, 'alert not delivered; dead-lettered');
+      logger.error(
+        { output: output.name, id: alert.id, attempt, err: e.message },
+        'alert not delivered; dead-lettered',
+      );
       await this.#deadLetter(m, e.message, attempt, alert.id);
       return;
     }
@@ -166,7 +185,10 @@ export class DeliveryLoop {
         expect: { streamName: DEAD_ALERTS_STREAM },
       });
     } catch (err) {
-      this.#d.logger.error({ output: name, err: (err as Error).message }, 'dead letter not stored; the alert comes back');
+      this.#d.logger.error(
+        { output: name, err: (err as Error).message },
+        'dead letter not stored; the alert comes back',
+      );
       m.nak(DEAD_LETTER_RETRY_MS);
       return;
     }

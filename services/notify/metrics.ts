@@ -11,7 +11,19 @@ export interface NotifyMetrics {
   latency: Histogram<'output'>;
 }
 
+const shared = new WeakMap<Registry, NotifyMetrics>();
+
+/** The metrics in `registry`; a second notify on the same registry (tests, a restart) shares them. */
 export function notifyMetrics(registry: Registry): NotifyMetrics {
+  let m = shared.get(registry);
+  if (m === undefined) {
+    m = newMetrics(registry);
+    shared.set(registry, m);
+  }
+  return m;
+}
+
+function newMetrics(registry: Registry): NotifyMetrics {
   const registers = [registry];
   const labelNames = ['output'] as const;
   return {

@@ -36,7 +36,10 @@ export async function startNotify(
   const metrics = notifyMetrics(registry);
   const steps: (() => Promise<void>)[] = [];
   const close = async () => {
-    for (const step of steps.splice(0).reverse()) await step().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'shutdown step failed'));
+    for (const step of steps.splice(0).reverse())
+      await step().catch((err: unknown) =>
+        logger.warn({ err: (err as Error).message }, 'shutdown step failed'),
+      );
   };
   try {
     const nc = await connectNats({ ...config.nats, name: 'notify' });

@@ -29,7 +29,10 @@ export function checkBulkAnswer(text: string): void {
     const status = typeof result?.status === 'number' ? result.status : 0;
     if ((status >= 200 && status < 300) || status === 409) continue;
     const type = typeof result?.error?.type === 'string' ? result.error.type.slice(0, 100) : 'unknown';
-    throw new DeliveryError(`elasticsearch: item refused (${status} ${type})`, status === 429 || status >= 500);
+    throw new DeliveryError(
+      `elasticsearch: item refused (${status} ${type})`,
+      status === 429 || status >= 500,
+    );
   }
 }
 

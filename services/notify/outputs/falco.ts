@@ -50,7 +50,13 @@ export function falcoOutput(o: { url: string; hostname: string; timeoutMs: numbe
   return {
     name: 'falco',
     async deliver(a) {
-      await httpPost('falco', o.url, falcoEvent(a, o.hostname), { 'content-type': 'application/json' }, o.timeoutMs);
+      await httpPost(
+        'falco',
+        o.url,
+        falcoEvent(a, o.hostname),
+        { 'content-type': 'application/json' },
+        o.timeoutMs,
+      );
     },
   };
 }

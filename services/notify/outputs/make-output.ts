@@ -13,7 +13,12 @@ export function makeOutput(c: OutputConfig, o: { hostname: string; timeoutMs: nu
   const { timeoutMs, hostname } = o;
   switch (c.kind) {
     case 'webhook':
-      return webhookOutput({ url: c.url, format: c.format, timeoutMs, ...(c.secret === undefined ? {} : { secret: c.secret }) });
+      return webhookOutput({
+        url: c.url,
+        format: c.format,
+        timeoutMs,
+        ...(c.secret === undefined ? {} : { secret: c.secret }),
+      });
     case 'slack':
       return slackOutput({ url: c.url, timeoutMs });
     case 'falco':

@@ -5,23 +5,33 @@ import { httpPost } from './http-post.js';
 import type { Output } from './output.js';
 
 /** Slack's mrkdwn needs only these three escaped; anything else in input is shown as text. */
-const escape = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+const mrkdwn = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 /** Slack refuses section texts over 3,000 characters. */
 const MAX_TEXT = 2900;
 const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}…` : s);
 
-const ICON: Record<string, string> = { critical: ':rotating_light:', high: ':warning:', medium: ':large_orange_diamond:', low: ':information_source:' };
+const ICON: Record<string, string> = {
+  critical: ':rotating_light:',
+  high: ':warning:',
+  medium: ':large_orange_diamond:',
+  low: ':information_source:',
+};
 
 export function slackMessage(a: Alert): string {
   const where = `${a.cluster}/${a.object.namespace}/${a.object.name}`;
   const text = `[${a.severity}] ${a.rule} on ${where} by ${a.user}: ${a.message}`;
   const lines = [
-    `${ICON[a.severity] ?? ''} *${escape(a.rule)}* (${a.severity}) on \`${escape(where)}\``,
-    escape(a.message),
-    `*${escape(a.verb)}* by \`${escape(a.user)}\`${a.impersonatedUser === null ? '' : ` as \`${escape(a.impersonatedUser)}\``} from ${escape(a.sourceIPs.join(', ') || 'unknown')}`,
+    `${ICON[a.severity] ?? ''} *${mrkdwn(a.rule)}* (${a.severity}) on \`${mrkdwn(where)}\``,
+    mrkdwn(a.message),
+    `*${mrkdwn(a.verb)}* by \`${mrkdwn(a.user)}\`${a.impersonatedUser === null ? '' : ` as \`${mrkdwn(a.impersonatedUser)}\``} from ${mrkdwn(a.sourceIPs.join(', ') || 'unknown')}`,
   ];
-  if (a.reason !== null) lines.push(`Reason: ${escape(a.reason)}`);
-  const context = [`log index ${a.index}`, `checkpoint ${a.checkpoint.size}`, `audit ID ${escape(a.auditID)}`, escape(a.stageTimestamp)];
+  if (a.reason !== null) lines.push(`Reason: ${mrkdwn(a.reason)}`);
+  const context = [
+    `log index ${a.index}`,
+    `checkpoint ${a.checkpoint.size}`,
+    `audit ID ${mrkdwn(a.auditID)}`,
+    mrkdwn(a.stageTimestamp),
+  ];
   const blocks: unknown[] = [
     { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n')) } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: clip(context.join(' · ')) }] },
@@ -29,7 +39,9 @@ export function slackMessage(a: Alert): string {
   if (a.consoleUrl !== undefined) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in console' }, url: a.consoleUrl }],
+      elements: [
+        { type: 'button', text: { type: 'plain_text', text: 'Open in console' }, url: a.consoleUrl },
+      ],
     });
   }
   return JSON.stringify({ text: clip(text), blocks });

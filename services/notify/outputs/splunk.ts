@@ -23,7 +23,13 @@ export function splunkUrl(base: string): string {
   return base.replace(/\/+$/, '') + SPLUNK_PATH;
 }
 
-export function splunkOutput(o: { url: string; token: string; hostname: string; index?: string; timeoutMs: number }): Output {
+export function splunkOutput(o: {
+  url: string;
+  token: string;
+  hostname: string;
+  index?: string;
+  timeoutMs: number;
+}): Output {
   const url = splunkUrl(o.url);
   return {
     name: 'splunk',

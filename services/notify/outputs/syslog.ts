@@ -3,7 +3,7 @@
 // breaks. Syslog has no application-level acknowledgement: an alert counts as delivered once its
 // frame is written to the TLS connection, so a connection that breaks right after may lose the frames
 // in flight (docs/alerts.md says so).
-import { type TLSSocket, connect } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
 import type { Alert } from '../../../packages/runtime/index.js';
 import { DeliveryError, type Output } from './output.js';
 
@@ -79,7 +79,10 @@ export function syslogOutput(o: SyslogOptions): Output {
         servername: o.serverName ?? o.host,
         ...(o.ca === undefined ? {} : { ca: o.ca }),
       });
-      const timer = setTimeout(() => s.destroy(new Error(`no TLS connection within ${o.timeoutMs}ms`)), o.timeoutMs);
+      const timer = setTimeout(
+        () => s.destroy(new Error(`no TLS connection within ${o.timeoutMs}ms`)),
+        o.timeoutMs,
+      );
       s.once('secureConnect', () => {
         clearTimeout(timer);
         socket = s;
@@ -108,7 +111,10 @@ export function syslogOutput(o: SyslogOptions): Output {
       try {
         s = await open();
       } catch (err) {
-        throw new DeliveryError(`syslog: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, true);
+        throw new DeliveryError(
+          `syslog: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          true,
+        );
       }
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -117,7 +123,8 @@ export function syslogOutput(o: SyslogOptions): Output {
         }, o.timeoutMs);
         s.write(frame, (err) => {
           clearTimeout(timer);
-          if (err) reject(new DeliveryError(`syslog: ${(err as NodeJS.ErrnoException).code ?? err.message}`, true));
+          if (err)
+            reject(new DeliveryError(`syslog: ${(err as NodeJS.ErrnoException).code ?? err.message}`, true));
           else resolve();
         });
       });

@@ -25,7 +25,11 @@ export interface WebhookOptions {
 }
 
 /** The body and headers of one webhook request (pure, for tests). */
-export function webhookRequest(o: WebhookOptions, a: Alert, raw: string): { body: string; headers: Record<string, string> } {
+export function webhookRequest(
+  o: WebhookOptions,
+  a: Alert,
+  raw: string,
+): { body: string; headers: Record<string, string> } {
   const body = o.format === 'cloudevents' ? cloudEvent(a, raw) : raw;
   const headers: Record<string, string> = {
     'content-type': o.format === 'cloudevents' ? CLOUDEVENTS_CONTENT_TYPE : 'application/json',
