@@ -3,6 +3,7 @@
 // breaks. Syslog has no application-level acknowledgement: an alert counts as delivered once its
 // frame is written to the TLS connection, so a connection that breaks right after may lose the frames
 // in flight (docs/alerts.md says so).
+import { isIP } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import type { Alert } from '../../../packages/runtime/index.js';
 import { DeliveryError, type Output } from './output.js';
@@ -76,7 +77,12 @@ export function syslogOutput(o: SyslogOptions): Output {
       const s = connect({
         host: o.host,
         port: o.port,
-        servername: o.serverName ?? o.host,
+        // SNI takes a name, never an address; an address is checked against the certificate's IP SANs.
+        ...(o.serverName !== undefined
+          ? { servername: o.serverName }
+          : isIP(o.host) === 0
+            ? { servername: o.host }
+            : {}),
         ...(o.ca === undefined ? {} : { ca: o.ca }),
       });
       const timer = setTimeout(
