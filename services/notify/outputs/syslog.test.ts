@@ -2,7 +2,7 @@
 // its own configuration: a TLS listener (imtcp with the gtls driver) writing every message to a file
 // in a temp dir, read back here. Plus the message format on its own (RFC 5424, RFC 6587 framing).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
