@@ -16,7 +16,11 @@ export interface UpProcess {
 }
 
 /** Starts `ingress-ledger up` on dataDir with free ports and waits for endpoints.json. */
-export async function startUp(dataDir: string, timeoutMs = 60_000): Promise<UpProcess> {
+export async function startUp(
+  dataDir: string,
+  timeoutMs = 60_000,
+  extraArgs: string[] = [],
+): Promise<UpProcess> {
   const child = spawnCli(
     [
       'up',
@@ -34,6 +38,7 @@ export async function startUp(dataDir: string, timeoutMs = 60_000): Promise<UpPr
       '0',
       '--metrics-port',
       '0',
+      ...extraArgs,
     ],
     { LOG_LEVEL: 'warn' },
   );

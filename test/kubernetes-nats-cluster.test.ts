@@ -49,6 +49,7 @@ describe('the ha overlay NATS cluster on three real nats-servers', { skip }, () 
     for (const [k, v] of Object.entries({
       LEDGER_NKEY: ledger.publicKey,
       COLLECTOR_CLUSTER_A_NKEY: collector.publicKey,
+      NOTIFY_NKEY: userNkey().publicKey,
     })) {
       process.env[k] = v;
       env.push(k);

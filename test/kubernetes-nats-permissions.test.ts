@@ -114,11 +114,16 @@ describe('the NATS users of deploy/kubernetes on a real nats-server', { skip }, 
         valueFrom?: { configMapKeyRef?: { name: string } };
       }[]
     ).filter((e) => e.valueFrom?.configMapKeyRef?.name === 'ingress-ledger-nats-users');
-    assert.deepEqual(nkeyEnv.map((e) => e.name).sort(), ['COLLECTOR_CLUSTER_A_NKEY', 'LEDGER_NKEY']);
+    assert.deepEqual(nkeyEnv.map((e) => e.name).sort(), [
+      'COLLECTOR_CLUSTER_A_NKEY',
+      'LEDGER_NKEY',
+      'NOTIFY_NKEY',
+    ]);
     const publicKeys: Record<string, string> = {
       POD_NAME: 'ingress-ledger-nats-0',
       LEDGER_NKEY: ledgerUser.publicKey,
       COLLECTOR_CLUSTER_A_NKEY: collectorUser.publicKey,
+      NOTIFY_NKEY: userNkey().publicKey,
     };
     for (const [k, v] of Object.entries(publicKeys)) {
       process.env[k] = v;

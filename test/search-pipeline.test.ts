@@ -16,7 +16,7 @@ import type { Change } from '../packages/change/index.js';
 import { Ledger } from '../packages/proto/index.js';
 import { changeOf, edited, RULE_CASES } from '../packages/risk/testing/index.js';
 import { createClient, RpcError } from '../packages/rpc/index.js';
-import { type AlertMessage, alertsSubject, decodeAlert, writeKeyFiles } from '../packages/runtime/index.js';
+import { type Alert, alertsSubject, decodeAlert, writeKeyFiles } from '../packages/runtime/index.js';
 import { generateKey } from '../packages/tlog/index.js';
 import { type RunningCollector, startCollector } from '../services/collector/index.js';
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
@@ -88,7 +88,7 @@ describe('search and risk alerts through the whole pipeline', { skip }, () => {
   let collector: RunningCollector;
   let client: ReturnType<typeof createClient<typeof Ledger>>;
   let root: string;
-  const alerts: AlertMessage[] = [];
+  const alerts: Alert[] = [];
   // Only cases that run with the default rule settings: the ledger has one settings file.
   const cases = RULE_CASES.filter((c) => c.config === undefined);
 

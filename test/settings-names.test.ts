@@ -1,5 +1,5 @@
 // The services share one set of names for the same settings (flags, INGRESS_LEDGER_* variables and
-// YAML keys come from the same tables), and secrets are only ever named by files. A setting that two
+// YAML keys come from the same tables; notify's included), and secrets are only ever named by files. A setting that two
 // services take under different names, or a secret passed as a value, fails here.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -7,17 +7,19 @@ import { describe, it } from 'node:test';
 import { NATS_SETTINGS, type SettingSpec } from '../packages/runtime/index.js';
 import { COLLECTOR_SETTINGS } from '../services/collector/index.js';
 import { LEDGER_SETTINGS } from '../services/ledger/index.js';
+import { NOTIFY_SETTINGS } from '../services/notify/index.js';
 import { WITNESS_SETTINGS } from '../services/witness/index.js';
 
 const TABLES: Record<string, readonly SettingSpec[]> = {
   ledger: LEDGER_SETTINGS,
   collector: COLLECTOR_SETTINGS,
   witness: WITNESS_SETTINGS,
+  notify: NOTIFY_SETTINGS,
 };
 
 describe('the services settings', () => {
   it('take the one NATS group, whole, in the ledger and the collector', () => {
-    for (const service of ['ledger', 'collector']) {
+    for (const service of ['ledger', 'collector', 'notify']) {
       for (const spec of NATS_SETTINGS) {
         assert.ok(TABLES[service]?.includes(spec), `${service} lacks --${spec.name} from the NATS group`);
       }

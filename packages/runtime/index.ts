@@ -1,6 +1,21 @@
 // packages/runtime: what every service shares: logging, metrics and health probes, settings, NATS
 // connections and streams, key files, the data dir lock, the crypto choice, and how a service
 // process runs.
+
+export {
+  ALERT_EVENT_TYPE,
+  ALERT_ID_HEADER,
+  ALERT_SCHEMA,
+  type Alert,
+  type AlertCheckpoint,
+  type AlertObject,
+  type AlertSeverity,
+  alertId,
+  decodeAlert,
+  encodeAlert,
+  MAX_ALERT_BYTES,
+  SEVERITIES,
+} from './alert-payload.js';
 export { selectCrypto } from './crypto-choice.js';
 export { DataDirLockError, lockDataDir } from './data-dir-lock.js';
 export { Readiness, watchReadiness } from './health.js';
@@ -13,12 +28,14 @@ export {
   collectorPermissions,
   ledgerPermissions,
   type NatsPermissions,
+  notifyPermissions,
   readerPermissions,
 } from './nats-permissions.js';
 export { NATS_SETTINGS, natsConfigFrom } from './nats-settings.js';
 export { isConfigError, runService } from './run-service.js';
 export {
   loadSettings,
+  parseHostPort,
   type RawSettings,
   type SettingName,
   type SettingSpec,
@@ -28,7 +45,8 @@ export {
   settingsCommand,
 } from './settings.js';
 export {
-  type AlertMessage,
+  ALERTS_STREAM,
+  type AlertStreamLimits,
   alertsSubject,
   BODIES_STREAM,
   bodyMsgId,
@@ -37,16 +55,20 @@ export {
   CHECKPOINTS_SUBJECT,
   changesSubject,
   collectorRejectionMsgId,
+  DEAD_ALERTS_STREAM,
+  DEFAULT_ALERTS_MAX_AGE_MS,
+  DEFAULT_ALERTS_MAX_BYTES,
   DEFAULT_DUPLICATE_WINDOW_MS,
   DEFAULT_STREAM_LIMITS,
-  decodeAlert,
-  encodeAlert,
+  deadAlertSubject,
+  ensureAlertStreams,
   ensureStreams,
   LEDGER_CONSUMER,
   LOG_ORIGIN_HEADER,
   ledgerRejectionMsgId,
   MAX_STREAM_BYTES,
   MIN_STREAM_BYTES,
+  notifyConsumer,
   REJECTED_STREAM,
   REJECTION_HEADER,
   rejectedSubject,

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../../test/support/shared.js';
-import { collectorPermissions, ledgerPermissions } from './index.js';
+import { collectorPermissions, ledgerPermissions, notifyPermissions } from './index.js';
 
 const AUTH_CONF = join(REPO_ROOT, 'deploy', 'kubernetes', 'base', 'nats', 'auth.conf');
 
@@ -34,6 +34,13 @@ describe('NATS permissions', () => {
   it("are deploy/kubernetes's for a collector", () => {
     const k8s = allowLists(conf, 'COLLECTOR_CLUSTER_A');
     const ours = collectorPermissions('cluster-a', '_INBOX_COLLECTOR_CLUSTER_A');
+    assert.deepEqual(sorted(ours.publish), sorted(k8s.publish));
+    assert.deepEqual(ours.subscribe, k8s.subscribe);
+  });
+
+  it("are deploy/kubernetes's for the notify service", () => {
+    const k8s = allowLists(conf, 'NOTIFY');
+    const ours = notifyPermissions('_INBOX_NOTIFY');
     assert.deepEqual(sorted(ours.publish), sorted(k8s.publish));
     assert.deepEqual(ours.subscribe, k8s.subscribe);
   });

@@ -9,11 +9,15 @@
 // Nothing here lets a collector read a stream: it has no consumer verb, and with an inbox prefix of
 // its own it cannot overhear the messages the ledger pulls either.
 import {
+  ALERTS_STREAM,
+  alertsSubject,
   BODIES_STREAM,
   bodySubject,
   CHANGES_STREAM,
   CHECKPOINTS_SUBJECT,
   changesSubject,
+  DEAD_ALERTS_STREAM,
+  deadAlertSubject,
   LEDGER_CONSUMER,
   REJECTED_STREAM,
   rejectedSubject,
@@ -26,6 +30,7 @@ export interface NatsPermissions {
 }
 
 const STREAMS = [CHANGES_STREAM, REJECTED_STREAM, BODIES_STREAM];
+const ALERT_STREAMS = [ALERTS_STREAM, DEAD_ALERTS_STREAM];
 /** nats.js's inbox prefix when none is configured: shared by every client that keeps it. */
 export const DEFAULT_INBOX_PREFIX = '_INBOX';
 
@@ -44,6 +49,7 @@ export function ledgerPermissions(inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermi
         // Stream limits are the ledger's settings; it brings existing streams to them.
         `$JS.API.STREAM.UPDATE.${s}`,
       ]),
+      ...ALERT_STREAMS.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`]),
       // Committed changes and their bodies leave the buffer (services/ledger/stream-trim.ts).
       `$JS.API.STREAM.PURGE.${CHANGES_STREAM}`,
       `$JS.API.STREAM.PURGE.${BODIES_STREAM}`,
@@ -59,7 +65,31 @@ export function ledgerPermissions(inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermi
       `$JS.API.DIRECT.GET.${BODIES_STREAM}.>`,
       rejectedSubject('>'),
       CHECKPOINTS_SUBJECT,
-      'ledger.alerts.>',
+      alertsSubject('>'),
+    ],
+    subscribe: [`${inboxPrefix}.>`],
+  };
+}
+
+/**
+ * The notify service: makes sure the alert streams exist, keeps one durable consumer of
+ * INGRESS_ALERTS per output (pulls, acks, naks), and publishes what it gives up on to the
+ * dead-letter stream. It reads nothing else and publishes no alert.
+ */
+export function notifyPermissions(inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermissions {
+  // A NATS wildcard is a whole token: any consumer of the alerts stream, not only notify-*.
+  const consumers = `${ALERTS_STREAM}.*`;
+  return {
+    publish: [
+      '$JS.API.INFO',
+      ...ALERT_STREAMS.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`]),
+      `$JS.API.CONSUMER.INFO.${consumers}`,
+      `$JS.API.CONSUMER.CREATE.${consumers}`,
+      `$JS.API.CONSUMER.CREATE.${consumers}.>`,
+      `$JS.API.CONSUMER.DURABLE.CREATE.${consumers}`,
+      `$JS.API.CONSUMER.MSG.NEXT.${consumers}`,
+      `$JS.ACK.${ALERTS_STREAM}.>`,
+      deadAlertSubject('*'),
     ],
     subscribe: [`${inboxPrefix}.>`],
   };
@@ -88,5 +118,5 @@ export function collectorPermissions(cluster: string, inboxPrefix = DEFAULT_INBO
  * alerts, and publishes nothing.
  */
 export function readerPermissions(): NatsPermissions {
-  return { publish: [], subscribe: [CHECKPOINTS_SUBJECT, 'ledger.alerts.>'] };
+  return { publish: [], subscribe: [CHECKPOINTS_SUBJECT, alertsSubject('>')] };
 }

@@ -7,6 +7,7 @@ import {
   StorageType,
   type StreamConfig,
 } from '@nats-io/jetstream';
+import { MAX_ALERT_BYTES } from './alert-payload.js';
 
 export const CHANGES_STREAM = 'INGRESS_CHANGES';
 export const REJECTED_STREAM = 'INGRESS_REJECTED';
@@ -14,10 +15,18 @@ export const REJECTED_STREAM = 'INGRESS_REJECTED';
 export const BODIES_STREAM = 'INGRESS_BODIES';
 export const LEDGER_CONSUMER = 'ledger';
 export const CHECKPOINTS_SUBJECT = 'ledger.checkpoints';
+/** Risk alerts (alert-payload.ts), one message per finding; the ledger creates it. */
+export const ALERTS_STREAM = 'INGRESS_ALERTS';
+/** Alerts an output gave up on after its last attempt, kept for an operator; notify creates it. */
+export const DEAD_ALERTS_STREAM = 'INGRESS_ALERTS_DEAD';
 
 export const changesSubject = (cluster: string) => `ingress.changes.${cluster}`;
 export const rejectedSubject = (cluster: string) => `ingress.rejected.${cluster}`;
 export const alertsSubject = (cluster: string) => `ledger.alerts.${cluster}`;
+/** Subject of an alert that `output` dead-lettered. */
+export const deadAlertSubject = (output: string) => `notify.dead.${output}`;
+/** Durable consumer of INGRESS_ALERTS for one notify output: each output has its own position. */
+export const notifyConsumer = (output: string) => `notify-${output}`;
 /** Subject of an out-of-leaf body: its lower-case hex SHA-256. */
 export const bodySubject = (sha256Hex: string) => `ingress.bodies.${sha256Hex}`;
 
@@ -50,56 +59,6 @@ export const collectorRejectionMsgId = (cluster: string, sha256Hex: string) =>
   `rejected/${cluster}/${sha256Hex}`;
 /** Nats-Msg-Id of an out-of-leaf body. */
 export const bodyMsgId = (sha256Hex: string) => `body/${sha256Hex}`;
-
-/**
- * A `ledger.alerts.<cluster>` message: one finding of the risk rules (packages/risk) on the entry at
- * `index`. JSON with `index` first, as a JSON number written exactly (a log index can pass 2^53).
- */
-export interface AlertMessage {
-  index: bigint;
-  cluster: string;
-  rule: string;
-  severity: string;
-  message: string;
-  /** JSON Pointer into the stored object or request; '' when none. */
-  path: string;
-}
-
-export function encodeAlert(a: AlertMessage): string {
-  const rest = JSON.stringify({
-    cluster: a.cluster,
-    rule: a.rule,
-    severity: a.severity,
-    message: a.message,
-    path: a.path,
-  });
-  return `{"index":${a.index},${rest.slice(1)}`;
-}
-
-const ALERT_INDEX_RE = /^\{"index":(0|[1-9][0-9]{0,19}),/;
-
-/** Reads an alert message; undefined when it is not one. */
-export function decodeAlert(text: string): AlertMessage | undefined {
-  const m = ALERT_INDEX_RE.exec(text);
-  if (m === null) return undefined;
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const r = o as Record<string, unknown>;
-  const fields = ['cluster', 'rule', 'severity', 'message', 'path'] as const;
-  if (fields.some((f) => typeof r[f] !== 'string')) return undefined;
-  return {
-    index: BigInt(m[1] ?? '0'),
-    cluster: r.cluster as string,
-    rule: r.rule as string,
-    severity: r.severity as string,
-    message: r.message as string,
-    path: r.path as string,
-  };
-}
 
 /** Default duplicate window on Nats-Msg-Id: 2 minutes (JetStream's own default). */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
@@ -199,9 +158,59 @@ function limitsOf(o: StreamOptions) {
   } satisfies Record<string, Partial<StreamConfig>>;
 }
 
+/** Limits of INGRESS_ALERTS and INGRESS_ALERTS_DEAD when created (docs/alerts.md). */
+export interface AlertStreamLimits {
+  /** Oldest alert kept (default 30 days). */
+  maxAgeMs?: number;
+  /** Most bytes kept (default 1 GiB); the oldest alerts go first. */
+  maxBytes?: number;
+}
+/** An alert is kept this long by default: long enough for an output that was down over a holiday. */
+export const DEFAULT_ALERTS_MAX_AGE_MS = 30 * 24 * 3_600_000;
+export const DEFAULT_ALERTS_MAX_BYTES = 1024 ** 3;
+
+function alertStreamConfigs(
+  o: StreamOptions & AlertStreamLimits,
+): (Partial<StreamConfig> & { name: string })[] {
+  const common = {
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: (o.maxAgeMs ?? DEFAULT_ALERTS_MAX_AGE_MS) * NS_PER_MS,
+    max_bytes: o.maxBytes ?? DEFAULT_ALERTS_MAX_BYTES,
+    max_msg_size: MAX_ALERT_BYTES,
+    num_replicas: o.replicas ?? 1,
+  };
+  return [
+    {
+      name: ALERTS_STREAM,
+      subjects: [alertsSubject('*')],
+      duplicate_window: (o.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS) * NS_PER_MS,
+      ...common,
+    },
+    { name: DEAD_ALERTS_STREAM, subjects: [deadAlertSubject('*')], ...common },
+  ];
+}
+
+/** Creates the alert streams that are missing (the ledger and notify both call it). */
+export async function ensureAlertStreams(
+  jsm: JetStreamManager,
+  o: StreamOptions & AlertStreamLimits = {},
+): Promise<void> {
+  await ensureConfigs(jsm, alertStreamConfigs(o));
+}
+
 /** Creates the streams that are missing; with applyLimits, brings existing ones to the limits. */
 export async function ensureStreams(jsm: JetStreamManager, o: StreamOptions = {}): Promise<void> {
-  for (const cfg of streamConfigs(o)) {
+  await ensureConfigs(jsm, streamConfigs(o), o.applyLimits === true);
+}
+
+async function ensureConfigs(
+  jsm: JetStreamManager,
+  configs: (Partial<StreamConfig> & { name: string })[],
+  applyLimits = false,
+): Promise<void> {
+  for (const cfg of configs) {
     let existing: StreamConfig | undefined;
     try {
       existing = (await jsm.streams.info(cfg.name)).config;
@@ -212,7 +221,7 @@ export async function ensureStreams(jsm: JetStreamManager, o: StreamOptions = {}
       const differs = (['discard', 'max_bytes', 'max_age'] as const).some(
         (k) => k in cfg && (cfg as Partial<StreamConfig>)[k] !== existing[k],
       );
-      if (o.applyLimits === true && differs) {
+      if (applyLimits && differs) {
         await jsm.streams.update(cfg.name, {
           ...existing,
           discard: cfg.discard ?? existing.discard,

@@ -35,6 +35,7 @@ const SERVICE_COMMANDS: Record<string, [module: string, factory: string]> = {
   ledger: ['../ledger/index.js', 'ledgerCommand'],
   collector: ['../collector/index.js', 'collectorCommand'],
   witness: ['../witness/index.js', 'witnessCommand'],
+  notify: ['../notify/index.js', 'notifyCommand'],
   reindex: ['../ledger/search/reindex-command.js', 'reindexCommand'],
   restore: ['../ledger/restore-command.js', 'restoreCommand'],
 };

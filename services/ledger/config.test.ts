@@ -19,6 +19,14 @@ describe('ledger configuration', () => {
     assert.equal(c.search, true);
   });
 
+  it('takes a console URL for the links in alerts', () => {
+    assert.equal(
+      ledgerConfig({ ...base, 'console-url': 'https://console.example/ui' }).consoleUrl,
+      'https://console.example/ui',
+    );
+    assert.equal(ledgerConfig(base).consoleUrl, undefined);
+  });
+
   it('binds loopback unless told otherwise', () => {
     assert.match(DEFAULT_GRPC_LISTEN, /^127\.0\.0\.1:/);
     const c = ledgerConfig({ ...base, 'grpc-listen': ':7443', 'metrics-listen': ':9464' });
@@ -75,6 +83,9 @@ describe('ledger configuration', () => {
     ['export-interval', { ...base, 'export-to': '/tmp/x', 'export-interval': '1ms' }],
     ['changes-max-bytes', { ...base, 'changes-max-bytes': '1000' }],
     ['rejected-max-age', { ...base, 'rejected-max-age': '1s' }],
+    ['console-url', { ...base, 'console-url': 'console.example' }],
+    ['console-url', { ...base, 'console-url': 'javascript:alert(1)' }],
+    ['console-url', { ...base, 'console-url': 'https://user:pw@console.example/' }],
   ];
   for (const [flag, s] of bad) {
     it(`names --${flag} when it is ${JSON.stringify(s[flag as keyof RawSettings] ?? 'missing')}`, () => {

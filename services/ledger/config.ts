@@ -30,6 +30,19 @@ import { DEFAULT_ACK_WAIT_MS, DEFAULT_BATCH_AGE_MS, DEFAULT_BATCH_SIZE } from '.
 import { DEFAULT_CHANGES_KEEP_MS } from './stream-trim.js';
 import { DEFAULT_VERIFY_WORKERS } from './verify-pool.js';
 
+/** An absolute http(s) URL without credentials, checked once at start. */
+export function httpUrl(text: string, fail: (why: string) => never): string {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    fail(`"${text.slice(0, 100)}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') fail('must be an http:// or https:// URL');
+  if (u.username !== '' || u.password !== '') fail('must not hold credentials');
+  return u.toString();
+}
+
 /** gRPC listen address when none is configured: loopback only. */
 export const DEFAULT_GRPC_LISTEN = '127.0.0.1:7443';
 /** How long the witness quorum may stay missed before the ledger reports itself not ready. */
@@ -68,6 +81,8 @@ export interface LedgerConfig {
   streamLimits: StreamLimits;
   /** Continuous export of the published log (packages/export), when export-to is set. */
   export?: { to: Location; objectLock?: ObjectLock; intervalMs: number };
+  /** The console's base URL, for the link in each alert (docs/alerts.md). */
+  consoleUrl?: string;
 }
 
 /** Every setting of the ledger: its flag (kebab-case), which is also its env var suffix and YAML key. */
@@ -184,6 +199,11 @@ export const LEDGER_SETTINGS = [
     arg: 'n',
     help: 'replicas of the streams when the ledger creates them: 1, or 3 or 5 in a JetStream cluster (default 1)',
   },
+  {
+    name: 'console-url',
+    arg: 'url',
+    help: "the web console's URL: each alert links to its object's page there (default: no link)",
+  },
 ] as const;
 
 export type LedgerSetting = SettingName<typeof LEDGER_SETTINGS>;
@@ -296,5 +316,7 @@ export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): Ledge
   if (metrics !== undefined) c.metricsListen = metrics;
   const rules = s.get('rules-file');
   if (rules !== undefined) c.rulesFile = rules;
+  const consoleUrl = s.get('console-url');
+  if (consoleUrl !== undefined) c.consoleUrl = httpUrl(consoleUrl, (why) => s.fail('console-url', why));
   return c;
 }

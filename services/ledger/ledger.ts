@@ -14,6 +14,7 @@ import {
   connectNats,
   createLogger,
   createRegistry,
+  ensureAlertStreams,
   ensureStreams,
   lockDataDir,
   Readiness,
@@ -22,7 +23,7 @@ import {
   watchReadiness,
 } from '../../packages/runtime/index.js';
 import { describeCrypto, type PublicKey, parseVkey } from '../../packages/tlog/index.js';
-import { alertPublisher } from './alerts.js';
+import { AlertRelay } from './alert-relay.js';
 import { Checkpointer } from './checkpointer.js';
 import type { LedgerConfig } from './config.js';
 import { consoleRoute } from './console/console-route.js';
@@ -32,7 +33,7 @@ import { serveLedgerGrpc } from './grpc-server.js';
 import { Ingest } from './ingest.js';
 import { configError, readLedgerInputs, reloadedCollectorKeys } from './ledger-inputs.js';
 import { boundAddress, splitHostPort } from './listen-address.js';
-import { ledgerMetrics, writeGateMetric } from './metrics.js';
+import { alertRelayMetrics, ledgerMetrics, writeGateMetric } from './metrics.js';
 import { type ReadRoute, serveReadHttp } from './read-http.js';
 import { SearchFollower, SearchIndex } from './search/index.js';
 import { ShutdownStack } from './shutdown-stack.js';
@@ -102,31 +103,6 @@ export async function startLedger(
     });
     const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
 
-    let checkpointer: Checkpointer | undefined;
-    const metrics = ledgerMetrics(registry, () => checkpointer?.ageSeconds ?? 0);
-    let follower: SearchFollower | undefined;
-    if (search !== undefined) {
-      // The follower writes from its own thread and connection; the ledger's writes go first.
-      const gate = sharedGateBuffer();
-      const ledgerSide = ledgerGate(gate);
-      store.useWriteGate(ledgerSide);
-      writeGateMetric(registry, () => ledgerSide.waitedMs());
-      const f = new SearchFollower(search, {
-        logger,
-        registry,
-        file: store.db.name,
-        ...rulesFile,
-        gate,
-        logSize: () => store.size,
-        stageSeconds: metrics.stageSeconds,
-        publish: alertPublisher(nc),
-      });
-      follower = f;
-      // Stops before the connection closes, after the worker's slice commits and its alerts are
-      // published; resumes at the next start.
-      stack.defer('search follower', () => f.stop());
-      f.notify();
-    }
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, {
       duplicateWindowMs: config.duplicateWindowMs,
@@ -137,6 +113,40 @@ export async function startLedger(
     const trimmer = new StreamTrimmer(jsm, logger, config.changesKeepMs);
     trimmer.start();
     stack.defer('stream trimmer', () => trimmer.stop());
+
+    let checkpointer: Checkpointer | undefined;
+    const metrics = ledgerMetrics(registry, () => checkpointer?.ageSeconds ?? 0);
+    let follower: SearchFollower | undefined;
+    let relay: AlertRelay | undefined;
+    let gateSide: ReturnType<typeof ledgerGate> | undefined;
+    if (search !== undefined) {
+      // The follower writes from its own thread and connection; the ledger's writes go first.
+      const gate = sharedGateBuffer();
+      const ledgerSide = ledgerGate(gate);
+      gateSide = ledgerSide;
+      store.useWriteGate(ledgerSide);
+      writeGateMetric(registry, () => ledgerSide.waitedMs());
+      await ensureAlertStreams(jsm, {
+        duplicateWindowMs: config.duplicateWindowMs,
+        replicas: config.streamReplicas,
+      });
+      const f = new SearchFollower(search, {
+        logger,
+        registry,
+        file: store.db.name,
+        ...rulesFile,
+        gate,
+        logSize: () => store.size,
+        stageSeconds: metrics.stageSeconds,
+        // Findings committed: the relay publishes those inside the published checkpoint.
+        publish: () => relay?.wake(),
+      });
+      follower = f;
+      // Stops before the connection closes, after the worker's slice commits; resumes at the next
+      // start.
+      stack.defer('search follower', () => f.stop());
+      f.notify();
+    }
 
     metrics.treeSize.set(Number(store.size));
     const cp = new Checkpointer({
@@ -151,6 +161,26 @@ export async function startLedger(
       republishIntervalMs: config.checkpointRepublishIntervalMs,
     });
     checkpointer = cp;
+    if (search !== undefined && gateSide !== undefined) {
+      const r: AlertRelay = new AlertRelay({
+        db: store.db,
+        gate: gateSide,
+        js: jetstream(nc),
+        logger,
+        metrics: alertRelayMetrics(registry, (): number => Number(r.lag())),
+        indexed: () => search.indexedSize(),
+        checkpoint: () => cp.published,
+        ...(config.consoleUrl === undefined ? {} : { consoleUrl: config.consoleUrl }),
+      });
+      relay = r;
+      // Stops before the follower and the connection: what it had not published goes out at the
+      // next start.
+      stack.defer('alert relay', () => r.stop());
+      // Each published checkpoint may cover entries whose alerts were waiting for it.
+      const unsubscribe = cp.subscribe(() => r.wake());
+      stack.defer('alert relay wake-ups', unsubscribe);
+      r.wake();
+    }
 
     const grpcServer = await serveLedgerGrpc({
       listen: config.grpcListen,

@@ -244,3 +244,33 @@ export function witnessMetrics(registry: Registry | undefined): WitnessMetrics {
     ),
   };
 }
+
+export interface AlertRelayMetrics {
+  published: Counter<'rule'>;
+  publishFailures: Counter;
+}
+
+/** The alert relay's metrics (alert-relay.ts); its lag is a gauge read when scraped. */
+export function alertRelayMetrics(registry: Registry, lagEntries: () => number): AlertRelayMetrics {
+  new Gauge({
+    name: 'ingress_ledger_ledger_alerts_lag_entries',
+    help: 'Indexed entries inside the published checkpoint whose alerts are not yet stored in INGRESS_ALERTS',
+    registers: [registry],
+    collect() {
+      this.set(lagEntries());
+    },
+  });
+  return {
+    published: new Counter({
+      name: 'ingress_ledger_ledger_alerts_published_total',
+      help: 'Alerts the INGRESS_ALERTS stream acknowledged, by rule (a republished duplicate counts again)',
+      labelNames: ['rule'],
+      registers: [registry],
+    }),
+    publishFailures: new Counter({
+      name: 'ingress_ledger_ledger_alerts_publish_failures_total',
+      help: 'Alert publications that got no PubAck and are retried',
+      registers: [registry],
+    }),
+  };
+}

@@ -9,6 +9,7 @@ import {
   collectorPermissions,
   ledgerPermissions,
   type NatsPermissions,
+  notifyPermissions,
   readerPermissions,
 } from '../../../packages/runtime/index.js';
 import { CliError } from '../errors.js';
@@ -22,6 +23,7 @@ export const natsServerConfigPath = (dataDir: string) => join(dataDir, NATS_AUTH
  */
 export const LEDGER_INBOX = '_INBOX_LEDGER';
 export const COLLECTOR_INBOX = '_INBOX_COLLECTOR';
+export const NOTIFY_INBOX = '_INBOX_NOTIFY';
 
 export interface NatsUser {
   /** The seed file the client connects with (--nats-nkey-file). */
@@ -34,6 +36,8 @@ export interface NatsUser {
 export interface NatsAuth {
   ledger: NatsUser;
   collector: NatsUser;
+  /** The notify service's (alert outputs): reads INGRESS_ALERTS, dead-letters. */
+  notify: NatsUser;
   /** For tools: reads ledger.checkpoints and ledger.alerts.>, publishes nothing. */
   reader: NatsUser;
 }
@@ -71,6 +75,7 @@ export function loadOrCreateNatsAuth(dataDir: string, cluster: string): NatsAuth
   return {
     ledger: user('ledger', ledgerPermissions(LEDGER_INBOX)),
     collector: user(`collector-${cluster}`, collectorPermissions(cluster, COLLECTOR_INBOX)),
+    notify: user('notify', notifyPermissions(NOTIFY_INBOX)),
     reader: user('reader', readerPermissions()),
   };
 }

@@ -1,6 +1,8 @@
 // How `up` starts the witness, ledger and collector: the one place that knows their config shapes.
 // Loaded on demand, so the client commands never load NATS, SQLite or HTTP servers.
+import { SettingsError } from '../../../packages/runtime/index.js';
 import { type PrivateKey, parseVkey } from '../../../packages/tlog/index.js';
+import { CliError } from '../errors.js';
 
 export interface Running {
   close(): Promise<void>;
@@ -99,4 +101,37 @@ export async function startCollectorService(c: CollectorStart): Promise<Running 
     ...(c.tls !== undefined ? { tls: c.tls } : {}),
   });
   return { webhookUrl: col.webhookUrl, close: () => col.close() };
+}
+
+export interface NotifyStart {
+  natsUrl: string;
+  natsNkeyFile?: string;
+  natsInboxPrefix?: string;
+  /** --alerts-webhook and --alerts-webhook-secret of `up`: the notify service's webhook settings. */
+  webhook: string;
+  webhookSecretFile?: string;
+}
+
+export async function startNotifyService(c: NotifyStart): Promise<Running> {
+  const { notifyConfig, startNotify } = await import('../../notify/index.js');
+  let config: ReturnType<typeof notifyConfig>;
+  try {
+    config = notifyConfig({
+      'nats-url': c.natsUrl,
+      ...(c.natsNkeyFile !== undefined ? { 'nats-nkey-file': c.natsNkeyFile } : {}),
+      ...(c.natsInboxPrefix !== undefined ? { 'nats-inbox-prefix': c.natsInboxPrefix } : {}),
+      'alerts-webhook': c.webhook,
+      ...(c.webhookSecretFile !== undefined ? { 'alerts-webhook-secret-file': c.webhookSecretFile } : {}),
+    });
+  } catch (err) {
+    // Named as `up` names it: --alerts-webhook-secret, not the notify service's -file setting.
+    if (err instanceof SettingsError)
+      throw new CliError(
+        'CONFIG',
+        err.message.replace('--alerts-webhook-secret-file:', '--alerts-webhook-secret:'),
+      );
+    throw err;
+  }
+  const n = await startNotify(config);
+  return { close: () => n.close() };
 }

@@ -22,10 +22,17 @@ import {
   LEDGER_INBOX,
   loadOrCreateNatsAuth,
   type NatsAuth,
+  NOTIFY_INBOX,
   natsServerConfigPath,
 } from './nats-auth.js';
 import { type NatsChild, startNatsChild } from './nats-child.js';
-import { type Running, startCollectorService, startLedgerService, startWitnessService } from './services.js';
+import {
+  type Running,
+  startCollectorService,
+  startLedgerService,
+  startNotifyService,
+  startWitnessService,
+} from './services.js';
 
 /** Default ports: fixed so that a second terminal knows where to look; 0 picks free ones. */
 export const DEFAULT_GRPC_PORT = 7700;
@@ -51,6 +58,8 @@ interface UpOptions {
   cluster: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  alertsWebhook?: string;
+  alertsWebhookSecret?: string;
 }
 
 export function upCommand(): Command {
@@ -77,10 +86,17 @@ export function upCommand(): Command {
     .option('--cluster <name>', 'the cluster name of the local collector', DEFAULT_CLUSTER)
     .option('--tls-cert-file <file>', 'serve the webhook over TLS with this certificate (PEM)')
     .option('--tls-key-file <file>', "the webhook certificate's key (PEM)")
+    .option('--alerts-webhook <url>', 'POST each risk alert as JSON to this URL (DESIGN 13, docs/alerts.md)')
+    .option(
+      '--alerts-webhook-secret <file>',
+      'file holding the key of the X-Ingress-Ledger-Signature HMAC (needs --alerts-webhook)',
+    )
     .action((o: UpOptions) => up(o));
 }
 
 async function up(o: UpOptions): Promise<void> {
+  if (o.alertsWebhookSecret !== undefined && o.alertsWebhook === undefined)
+    throw new CliError('CONFIG', '--alerts-webhook-secret: needs --alerts-webhook');
   if ((o.tlsCertFile === undefined) !== (o.tlsKeyFile === undefined)) {
     throw new CliError('USAGE', '--tls-cert-file and --tls-key-file go together');
   }
@@ -134,7 +150,7 @@ async function up(o: UpOptions): Promise<void> {
         join(dir, 'nats'),
         natsServerConfigPath(dir),
         o.natsPort,
-        [auth.ledger, auth.collector, auth.reader],
+        [auth.ledger, auth.collector, auth.notify, auth.reader],
         (line) => io.err(`nats-server: ${line}\n`),
       );
       running.push({ close: () => nats.stop() });
@@ -178,6 +194,15 @@ async function up(o: UpOptions): Promise<void> {
         : {}),
     });
     running.push(collector);
+    if (o.alertsWebhook !== undefined) {
+      const notify = await startNotifyService({
+        natsUrl,
+        ...(auth !== undefined ? { natsNkeyFile: auth.notify.seedFile, natsInboxPrefix: NOTIFY_INBOX } : {}),
+        webhook: o.alertsWebhook,
+        ...(o.alertsWebhookSecret !== undefined ? { webhookSecretFile: o.alertsWebhookSecret } : {}),
+      });
+      running.push(notify);
+    }
 
     writeEndpoints(dir, {
       grpc: ledger.grpc,
@@ -207,6 +232,9 @@ async function up(o: UpOptions): Promise<void> {
         ['witness', witness.url],
         ['NATS', auth === undefined ? natsUrl : `${natsUrl} (read-only nkey in ${auth.reader.seedFile})`],
         ...(ledger.metrics !== undefined ? [['metrics', ledger.metrics] as [string, string]] : []),
+        ...(o.alertsWebhook !== undefined
+          ? [['alerts', `${o.alertsWebhook} (notify service)`] as [string, string]]
+          : []),
         ['policy', policy.path],
         ['endpoints', join(dir, 'endpoints.json')],
         [
