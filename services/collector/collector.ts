@@ -32,6 +32,7 @@ import { type RunningTail, startLogTail } from './log-tail.js';
 import { collectorMetrics } from './metrics.js';
 import { DEFAULT_WORKERS, PreparePool } from './prepare-pool.js';
 import { ChangePublisher } from './publisher.js';
+import { storedLookup } from './stored-message.js';
 import { StreamAcks } from './stream-acks.js';
 import { startWebhook } from './webhook.js';
 
@@ -101,6 +102,7 @@ export async function startCollector(
       resources,
       metrics,
       logger,
+      stored: storedLookup(nc),
     });
     const pool = new PreparePool({
       cluster: config.cluster,
