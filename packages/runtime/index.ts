@@ -8,7 +8,14 @@ export { parseVkeyList, readSkeyFile, readVkeysFile, writeKeyFiles } from './key
 export { LEDGER_DB_FILE, storedNodeId } from './ledger-files.js';
 export { createLogger, type Logger, silentLogger } from './log.js';
 export { Counter, createRegistry, Gauge, Histogram, Registry, serveMetrics } from './metrics.js';
-export { connectNats, type NatsConfig, NatsError, watchNatsConnection } from './nats.js';
+export {
+  closeNats,
+  connectNats,
+  DEFAULT_NATS_CLOSE_MS,
+  type NatsConfig,
+  NatsError,
+  watchNatsConnection,
+} from './nats.js';
 export {
   collectorPermissions,
   ledgerPermissions,

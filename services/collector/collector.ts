@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ChangeError, DEFAULT_RESOURCES, ResourceFilter } from '../../packages/change/index.js';
 import {
+  closeNats,
   connectNats,
   createLogger,
   createRegistry,
@@ -78,7 +79,7 @@ export async function startCollector(
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const nc = await connectNats({ name: `collector/${config.cluster}`, ...config.nats });
-  const closers: (() => Promise<unknown>)[] = [() => nc.drain().catch(() => nc.close())];
+  const closers: (() => Promise<unknown>)[] = [() => closeNats(nc)];
   // Without NATS no change can be published durably, so the collector is not ready.
   const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
   const close = async () => {

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { COLLECTOR_PREFIX } from '../../packages/change/index.js';
 import {
+  closeNats,
   connectNats,
   createLogger,
   createRegistry,
@@ -82,10 +83,8 @@ export async function startLedger(
     const rulesFile = config.rulesFile !== undefined ? { rulesFile: config.rulesFile } : {};
     const search = config.search ? new SearchIndex(store.db, { logger, registry, ...rulesFile }) : undefined;
     const nc = await connectNats({ ...config.nats, name: `ledger ${origin}` });
-    stack.defer('nats', async () => {
-      await nc.flush().catch(() => {});
-      await nc.close();
-    });
+    // Bounded: with the server gone, a drain or flush would wait for it forever.
+    stack.defer('nats', () => closeNats(nc));
     const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
 
     let follower: SearchFollower | undefined;
