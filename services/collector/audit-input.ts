@@ -1,7 +1,7 @@
 // The shapes audit events arrive in: an `Event` or `EventList` (webhook and log), and in log files
 // also the AKS diagnostic-records wrapper, where each `records[].properties.log` is one event as a
 // JSON string. Only the envelope is checked here; each event is checked by auditEventToChange.
-import { ChangeError, isObject } from '../../packages/change/index.js';
+import { boundedJson, ChangeError, isObject } from '../../packages/change/index.js';
 import { CollectorError } from './errors.js';
 
 /** One event to classify, or an item already known to be malformed (it goes to INGRESS_REJECTED). */
@@ -62,9 +62,8 @@ function recordItem(record: unknown): AuditItem {
   }
 }
 
-function safeStringify(v: unknown): string {
-  return JSON.stringify(v) ?? 'null';
-}
+// Bounded: an item may nest deeper than JSON.stringify can recurse.
+const safeStringify = (v: unknown): string => boundedJson(v);
 
 /**
  * The events of one line of an audit log (or any JSON document read from a file): an Event, an

@@ -31,7 +31,12 @@ import {
 import { CollectorError } from './errors.js';
 import { type RunningTail, startLogTail } from './log-tail.js';
 import { collectorMetrics } from './metrics.js';
-import { DEFAULT_WORKERS, PreparePool } from './prepare-pool.js';
+import {
+  DEFAULT_MAX_BATCH_ITEMS,
+  DEFAULT_MAX_REJECTED_ITEMS,
+  DEFAULT_WORKERS,
+  PreparePool,
+} from './prepare-pool.js';
 import { ChangePublisher } from './publisher.js';
 import { storedLookup } from './stored-message.js';
 import { StreamAcks } from './stream-acks.js';
@@ -77,6 +82,7 @@ export async function startCollector(
       : undefined);
   const publishDeadlineMs = config.publishDeadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS;
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBatchItems = config.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
 
   const nc = await connectNats({ name: `collector/${config.cluster}`, ...config.nats });
   const closers: (() => Promise<unknown>)[] = [() => closeNats(nc)];
@@ -111,6 +117,8 @@ export async function startCollector(
       resources: config.resources ?? DEFAULT_RESOURCES,
       workers: config.workers ?? DEFAULT_WORKERS,
       logger,
+      maxItems: maxBatchItems,
+      maxRejected: config.maxRejectedItems ?? DEFAULT_MAX_REJECTED_ITEMS,
     });
     closers.push(() => pool.close());
     await pool.ready();
@@ -143,6 +151,7 @@ export async function startCollector(
         pollIntervalMs: config.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
         batchLines: DEFAULT_TAIL_BATCH_LINES,
         maxLineBytes: maxBodyBytes,
+        maxLineItems: maxBatchItems,
         publishDeadlineMs,
       });
       closers.push(tail.close);

@@ -8,6 +8,10 @@ export interface PrepareWorkerInit {
   resources: string[];
   /** Items per answer: publishing starts on the first chunk while the worker prepares the next. */
   chunkItems: number;
+  /** A body with more items is refused whole (BAD_REQUEST). */
+  maxItems: number;
+  /** A body with more rejected items is refused (BAD_REQUEST) once that many are found. */
+  maxRejected: number;
 }
 
 /** Prepare the items of a webhook body. */
