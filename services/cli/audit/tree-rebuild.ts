@@ -60,7 +60,11 @@ export async function rebuildTree(
   const startFetch = () => {
     if (nextFetch >= size) return false;
     const end = size - nextFetch > o.batchSize ? nextFetch + o.batchSize : size; // bigint: no Math.min
-    fetches.push(fetchRange(source, nextFetch, end));
+    const fetch = fetchRange(source, nextFetch, end);
+    // Prefetched ranges fail ahead of their turn (a server that returns no entries for one): the
+    // failure is read in index order when its turn comes, never left to crash the process meanwhile.
+    fetch.catch(() => undefined);
+    fetches.push(fetch);
     nextFetch = end;
     return true;
   };
@@ -115,8 +119,10 @@ export async function rebuildTree(
     fail(err);
     return { range: tree.range(), complete: false };
   } finally {
-    // Let failed fetches settle quietly once we stop consuming them.
+    // Let failed fetches and checks settle quietly once we stop consuming them (closing the pool
+    // fails the checks still in flight).
     for (const f of fetches) f.catch(() => {});
+    for (const b of inFlight) b.check.catch(() => {});
   }
   return { range: tree.range(), complete: true, ...(keep !== undefined ? { leafHashes: keep } : {}) };
 }
