@@ -23,6 +23,7 @@ export {
   readerPermissions,
 } from './nats-permissions.js';
 export { NATS_SETTINGS, natsConfigFrom } from './nats-settings.js';
+export { DEFAULT_PEER_LOG_INTERVAL_MS, PeerLogLimit } from './peer-log-limit.js';
 export { isConfigError, runService } from './run-service.js';
 export {
   loadSettings,
