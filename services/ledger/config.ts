@@ -2,7 +2,14 @@
 // INGRESS_LEDGER_* environment variables, a YAML file and the typed readers), validated once into a
 // LedgerConfig. A bad value is SettingsError('CONFIG') naming the flag, which the command turns into
 // exit status 2. Key, policy and TLS files are only named here; startLedger reads them.
+
 import type { TlsFiles } from '../../packages/rpc/index.js';
+import {
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_STREAMS_PER_PEER,
+  DEFAULT_STREAM_STALL_TIMEOUT_MS,
+  type StreamLimits,
+} from '../../packages/rpc/index.js';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
   NATS_SETTINGS,
@@ -46,6 +53,8 @@ export interface LedgerConfig {
   duplicateWindowMs: number;
   /** Replicas of the streams the ledger creates (3 in a JetStream cluster). */
   streamReplicas: number;
+  /** Bounds on WatchEntries and WatchCheckpoints streams. */
+  watchStreams: StreamLimits;
 }
 
 /** Every setting of the ledger: its flag (kebab-case), which is also its env var suffix and YAML key. */
@@ -112,6 +121,21 @@ export const LEDGER_SETTINGS = [
     help: `INGRESS_CHANGES duplicate window when created (default ${DEFAULT_DUPLICATE_WINDOW_MS / 1000}s)`,
   },
   {
+    name: 'watch-streams-max',
+    arg: 'n',
+    help: `most WatchEntries/WatchCheckpoints streams open at once (default ${DEFAULT_MAX_STREAMS})`,
+  },
+  {
+    name: 'watch-streams-per-client',
+    arg: 'n',
+    help: `most such streams from one client address (default ${DEFAULT_MAX_STREAMS_PER_PEER})`,
+  },
+  {
+    name: 'watch-stall-timeout',
+    arg: 'duration',
+    help: `end a stream whose client has not read for this long (default ${DEFAULT_STREAM_STALL_TIMEOUT_MS / 1000}s)`,
+  },
+  {
     name: 'stream-replicas',
     arg: 'n',
     help: 'replicas of the streams when the ledger creates them: 1, or 3 or 5 in a JetStream cluster (default 1)',
@@ -146,6 +170,11 @@ export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): Ledge
     verifyWorkers: s.integer('verify-workers', DEFAULT_VERIFY_WORKERS, 1, 256),
     duplicateWindowMs: s.duration('duplicate-window', DEFAULT_DUPLICATE_WINDOW_MS, 1000),
     streamReplicas: s.integer('stream-replicas', 1, 1, 5),
+    watchStreams: {
+      maxStreams: s.integer('watch-streams-max', DEFAULT_MAX_STREAMS, 1, 1_000_000),
+      maxStreamsPerPeer: s.integer('watch-streams-per-client', DEFAULT_MAX_STREAMS_PER_PEER, 1, 1_000_000),
+      stallTimeoutMs: s.duration('watch-stall-timeout', DEFAULT_STREAM_STALL_TIMEOUT_MS, 100),
+    },
   };
   const cert = s.get('tls-cert-file');
   const key = s.get('tls-key-file');

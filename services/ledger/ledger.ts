@@ -137,6 +137,7 @@ export async function startLedger(
       api: { store, checkpointer: cp, search },
       logger,
       observe: (method, code, seconds) => metrics.rpcSeconds.observe({ method, code: String(code) }, seconds),
+      streams: config.watchStreams,
     });
     stack.defer('grpc server', () => grpcServer.shutdown());
     // Started after the API binds, so that it stops before the API: the last checkpoint, signed
