@@ -27,11 +27,13 @@ import { alertPublisher } from './alerts.js';
 import { Checkpointer } from './checkpointer.js';
 import type { LedgerConfig } from './config.js';
 import { type CheckpointCosigner, withoutWitnesses } from './cosigning.js';
+import { LedgerError } from './errors.js';
 import { serveLedgerGrpc } from './grpc-server.js';
 import { Ingest } from './ingest.js';
 import { configError, readLedgerInputs, reloadedCollectorKeys } from './ledger-inputs.js';
 import { boundAddress, splitHostPort } from './listen-address.js';
 import { ledgerMetrics, writeGateMetric } from './metrics.js';
+import { rollbackProblem, writePublishedMark } from './published-mark.js';
 import { SearchFollower, SearchIndex } from './search/index.js';
 import { ShutdownStack } from './shutdown-stack.js';
 import { LogStore } from './store.js';
@@ -80,6 +82,9 @@ export async function startLedger(
     stack.defer('data-dir lock', () => lock.release());
     const store = new LogStore(config.dataDir);
     stack.defer('store', () => store.close());
+    // Never sign a second history: a store older than what was published stops the start here.
+    const rolledBack = rollbackProblem(config.dataDir, store);
+    if (rolledBack !== undefined) throw new LedgerError('ROLLED_BACK', rolledBack);
     const rulesFile = config.rulesFile !== undefined ? { rulesFile: config.rulesFile } : {};
     const search = config.search ? new SearchIndex(store.db, { logger, registry, ...rulesFile }) : undefined;
     const nc = await connectNats({ ...config.nats, name: `ledger ${origin}` });
@@ -130,6 +135,15 @@ export async function startLedger(
       republishIntervalMs: config.checkpointRepublishIntervalMs,
     });
     checkpointer = cp;
+    // Every publication moves the mark that the next start checks the store against.
+    const unmark = cp.subscribe((c) => {
+      try {
+        writePublishedMark(config.dataDir, c.note);
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'cannot write the published-checkpoint mark');
+      }
+    });
+    stack.defer('published mark', unmark);
 
     const grpcServer = await serveLedgerGrpc({
       listen: config.grpcListen,
