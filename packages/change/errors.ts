@@ -8,6 +8,7 @@ export type ChangeErrorCode =
   | 'BAD_JSON' // note text is not one line of JSON
   | 'NOT_CANONICAL' // JSON that is not RFC 8785 canonical
   | 'SCHEMA' // required fields missing or of the wrong type
+  | 'TOO_DEEP' // JSON nested deeper than MAX_NESTING_DEPTH
   | 'CLUSTER_MISMATCH' // change.cluster differs from the signing key's collector/<cluster>
   | 'BODY_MISSING' // an out-of-leaf body that cannot be found or does not match its digest
   | 'NOT_A_CHANGE'; // an audit event that is not a recordable change (collector side)

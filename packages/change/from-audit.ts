@@ -13,6 +13,7 @@ import {
   type Verb,
 } from './change.js';
 import { ChangeError } from './errors.js';
+import { MAX_NESTING_DEPTH, nestsDeeperThan } from './nesting.js';
 import { extractReason } from './reason.js';
 import { RECORDED_SUBRESOURCES, type ResourceFilter } from './resources.js';
 
@@ -171,6 +172,9 @@ function objectOf(ref: Obj, response: unknown, verb: Verb): ObjectRef {
  */
 export function auditEventToChange(event: unknown, ctx: AuditContext): AuditOutcome {
   if (!isObject(event)) bad('event', 'must be an object');
+  if (nestsDeeperThan(event, MAX_NESTING_DEPTH)) {
+    throw new ChangeError('TOO_DEEP', `event nests deeper than ${MAX_NESTING_DEPTH} levels`);
+  }
   // Items of an EventList usually carry no kind or apiVersion of their own.
   if (event.kind !== undefined && event.kind !== 'Event') bad('kind', 'must be "Event"');
   if (event.apiVersion !== undefined && !AUDIT_API_VERSIONS.includes(event.apiVersion as string)) {

@@ -41,6 +41,7 @@ export {
   type SkipReason,
 } from './from-audit.js';
 export { makeLeaf } from './make-leaf.js';
+export { boundedJson, MAX_NESTING_DEPTH, nestsDeeperThan } from './nesting.js';
 export { COLLECTOR_PREFIX, openLeaf } from './open-leaf.js';
 export { DEFAULT_RESOURCES, RECORDED_SUBRESOURCES, ResourceFilter } from './resources.js';
 export { validateChange } from './validate.js';

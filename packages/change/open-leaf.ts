@@ -6,6 +6,7 @@ import { canonicalJson } from './canonical.js';
 import { isSurelyCanonical } from './canonical-fast.js';
 import { type Change, MAX_LEAF_BYTES } from './change.js';
 import { ChangeError } from './errors.js';
+import { MAX_NESTING_DEPTH, nestsDeeperThan } from './nesting.js';
 import { validateChange } from './validate.js';
 
 export interface OpenedLeaf {
@@ -39,6 +40,9 @@ function parseLine(text: string): unknown {
     value = JSON.parse(line);
   } catch {
     throw new ChangeError('BAD_JSON', 'note text is not JSON');
+  }
+  if (nestsDeeperThan(value, MAX_NESTING_DEPTH)) {
+    throw new ChangeError('TOO_DEEP', `note text nests deeper than ${MAX_NESTING_DEPTH} levels`);
   }
   // The one-pass scan settles the usual leaf; anything it cannot show canonical gets the full check.
   if (isSurelyCanonical(line)) return value;

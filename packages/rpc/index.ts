@@ -28,6 +28,14 @@ export {
 export { addHealthAndReflection, HEALTH_SERVICE } from './health-reflection.js';
 export { listen } from './listen.js';
 export { RpcError } from './rpc-error.js';
-export { addService } from './server.js';
+export { type AddServiceOptions, addService } from './server.js';
 export { asBytes, methodPath } from './service-definition.js';
+export {
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_STREAMS_PER_PEER,
+  DEFAULT_STREAM_LIMITS,
+  DEFAULT_STREAM_STALL_TIMEOUT_MS,
+  peerAddress,
+  type StreamLimits,
+} from './stream-limits.js';
 export type { ServiceImpl } from './types.js';

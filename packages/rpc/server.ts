@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ServerCallContext } from './call-context.js';
 import { RpcError, toWireStatus, type WireStatus } from './rpc-error.js';
 import { serializer, serviceDefinition, UndecodableRequest } from './service-definition.js';
+import { DEFAULT_STREAM_LIMITS, StreamCounter, type StreamLimits } from './stream-limits.js';
 import { type CallContext, isSupportedMethod, type ServiceImpl } from './types.js';
 
 export interface AddServiceOptions {
@@ -11,6 +12,8 @@ export interface AddServiceOptions {
   logger?: import('pino').Logger;
   /** called with (method, status code, seconds) after each call */
   observe?: (method: string, code: grpc.status, seconds: number) => void;
+  /** Bounds on server streams (default DEFAULT_STREAM_LIMITS), shared by the service's methods. */
+  streams?: StreamLimits;
 }
 
 type AnyUnary = (req: unknown, ctx: CallContext) => Promise<unknown>;
@@ -75,15 +78,23 @@ function unaryHandler(
   };
 }
 
-function waitDrain(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+/** Waits until the client has read the buffer; false if it did not within `timeoutMs`. */
+function waitDrain(
+  call: grpc.ServerWritableStream<unknown, unknown>,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = () => {
-      call.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
+    const done = (drained: boolean) => () => {
+      clearTimeout(timer);
+      call.off('drain', onDrain);
+      signal.removeEventListener('abort', onDrain);
+      resolve(drained);
     };
-    call.on('drain', done);
-    signal.addEventListener('abort', done);
+    const onDrain = done(true);
+    const timer = setTimeout(done(false), timeoutMs);
+    call.on('drain', onDrain);
+    signal.addEventListener('abort', onDrain);
   });
 }
 
@@ -91,11 +102,20 @@ function streamingHandler(
   method: DescMethod,
   fn: AnyStreaming,
   opts: AddServiceOptions,
+  streams: StreamCounter,
 ): grpc.handleServerStreamingCall<unknown, unknown> {
   const serialize = serializer(method.output);
   return (call) => {
     const started = process.hrtime.bigint();
     const ctx = new ServerCallContext(call, method);
+    const peer = call.getPeer();
+    const refused = streams.tryOpen(peer);
+    if (refused !== undefined) {
+      ctx.settle();
+      const wire = report(opts, method, started, new RpcError(grpc.status.RESOURCE_EXHAUSTED, refused), ctx);
+      if (wire !== undefined) call.emit('error', wire);
+      return;
+    }
     void (async () => {
       let iterator: AsyncIterator<unknown> | undefined;
       let closed = false;
@@ -117,7 +137,13 @@ function streamingHandler(
           }
           if (ctx.aborted) break;
           const bytes = serialize(create(method.output, next.value as never));
-          if (!call.write(bytes)) await waitDrain(call, ctx.signal);
+          // The generator is not pulled while the buffer is full: memory per stream stays bounded.
+          if (!call.write(bytes) && !(await waitDrain(call, ctx.signal, streams.limits.stallTimeoutMs))) {
+            throw new RpcError(
+              grpc.status.RESOURCE_EXHAUSTED,
+              `client did not read for ${streams.limits.stallTimeoutMs} ms`,
+            );
+          }
         }
         ctx.settle();
         report(opts, method, started, undefined, ctx);
@@ -127,6 +153,7 @@ function streamingHandler(
         const wire = report(opts, method, started, err, ctx);
         if (wire !== undefined) call.emit('error', wire);
       } finally {
+        streams.close(peer);
         ctx.signal.removeEventListener('abort', close);
         close();
       }
@@ -145,6 +172,7 @@ export function addService<S extends DescService>(
   opts: AddServiceOptions = {},
 ): void {
   const handlers: grpc.UntypedServiceImplementation = {};
+  const streams = new StreamCounter(opts.streams ?? DEFAULT_STREAM_LIMITS);
   const table = impl as unknown as Record<string, AnyUnary | AnyStreaming | undefined>;
   for (const method of service.methods) {
     if (!isSupportedMethod(method)) continue;
@@ -156,7 +184,7 @@ export function addService<S extends DescService>(
     if (method.methodKind === 'unary')
       handlers[method.localName] = unaryHandler(method, bound as AnyUnary, opts);
     else if (method.methodKind === 'server_streaming')
-      handlers[method.localName] = streamingHandler(method, bound as AnyStreaming, opts);
+      handlers[method.localName] = streamingHandler(method, bound as AnyStreaming, opts, streams);
   }
   server.addService(serviceDefinition(service), handlers);
 }

@@ -1,5 +1,6 @@
 // A canned Ledger implementation for the rpc tests: real descriptors, fixed answers, and hooks
 // that record what a handler saw (aborts, closed iterators, how far a stream got).
+
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +12,7 @@ import { serverCredentials } from './credentials.js';
 import { listen } from './listen.js';
 import { RpcError } from './rpc-error.js';
 import { addService } from './server.js';
+import type { StreamLimits } from './stream-limits.js';
 import type { Client, ServiceImpl } from './types.js';
 
 export const CANNED_ROOT = new Uint8Array(32).fill(7);
@@ -145,7 +147,7 @@ export interface TestLedger {
   close(): void;
 }
 
-export async function startTestLedger(): Promise<TestLedger> {
+export async function startTestLedger(opts: { streams?: StreamLimits } = {}): Promise<TestLedger> {
   const probe = new Probe();
   const logged: string[] = [];
   const observed: Array<[string, grpc.status]> = [];
@@ -159,6 +161,7 @@ export async function startTestLedger(): Promise<TestLedger> {
   addService(server, Ledger, testLedger(probe), {
     logger: pino({ level: 'error' }, sink),
     observe: (method, code) => observed.push([method, code]),
+    ...(opts.streams !== undefined ? { streams: opts.streams } : {}),
   });
   const port = await listen(server, '127.0.0.1:0', serverCredentials());
   const client = createClient(Ledger, `127.0.0.1:${port}`);

@@ -23,7 +23,14 @@ export { parseVkeyList, readSkeyFile, readVkeysFile, writeKeyFiles } from './key
 export { LEDGER_DB_FILE, storedNodeId } from './ledger-files.js';
 export { createLogger, type Logger, silentLogger } from './log.js';
 export { Counter, createRegistry, Gauge, Histogram, Registry, serveMetrics } from './metrics.js';
-export { connectNats, type NatsConfig, NatsError, watchNatsConnection } from './nats.js';
+export {
+  closeNats,
+  connectNats,
+  DEFAULT_NATS_CLOSE_MS,
+  type NatsConfig,
+  NatsError,
+  watchNatsConnection,
+} from './nats.js';
 export {
   collectorPermissions,
   ledgerPermissions,
@@ -32,6 +39,7 @@ export {
   readerPermissions,
 } from './nats-permissions.js';
 export { NATS_SETTINGS, natsConfigFrom } from './nats-settings.js';
+export { DEFAULT_PEER_LOG_INTERVAL_MS, PeerLogLimit } from './peer-log-limit.js';
 export { isConfigError, runService } from './run-service.js';
 export {
   loadSettings,

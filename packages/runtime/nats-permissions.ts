@@ -6,8 +6,9 @@
 // publish to a stream is a core publish whose PubAck the server sends to the client's inbox. So a
 // role is: the API verbs it needs on its own streams and consumer, the subjects it publishes to,
 // and its own reply inboxes (the client's inbox prefix, NatsConfig.inboxPrefix) for the answers.
-// Nothing here lets a collector read a stream: it has no consumer verb, and with an inbox prefix of
-// its own it cannot overhear the messages the ledger pulls either.
+// A collector has no consumer verb, and with an inbox prefix of its own it cannot overhear the
+// messages the ledger pulls either. It may read single messages of its streams by sequence
+// (STREAM.MSG.GET): that is how it checks that a duplicate PubAck points at its own message.
 import {
   ALERTS_STREAM,
   alertsSubject,
@@ -98,13 +99,13 @@ export function notifyPermissions(inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermi
 /**
  * A collector of `cluster`: publishes its own cluster's changes and rejections, and the bodies its
  * leaves refer to (named by digest, so any cluster's); may look its streams up, never create one
- * (the ledger does), nor create a consumer, nor read a stream.
+ * (the ledger does), nor create a consumer; reads one message by sequence to check a duplicate.
  */
 export function collectorPermissions(cluster: string, inboxPrefix = DEFAULT_INBOX_PREFIX): NatsPermissions {
   return {
     publish: [
       '$JS.API.INFO',
-      ...STREAMS.map((s) => `$JS.API.STREAM.INFO.${s}`),
+      ...STREAMS.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.MSG.GET.${s}`]),
       changesSubject(cluster),
       rejectedSubject(cluster),
       bodySubject('*'),

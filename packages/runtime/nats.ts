@@ -267,3 +267,22 @@ export function watchNatsConnection(nc: NatsConnection, logger: Logger): NatsLin
     },
   };
 }
+
+/** How long a stopping service lets NATS drain before it closes the connection. */
+export const DEFAULT_NATS_CLOSE_MS = 5000;
+
+/**
+ * Drains `nc` (what was published is flushed, subscriptions finish) for at most `withinMs`, then
+ * closes it. A drain waits for the server, so with the server gone (a full disk, a network cut) it
+ * never ends by itself; a stopping process must not wait on it.
+ */
+export async function closeNats(nc: NatsConnection, withinMs = DEFAULT_NATS_CLOSE_MS): Promise<void> {
+  if (nc.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, withinMs);
+  });
+  await Promise.race([nc.drain().catch(() => undefined), late]);
+  clearTimeout(timer);
+  if (!nc.isClosed()) await nc.close().catch(() => undefined);
+}

@@ -2,7 +2,7 @@
 // (a log forwarder on the webhook), and the AKS diagnostic-records wrapper, where each
 // `records[].properties.log` is one event as a JSON string (log files, /sources/aks-eventhubs).
 // Only the envelope is checked here; each event is checked by auditEventToChange.
-import { ChangeError, isObject } from '../../packages/change/index.js';
+import { boundedJson, ChangeError, isObject } from '../../packages/change/index.js';
 import { CollectorError } from './errors.js';
 
 /**
@@ -147,9 +147,8 @@ function recordItem(record: unknown): AuditItem {
   }
 }
 
-function safeStringify(v: unknown): string {
-  return JSON.stringify(v) ?? 'null';
-}
+// Bounded: an item may nest deeper than JSON.stringify can recurse.
+const safeStringify = (v: unknown): string => boundedJson(v);
 
 /**
  * The events of one line of an audit log (or any JSON document read from a file): an Event, an

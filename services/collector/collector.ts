@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ChangeError, DEFAULT_RESOURCES, ResourceFilter } from '../../packages/change/index.js';
 import {
+  closeNats,
   connectNats,
   createLogger,
   createRegistry,
@@ -30,8 +31,14 @@ import {
 import { CollectorError } from './errors.js';
 import { type RunningTail, startLogTail } from './log-tail.js';
 import { collectorMetrics } from './metrics.js';
-import { DEFAULT_WORKERS, PreparePool } from './prepare-pool.js';
+import {
+  DEFAULT_MAX_BATCH_ITEMS,
+  DEFAULT_MAX_REJECTED_ITEMS,
+  DEFAULT_WORKERS,
+  PreparePool,
+} from './prepare-pool.js';
 import { ChangePublisher } from './publisher.js';
+import { storedLookup } from './stored-message.js';
 import { StreamAcks } from './stream-acks.js';
 import { startWebhook } from './webhook.js';
 
@@ -75,9 +82,10 @@ export async function startCollector(
       : undefined);
   const publishDeadlineMs = config.publishDeadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS;
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBatchItems = config.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
 
   const nc = await connectNats({ name: `collector/${config.cluster}`, ...config.nats });
-  const closers: (() => Promise<unknown>)[] = [() => nc.drain().catch(() => nc.close())];
+  const closers: (() => Promise<unknown>)[] = [() => closeNats(nc)];
   // Without NATS no change can be published durably, so the collector is not ready.
   const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
   const close = async () => {
@@ -101,6 +109,7 @@ export async function startCollector(
       resources,
       metrics,
       logger,
+      stored: storedLookup(nc),
     });
     const pool = new PreparePool({
       cluster: config.cluster,
@@ -109,6 +118,8 @@ export async function startCollector(
       workers: config.workers ?? DEFAULT_WORKERS,
       maxBodyBytes,
       logger,
+      maxItems: maxBatchItems,
+      maxRejected: config.maxRejectedItems ?? DEFAULT_MAX_REJECTED_ITEMS,
     });
     closers.push(() => pool.close());
     await pool.ready();
@@ -142,6 +153,7 @@ export async function startCollector(
         pollIntervalMs: config.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
         batchLines: DEFAULT_TAIL_BATCH_LINES,
         maxLineBytes: maxBodyBytes,
+        maxLineItems: maxBatchItems,
         publishDeadlineMs,
       });
       closers.push(tail.close);

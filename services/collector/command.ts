@@ -15,7 +15,7 @@ import {
 } from '../../packages/runtime/index.js';
 import { startCollector } from './collector.js';
 import { type CollectorConfig, DEFAULT_MAX_BODY_BYTES, MAX_WORKERS } from './config.js';
-import { DEFAULT_WORKERS } from './prepare-pool.js';
+import { DEFAULT_MAX_BATCH_ITEMS, DEFAULT_MAX_REJECTED_ITEMS, DEFAULT_WORKERS } from './prepare-pool.js';
 
 export const COLLECTOR_SETTINGS = [
   { name: 'cluster', arg: 'name', help: 'cluster this collector serves (signs as collector/<name>)' },
@@ -38,6 +38,16 @@ export const COLLECTOR_SETTINGS = [
     name: 'max-body-bytes',
     arg: 'n',
     help: `largest webhook body (after gzip; default ${DEFAULT_MAX_BODY_BYTES})`,
+  },
+  {
+    name: 'max-batch-items',
+    arg: 'n',
+    help: `most events in one webhook body or audit log line (default ${DEFAULT_MAX_BATCH_ITEMS})`,
+  },
+  {
+    name: 'max-rejected-items',
+    arg: 'n',
+    help: `most malformed events in one webhook body before it is refused with 400 (default ${DEFAULT_MAX_REJECTED_ITEMS})`,
   },
   { name: 'metrics-listen', arg: 'host:port', help: 'serve Prometheus /metrics, /livez and /readyz here' },
   {
@@ -127,6 +137,10 @@ export function collectorConfig(
       keysFile: oidcKeys,
       ...(serviceAccount !== undefined ? { serviceAccount } : {}),
     };
+  }
+  if (s.has('max-batch-items')) c.maxBatchItems = s.integer('max-batch-items', 0, 1, Number.MAX_SAFE_INTEGER);
+  if (s.has('max-rejected-items')) {
+    c.maxRejectedItems = s.integer('max-rejected-items', 0, 0, Number.MAX_SAFE_INTEGER);
   }
   return c;
 }

@@ -63,6 +63,10 @@ export interface CollectorConfig {
   pollIntervalMs?: number;
   /** Threads that prepare webhook bodies (parse, classify, sign); default DEFAULT_WORKERS. */
   workers?: number;
+  /** Most items in one webhook body or audit log line; default DEFAULT_MAX_BATCH_ITEMS. */
+  maxBatchItems?: number;
+  /** Most rejected items in one webhook body before it is refused; default DEFAULT_MAX_REJECTED_ITEMS. */
+  maxRejectedItems?: number;
   /** Accept Pub/Sub push OIDC tokens on /sources/gke-pubsub. */
   pubsubOidc?: PubsubOidcConfig;
 }
@@ -135,6 +139,13 @@ export function validateConfig(c: CollectorConfig): void {
   positive(c.requestTimeoutMs, 'requestTimeoutMs');
   positive(c.pollIntervalMs, 'pollIntervalMs');
   positive(c.reloadIntervalMs, 'reloadIntervalMs');
+  positive(c.maxBatchItems, '--max-batch-items');
+  if (
+    c.maxRejectedItems !== undefined &&
+    (!Number.isSafeInteger(c.maxRejectedItems) || c.maxRejectedItems < 0)
+  ) {
+    throw new CollectorError('CONFIG', '--max-rejected-items: must be a non-negative integer');
+  }
   if (c.metricsListen !== undefined) parseHostPort(c.metricsListen, '--metrics-listen');
   if (
     c.workers !== undefined &&

@@ -13,6 +13,9 @@ import type { CollectorMetrics } from './metrics.js';
 import { readPosition, type TailPosition, writePosition } from './position.js';
 import type { ChangePublisher } from './publisher.js';
 
+/** How much of a line with too many items is kept as the rejected item's bytes. */
+const TOO_MANY_ITEMS_PREFIX_CHARS = 4096;
+
 export interface LogTailOptions {
   path: string;
   positionFile: string;
@@ -23,6 +26,8 @@ export interface LogTailOptions {
   batchLines: number;
   /** Longest line; a longer one is rejected (its first bytes go to INGRESS_REJECTED). */
   maxLineBytes: number;
+  /** A line (an EventList, an AKS records batch) with more items becomes one rejected item. */
+  maxLineItems: number;
   publishDeadlineMs: number;
 }
 
@@ -131,7 +136,15 @@ export function startLogTail(o: LogTailOptions): RunningTail {
       }
       if (frame.text.trim() === '') continue;
       const got = logItems(frame.text);
-      if (Array.isArray(got)) items.push(...got);
+      if (Array.isArray(got) && got.length > o.maxLineItems) {
+        items.push({
+          invalid: frame.text.slice(0, TOO_MANY_ITEMS_PREFIX_CHARS),
+          error: new ChangeError(
+            'TOO_LARGE',
+            `audit log line of ${got.length} items; at most ${o.maxLineItems}`,
+          ),
+        });
+      } else if (Array.isArray(got)) items.push(...got);
       else o.metrics.skipped.inc({ source: 'audit-log', reason: 'kind' });
     }
     return items;

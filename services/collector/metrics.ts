@@ -6,6 +6,7 @@ export interface CollectorMetrics {
   skipped: Counter<'source' | 'reason'>;
   published: Counter<'source'>;
   duplicates: Counter<'source'>;
+  foreignDuplicates: Counter<'source' | 'stream'>;
   rejected: Counter<'source' | 'code'>;
   failed: Counter<'source'>;
   webhookRequests: Counter<'code'>;
@@ -48,6 +49,12 @@ function newMetrics(registry: Registry): CollectorMetrics {
       name: 'ingress_ledger_collector_changes_duplicate_total',
       help: 'Changes JetStream already held (same cluster/auditID within the duplicate window)',
       labelNames: ['source'],
+      registers,
+    }),
+    foreignDuplicates: new Counter({
+      name: 'ingress_ledger_collector_foreign_duplicates_total',
+      help: "Duplicate PubAcks whose stored message was not the collector's own (answered 503)",
+      labelNames: ['source', 'stream'],
       registers,
     }),
     rejected: new Counter({

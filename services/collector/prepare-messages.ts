@@ -11,6 +11,10 @@ export interface PrepareWorkerInit {
   chunkItems: number;
   /** The webhook's body limit, which also bounds what a body may decompress to. */
   maxBodyBytes: number;
+  /** A body with more items is refused whole (BAD_REQUEST). */
+  maxItems: number;
+  /** A body with more rejected items is refused (BAD_REQUEST) once that many are found. */
+  maxRejected: number;
 }
 
 /** Prepare the items of a webhook body. */

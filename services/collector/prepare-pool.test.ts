@@ -24,6 +24,7 @@ import { type PreparedItem, prepareItem } from './prepare.js';
 import { PreparePool } from './prepare-pool.js';
 import { decodePrepared, encodePrepared } from './prepared-codec.js';
 import { ChangePublisher, type PreparedSink } from './publisher.js';
+import { storedLookup } from './stored-message.js';
 import { StreamAcks } from './stream-acks.js';
 import { StreamReader } from './testing.js';
 import { type RunningWebhook, startWebhook } from './webhook.js';
@@ -207,6 +208,7 @@ describe('the webhook', { skip: haveNatsServer() ? false : 'nats-server is not i
       resources: new ResourceFilter(),
       metrics,
       logger,
+      stored: storedLookup(nc),
     });
     pool = newPool(1, { chunkItems: 1 });
     await pool.ready();

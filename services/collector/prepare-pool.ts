@@ -30,6 +30,17 @@ export const DEFAULT_WORKERS = Math.max(1, availableParallelism());
 const RESPAWN_DELAY_MS = 1000;
 /** Items per chunk a worker answers with: publishing starts after the first chunk is signed. */
 export const DEFAULT_CHUNK_ITEMS = 50;
+/**
+ * Most items in one webhook body. The kube-apiserver sends at most 400 events a batch (its
+ * --audit-webhook-batch-max-size); a body of a million `{}` would otherwise cost a million pending
+ * publishes.
+ */
+export const DEFAULT_MAX_BATCH_ITEMS = 10_000;
+/**
+ * Most rejected (malformed) items in one body: beyond it the body is refused with 400 rather than
+ * filling INGRESS_REJECTED with one record per junk item.
+ */
+export const DEFAULT_MAX_REJECTED_ITEMS = 100;
 
 export interface PreparePoolOptions {
   cluster: string;
@@ -40,6 +51,8 @@ export interface PreparePoolOptions {
   chunkItems?: number;
   /** The webhook's body limit (default DEFAULT_MAX_BODY_BYTES); also bounds decompression. */
   maxBodyBytes?: number;
+  maxItems?: number;
+  maxRejected?: number;
 }
 
 interface Job {
@@ -82,6 +95,8 @@ export class PreparePool {
       resources: [...o.resources],
       chunkItems: o.chunkItems ?? DEFAULT_CHUNK_ITEMS,
       maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxItems: o.maxItems ?? DEFAULT_MAX_BATCH_ITEMS,
+      maxRejected: o.maxRejected ?? DEFAULT_MAX_REJECTED_ITEMS,
     };
     for (let i = 0; i < Math.max(1, o.workers); i++) this.#slots.push(this.#spawn());
   }

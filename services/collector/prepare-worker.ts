@@ -36,6 +36,11 @@ port?.on('message', (req: PrepareRequest) => {
     reply({ id, error: { code, message: (err as Error).message } });
     return;
   }
+  if (items.length > init.maxItems) {
+    const message = `${items.length} items in one request; at most ${init.maxItems} (max-batch-items)`;
+    reply({ id, error: { code: 'BAD_REQUEST', message } });
+    return;
+  }
   const ctx: PrepareContext = {
     cluster: init.cluster,
     key,
@@ -46,10 +51,23 @@ port?.on('message', (req: PrepareRequest) => {
   try {
     // At least one answer, so an empty EventList ends too.
     let at = 0;
+    let rejected = 0;
     do {
       const end = Math.min(items.length, at + init.chunkItems);
       const prepared: PreparedItem[] = [];
-      for (let i = at; i < end; i++) prepared.push(prepareItem(items[i] as AuditItem, ctx));
+      for (let i = at; i < end; i++) {
+        const p = prepareItem(items[i] as AuditItem, ctx);
+        if (p.kind === 'rejected') rejected++;
+        prepared.push(p);
+      }
+      // Refused before this chunk goes out: at most maxRejected rejections of one body are stored.
+      if (rejected > init.maxRejected) {
+        const message =
+          `more than ${init.maxRejected} of ${items.length} items are not valid audit events ` +
+          `(max-rejected-items); the first ${Math.min(at, items.length)} items were handled`;
+        reply({ id, error: { code: 'BAD_REQUEST', message } });
+        return;
+      }
       const { buffer, length } = encodePrepared(prepared);
       reply({
         id,

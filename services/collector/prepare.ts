@@ -48,6 +48,16 @@ export interface PrepareContext {
 
 /** Prepares one item. Only a bug throws (anything but ChangeError); bad input becomes 'rejected'. */
 export function prepareItem(item: AuditItem, ctx: PrepareContext): PreparedItem {
+  try {
+    return prepareOne(item, ctx);
+  } catch (err) {
+    // A stack overflow on one item's nesting (past the depth check) fails that item, not its batch.
+    if (err instanceof RangeError) return rejected(item, new ChangeError('TOO_DEEP', 'too deeply nested'));
+    throw err;
+  }
+}
+
+function prepareOne(item: AuditItem, ctx: PrepareContext): PreparedItem {
   if ('invalid' in item) return rejected(item, item.error);
   if ('notAudit' in item) return { kind: 'skipped', reason: 'not-audit' };
   let outcome: AuditOutcome;

@@ -4,7 +4,13 @@
 // (Nats-Msg-Id deduplication makes the retry harmless). Preparing the items (classifying, signing)
 // is prepare.ts: here on the main thread for the log tail, on worker threads for the webhook.
 import { headers } from '@nats-io/nats-core';
-import type { ChangeSource, ResourceFilter } from '../../packages/change/index.js';
+import {
+  ChangeError,
+  type ChangeSource,
+  changeIdentity,
+  openLeaf,
+  type ResourceFilter,
+} from '../../packages/change/index.js';
 import {
   bodyMsgId,
   bodySubject,
@@ -16,12 +22,13 @@ import {
   rejectionReason,
   SOURCE_HEADER,
 } from '../../packages/runtime/index.js';
-import type { PrivateKey } from '../../packages/tlog/index.js';
+import { type PrivateKey, type PublicKey, parseVkey } from '../../packages/tlog/index.js';
 import type { AuditItem } from './audit-input.js';
 import { CollectorError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 import { type PreparedItem, prepareItem } from './prepare.js';
-import { type AckBatch, StreamAckError, type StreamAcks } from './stream-acks.js';
+import type { StoredLookup } from './stored-message.js';
+import { type AckBatch, type StreamAck, StreamAckError, type StreamAcks } from './stream-acks.js';
 
 export interface BatchResult {
   published: number;
@@ -36,6 +43,8 @@ export interface PublisherOptions {
   resources: ResourceFilter;
   metrics: CollectorMetrics;
   logger: Logger;
+  /** Reads back what a duplicate PubAck points at (stored-message.ts). */
+  stored: StoredLookup;
 }
 
 /** Where a producer hands over a batch's items, in batch order, as they are prepared. */
@@ -61,10 +70,12 @@ type ItemResult = 'published' | 'duplicate' | 'skipped' | 'rejected';
 export class ChangePublisher {
   readonly #acks: StreamAcks;
   readonly #o: PublisherOptions;
+  readonly #vkey: PublicKey;
 
   constructor(acks: StreamAcks, o: PublisherOptions) {
     this.#acks = acks;
     this.#o = o;
+    this.#vkey = parseVkey(o.key.vkey);
   }
 
   /** Prepares and publishes a batch on this thread; resolves once all of it is durable. */
@@ -149,12 +160,13 @@ export class ChangePublisher {
       const h = headers();
       h.set(REJECTION_HEADER, rejectionReason(p.code, p.message));
       h.set(SOURCE_HEADER, source);
-      await batch.publish(
+      const ack = await batch.publish(
         rejectedSubject(this.#o.cluster),
         p.bytes,
         collectorRejectionMsgId(this.#o.cluster, p.sha256),
         h,
       );
+      if (ack.duplicate) await this.#confirm(ack, source, (s) => Buffer.from(p.bytes).equals(s));
       this.#o.metrics.rejected.inc({ source, code: p.code });
       this.#o.logger.debug({ code: p.code, reason: p.message, source }, 'audit item rejected');
       return 'rejected';
@@ -162,15 +174,46 @@ export class ChangePublisher {
     // The ledger must be able to fetch every body a leaf points to, so bodies are durable first.
     if (p.bodies.length > 0) {
       await Promise.all(
-        p.bodies.map((b) => batch.publish(bodySubject(b.sha256), b.data, bodyMsgId(b.sha256))),
+        p.bodies.map(async (b) => {
+          const ack = await batch.publish(bodySubject(b.sha256), b.data, bodyMsgId(b.sha256));
+          if (ack.duplicate) await this.#confirm(ack, source, (s) => Buffer.from(b.data).equals(s));
+        }),
       );
     }
     const ack = await batch.publish(changesSubject(this.#o.cluster), p.leaf, p.msgId);
     if (ack.duplicate) {
+      // A retry re-signs with a new observedAt, so the bytes differ: ours means our key, same identity.
+      await this.#confirm(ack, source, (s) => this.#isOurLeaf(s, p.msgId));
       this.#o.metrics.duplicates.inc({ source });
       return 'duplicate';
     }
     this.#o.metrics.published.inc({ source });
     return 'published';
+  }
+
+  /**
+   * A duplicate PubAck is success only if the message JetStream holds under that id is the one we
+   * meant (see stored-message.ts); otherwise the item must not be answered as stored. Throws
+   * CollectorError('UNAVAILABLE'): the sender retries, and once the duplicate window has passed
+   * the retry lands.
+   */
+  async #confirm(ack: StreamAck, source: ChangeSource, ours: (stored: Uint8Array) => boolean): Promise<void> {
+    const stored = await this.#o.stored(ack.stream, ack.seq);
+    if (stored !== undefined && ours(stored)) return;
+    this.#o.metrics.foreignDuplicates.inc({ source, stream: ack.stream });
+    this.#o.logger.warn(
+      { stream: ack.stream, seq: ack.seq, source, found: stored === undefined ? 'nothing' : 'other bytes' },
+      'JetStream holds another message under this message id; not acknowledging the item',
+    );
+    throw new CollectorError('UNAVAILABLE', 'a duplicate PubAck points at a message that is not ours');
+  }
+
+  #isOurLeaf(stored: Uint8Array, msgId: string): boolean {
+    try {
+      return changeIdentity(openLeaf(stored, [this.#vkey]).change) === msgId;
+    } catch (err) {
+      if (err instanceof ChangeError) return false;
+      throw err;
+    }
   }
 }

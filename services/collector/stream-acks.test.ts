@@ -8,13 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { CHANGES_STREAM, changesSubject, connectNats, ensureStreams } from '../../packages/runtime/index.js';
 import {
   freePort,
   haveNatsServer,
   type NatsServer,
   startNatsServer,
 } from '../../test/support/nats-server.js';
-import { StreamAckError, type StreamAckErrorCode, StreamAcks } from './stream-acks.js';
+import { type StreamAck, StreamAckError, type StreamAckErrorCode, StreamAcks } from './stream-acks.js';
 
 const data = new TextEncoder().encode('payload');
 
@@ -123,6 +124,81 @@ describe('JetStream publishes on a shared reply subscription', {
       await rejectsWith(later.publish('acks.x', data, 'id-d'), 'CLOSED');
       later.end();
       silent.unsubscribe();
+    });
+  });
+
+  describe('when the connection drops and comes back', () => {
+    it('fails what is pending at once with DISCONNECTED, refuses publishes while away, and publishes again after', async () => {
+      const own = await startNatsServer();
+      const conn = await connectNats({ name: 'acks-test', url: own.url });
+      try {
+        await ensureStreams(await jetstreamManager(conn));
+        const mine = new StreamAcks(conn);
+        // A core subscriber takes the subject and never answers: the publish stays pending.
+        const silent = conn.subscribe('silent.dropping');
+        await conn.flush();
+        const batch = mine.batch(Date.now() + 60_000);
+        const pending = batch.publish('silent.dropping', data, 'id-drop');
+        const started = Date.now();
+        // Watched before the server stops: it may fail while stop() is still waiting for the exit.
+        const failed = rejectsWith(pending, 'DISCONNECTED');
+        await own.stop();
+        await failed;
+        assert.ok(Date.now() - started < 10_000, 'failed long before the deadline');
+        await rejectsWith(batch.publish(changesSubject('t'), data, 'id-away'), 'DISCONNECTED');
+        batch.end();
+        silent.unsubscribe();
+
+        await own.restart();
+        let ack: StreamAck | undefined;
+        const until = Date.now() + 20_000;
+        while (ack === undefined && Date.now() < until) {
+          const again = mine.batch(Date.now() + 5000);
+          ack = await again.publish(changesSubject('t'), data, 'id-back').catch(() => undefined);
+          again.end();
+          if (ack === undefined) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(ack?.stream, CHANGES_STREAM);
+        mine.close();
+      } finally {
+        await conn.close();
+        await own.stop({ removeStore: true });
+      }
+    });
+  });
+
+  describe('when JetStream is out of space', () => {
+    it('fails with NO_SPACE at once', async () => {
+      const own = await startNatsServer({ config: 'jetstream { max_file_store: 256KB }\n' });
+      const conn = await connect({ servers: own.url });
+      try {
+        const jsm = await jetstreamManager(conn);
+        await jsm.streams.add({ name: 'SMALL', subjects: ['small.>'], storage: StorageType.File });
+        const mine = new StreamAcks(conn);
+        const big = new Uint8Array(64 * 1024);
+        let failure: unknown;
+        let took = 0;
+        for (let i = 0; i < 20 && failure === undefined; i++) {
+          const batch = mine.batch(Date.now() + 20_000);
+          const started = Date.now();
+          await batch.publish('small.x', big, `big-${i}`).catch((err: unknown) => {
+            failure = err;
+            took = Date.now() - started;
+          });
+          batch.end();
+        }
+        assert.ok(failure instanceof StreamAckError && failure.code === 'NO_SPACE', String(failure));
+        assert.ok(took < 5000, `answered in ${took} ms`);
+        // Space returns (here: the stream is purged); the next publish is stored.
+        await jsm.streams.purge('SMALL');
+        const batch = mine.batch(Date.now() + 5000);
+        assert.equal((await batch.publish('small.x', big, 'big-after')).stream, 'SMALL');
+        batch.end();
+        mine.close();
+      } finally {
+        await conn.close();
+        await own.stop({ removeStore: true });
+      }
     });
   });
 

@@ -8,6 +8,10 @@
 // Obligations, the same as `js.publish`: a publish resolves only on a PubAck from the stream; a
 // PubAck with an error, a "no responders" status (no stream listens on the subject), a closed
 // connection or the batch's deadline reject it with a StreamAckError.
+//
+// A lost connection fails what is pending at once (DISCONNECTED), and every publish until the
+// client has reconnected: an answer to a publish sent on the old connection may never come, and a
+// short outage must cost the sender a quick 503 and a retry, not the whole deadline.
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { createInbox, headers as natsHeaders, PermissionViolationError } from '@nats-io/nats-core';
 
@@ -18,7 +22,14 @@ export interface StreamAck {
   duplicate: boolean;
 }
 
-export type StreamAckErrorCode = 'TIMEOUT' | 'NO_STREAM' | 'REJECTED' | 'CLOSED' | 'MALFORMED';
+export type StreamAckErrorCode =
+  | 'TIMEOUT'
+  | 'NO_STREAM'
+  | 'REJECTED'
+  | 'NO_SPACE'
+  | 'CLOSED'
+  | 'DISCONNECTED'
+  | 'MALFORMED';
 
 export class StreamAckError extends Error {
   override readonly name = 'StreamAckError';
@@ -34,6 +45,12 @@ export class StreamAckError extends Error {
 const MSG_ID_HEADER = 'Nats-Msg-Id';
 /** The status a NATS server answers a request with when nothing subscribes to its subject. */
 const NO_RESPONDERS = 503;
+/**
+ * JetStream's error codes for a store that is out of room: 10023 insufficient resources (its
+ * storage limit), 10077 a failed write (a full disk), 10047 insufficient storage. They pass when
+ * space returns, with nothing to do on the collector's side.
+ */
+const NO_SPACE_ERR_CODES = new Set([10023, 10047, 10077]);
 
 interface Pending {
   subject: string;
@@ -49,6 +66,7 @@ export class StreamAcks {
   readonly #pending = new Map<string, Pending>();
   #next = 0;
   #closed = false;
+  #disconnected = false;
 
   /** `inboxPrefix`: the connection's reply inbox prefix (NatsConfig.inboxPrefix), where answers may arrive. */
   constructor(nc: NatsConnection, inboxPrefix?: string) {
@@ -66,9 +84,14 @@ export class StreamAcks {
     // stream never answers: fail those publishes now rather than at the deadline.
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type !== 'error' || !(s.error instanceof PermissionViolationError)) continue;
-        if (s.error.operation !== 'publish') continue;
-        this.#refused(s.error.subject);
+        if (s.type === 'disconnect') {
+          this.#disconnected = true;
+          this.#failAll('DISCONNECTED', 'NATS connection lost');
+        } else if (s.type === 'reconnect') {
+          this.#disconnected = false;
+        } else if (s.type === 'error' && s.error instanceof PermissionViolationError) {
+          if (s.error.operation === 'publish') this.#refused(s.error.subject);
+        }
       }
     })().catch(() => undefined);
   }
@@ -87,6 +110,9 @@ export class StreamAcks {
     h?: MsgHdrs,
   ): Promise<StreamAck> {
     if (this.#closed) return Promise.reject(new StreamAckError('CLOSED', 'NATS connection closed'));
+    if (this.#disconnected) {
+      return Promise.reject(new StreamAckError('DISCONNECTED', 'NATS connection lost; reconnecting'));
+    }
     const token = (this.#next++).toString(36);
     const hdrs = h ?? natsHeaders();
     hdrs.set(MSG_ID_HEADER, msgID);
@@ -132,7 +158,12 @@ export class StreamAcks {
       p.reject(new StreamAckError('NO_STREAM', 'no stream listens on the subject'));
       return;
     }
-    let ack: { stream?: unknown; seq?: unknown; duplicate?: unknown; error?: { description?: unknown } };
+    let ack: {
+      stream?: unknown;
+      seq?: unknown;
+      duplicate?: unknown;
+      error?: { description?: unknown; err_code?: unknown };
+    };
     try {
       ack = msg.json();
     } catch {
@@ -141,6 +172,10 @@ export class StreamAcks {
     }
     if (typeof ack !== 'object' || ack === null) {
       p.reject(new StreamAckError('MALFORMED', 'PubAck is not an object'));
+    } else if (ack.error !== undefined && NO_SPACE_ERR_CODES.has(Number(ack.error?.err_code))) {
+      p.reject(
+        new StreamAckError('NO_SPACE', `JetStream is out of space: ${String(ack.error?.description)}`),
+      );
     } else if (ack.error !== undefined) {
       p.reject(
         new StreamAckError('REJECTED', `stream refused the message: ${String(ack.error?.description)}`),

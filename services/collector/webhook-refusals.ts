@@ -2,7 +2,7 @@
 // what credential; at most one line per peer and kind per interval, counting the rest.
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../packages/runtime/index.js';
-import { PeerLogLimit } from './peer-log-limit.js';
+import { PeerLogLimit } from '../../packages/runtime/index.js';
 
 const peerOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
 

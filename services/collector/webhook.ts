@@ -167,7 +167,11 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
     } catch (err) {
       if (err instanceof CollectorError) {
         if (err.code === 'TOO_LARGE') refusals.tooLarge(req, o.maxBodyBytes);
-        answer(STATUS[err.code], { error: err.code }, err.message);
+        // What was wrong with the input is the sender's to know (a count, a limit); nothing else is.
+        answer(
+          STATUS[err.code],
+          err.code === 'BAD_REQUEST' ? { error: err.code, message: err.message } : { error: err.code },
+        );
       } else {
         o.logger.error({ err: (err as Error).message }, 'webhook request failed');
         answer(500, { error: 'INTERNAL' }, 'internal error');

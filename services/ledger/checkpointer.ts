@@ -88,6 +88,7 @@ export class Checkpointer {
     if (last !== undefined) this.#published = toPublished(last);
     // What was published last met the quorum; the next round says whether that still holds.
     deps.metrics?.witnessQuorumOk.set(1);
+    deps.metrics?.integrityOk.set(1);
   }
 
   /** The latest published checkpoint (undefined only before the first tick). */
@@ -150,6 +151,17 @@ export class Checkpointer {
           const code = (err as { code?: unknown }).code;
           const why = typeof code === 'string' ? code : (err as Error).name;
           this.#roundFailure = `last checkpoint round failed at ${new Date().toISOString()} (${why})`;
+          if (code === 'INCONSISTENT' || code === 'STORE') {
+            // The store contradicts a checkpoint this log signed: nothing will be published again
+            // until an operator acts, so say it as loudly as we can (readiness, metric, alert).
+            this.#roundFailure = `store integrity: ${(err as Error).message}`;
+            this.#d.metrics?.integrityOk.set(0);
+            this.#d.logger.fatal(
+              { err },
+              'store contradicts a signed checkpoint; no checkpoint is published',
+            );
+            return;
+          }
           this.#d.logger.error({ err }, 'checkpoint failed');
         },
       ),

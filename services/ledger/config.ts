@@ -11,7 +11,13 @@ import {
   parseObjectLockMode,
   parseRetention,
 } from '../../packages/export/index.js';
-import type { TlsFiles } from '../../packages/rpc/index.js';
+import {
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_STREAMS_PER_PEER,
+  DEFAULT_STREAM_STALL_TIMEOUT_MS,
+  type TlsFiles,
+  type StreamLimits as WatchStreamLimits,
+} from '../../packages/rpc/index.js';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
   DEFAULT_STREAM_LIMITS,
@@ -83,6 +89,8 @@ export interface LedgerConfig {
   export?: { to: Location; objectLock?: ObjectLock; intervalMs: number };
   /** The console's base URL, for the link in each alert (docs/alerts.md). */
   consoleUrl?: string;
+  /** Bounds on WatchEntries and WatchCheckpoints streams. */
+  watchStreams: WatchStreamLimits;
 }
 
 /** Every setting of the ledger: its flag (kebab-case), which is also its env var suffix and YAML key. */
@@ -195,6 +203,21 @@ export const LEDGER_SETTINGS = [
     help: `INGRESS_BODIES size limit; publishes are refused when full (default ${DEFAULT_STREAM_LIMITS.bodiesMaxBytes})`,
   },
   {
+    name: 'watch-streams-max',
+    arg: 'n',
+    help: `most WatchEntries/WatchCheckpoints streams open at once (default ${DEFAULT_MAX_STREAMS})`,
+  },
+  {
+    name: 'watch-streams-per-client',
+    arg: 'n',
+    help: `most such streams from one client address (default ${DEFAULT_MAX_STREAMS_PER_PEER})`,
+  },
+  {
+    name: 'watch-stall-timeout',
+    arg: 'duration',
+    help: `end a stream whose client has not read for this long (default ${DEFAULT_STREAM_STALL_TIMEOUT_MS / 1000}s)`,
+  },
+  {
     name: 'stream-replicas',
     arg: 'n',
     help: 'replicas of the streams when the ledger creates them: 1, or 3 or 5 in a JetStream cluster (default 1)',
@@ -264,6 +287,11 @@ export function ledgerConfig(from: Settings<LedgerSetting> | RawSettings): Ledge
         MIN_STREAM_BYTES,
         MAX_STREAM_BYTES,
       ),
+    },
+    watchStreams: {
+      maxStreams: s.integer('watch-streams-max', DEFAULT_MAX_STREAMS, 1, 1_000_000),
+      maxStreamsPerPeer: s.integer('watch-streams-per-client', DEFAULT_MAX_STREAMS_PER_PEER, 1, 1_000_000),
+      stallTimeoutMs: s.duration('watch-stall-timeout', DEFAULT_STREAM_STALL_TIMEOUT_MS, 100),
     },
   };
   const exportTo = s.get('export-to');

@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { file_ingressledger_v1_ledger, Ledger } from '../../packages/proto/index.js';
-import { addHealthAndReflection, addService, listen } from '../../packages/rpc/index.js';
+import { addHealthAndReflection, addService, listen, type StreamLimits } from '../../packages/rpc/index.js';
 import { type ApiDeps, ledgerService } from './api.js';
 
 /** How long shutdown() lets open RPC streams finish before they are cut. */
@@ -28,12 +28,14 @@ export async function serveLedgerGrpc(o: {
   api: Omit<ApiDeps, 'closing'>;
   logger: Logger;
   observe: (method: string, code: grpc.status, seconds: number) => void;
+  streams?: StreamLimits;
 }): Promise<LedgerGrpcServer> {
   const closing = new AbortController();
   const server = new grpc.Server();
   addService(server, Ledger, ledgerService({ ...o.api, closing: closing.signal }), {
     logger: o.logger,
     observe: o.observe,
+    ...(o.streams !== undefined ? { streams: o.streams } : {}),
   });
   const health = addHealthAndReflection(server, [file_ingressledger_v1_ledger], [LEDGER_SERVICE]);
   let port: number;

@@ -2,7 +2,7 @@
 // be taken again, no port stays bound, no NATS connection stays open. A start that succeeds closes
 // the same way, once, however often close() is called.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +27,7 @@ import {
 } from '../../test/support/nats-server.js';
 import type { RawSettings } from './config.js';
 import { ledgerConfig, startLedger } from './index.js';
+import { publishedMarkPath } from './published-mark.js';
 
 const skip = haveNatsServer() ? false : 'no nats-server';
 
@@ -80,6 +81,27 @@ describe('a ledger start that fails half-way', { skip }, () => {
   after(async () => {
     await nats?.stop({ removeStore: true });
     rmSync(keys.dir, { recursive: true, force: true });
+  });
+
+  it('keeps the published checkpoint beside the store, and refuses a store older than it', async () => {
+    const s = await settings({ 'data-dir': join(keys.dir, 'rolled-back'), search: 'off' });
+    const dir = String(s['data-dir']);
+    const ledger = await startLedger(ledgerConfig(s), { logger: silentLogger() });
+    await ledger.close();
+    const mark = readFileSync(publishedMarkPath(dir), 'utf8');
+    assert.match(mark, /^ledger\.test\/start\n0\n/);
+    // As if the store had been restored from a copy older than what the log published.
+    const forged = mark.replace(/^(.*\n)0\n/, '$15\n');
+    writeFileSync(publishedMarkPath(dir), forged);
+    await assert.rejects(
+      startLedger(ledgerConfig(s), { logger: silentLogger() }),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ROLLED_BACK');
+        assert.match(err.message, /holds 0 entries, but a checkpoint of size 5 was published/);
+        return true;
+      },
+    );
+    await assertReleased(s, [grpcPort(s)]);
   });
 
   it('releases the lock and store when NATS is unreachable', async () => {

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { COLLECTOR_PREFIX } from '../../packages/change/index.js';
 import {
+  closeNats,
   connectNats,
   createLogger,
   createRegistry,
@@ -29,11 +30,13 @@ import type { LedgerConfig } from './config.js';
 import { consoleRoute } from './console/console-route.js';
 import { startContinuousExport } from './continuous-export.js';
 import { type CheckpointCosigner, withoutWitnesses } from './cosigning.js';
+import { LedgerError } from './errors.js';
 import { serveLedgerGrpc } from './grpc-server.js';
 import { Ingest } from './ingest.js';
 import { configError, readLedgerInputs, reloadedCollectorKeys } from './ledger-inputs.js';
 import { boundAddress, splitHostPort } from './listen-address.js';
 import { alertRelayMetrics, ledgerMetrics, writeGateMetric } from './metrics.js';
+import { rollbackProblem, writePublishedMark } from './published-mark.js';
 import { type ReadRoute, serveReadHttp } from './read-http.js';
 import { SearchFollower, SearchIndex } from './search/index.js';
 import { ShutdownStack } from './shutdown-stack.js';
@@ -94,13 +97,14 @@ export async function startLedger(
     stack.defer('data-dir lock', () => lock.release());
     const store = new LogStore(config.dataDir);
     stack.defer('store', () => store.close());
+    // Never sign a second history: a store older than what was published stops the start here.
+    const rolledBack = rollbackProblem(config.dataDir, store);
+    if (rolledBack !== undefined) throw new LedgerError('ROLLED_BACK', rolledBack);
     const rulesFile = config.rulesFile !== undefined ? { rulesFile: config.rulesFile } : {};
     const search = config.search ? new SearchIndex(store.db, { logger, registry, ...rulesFile }) : undefined;
     const nc = await connectNats({ ...config.nats, name: `ledger ${origin}` });
-    stack.defer('nats', async () => {
-      await nc.flush().catch(() => {});
-      await nc.close();
-    });
+    // Bounded: with the server gone, a drain or flush would wait for it forever.
+    stack.defer('nats', () => closeNats(nc));
     const readiness = new Readiness().add('nats', watchNatsConnection(nc, logger).check);
 
     const jsm = await jetstreamManager(nc);
@@ -181,6 +185,15 @@ export async function startLedger(
       stack.defer('alert relay wake-ups', unsubscribe);
       r.wake();
     }
+    // Every publication moves the mark that the next start checks the store against.
+    const unmark = cp.subscribe((c) => {
+      try {
+        writePublishedMark(config.dataDir, c.note);
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'cannot write the published-checkpoint mark');
+      }
+    });
+    stack.defer('published mark', unmark);
 
     const grpcServer = await serveLedgerGrpc({
       listen: config.grpcListen,
@@ -188,6 +201,7 @@ export async function startLedger(
       api: { store, checkpointer: cp, search },
       logger,
       observe: (method, code, seconds) => metrics.rpcSeconds.observe({ method, code: String(code) }, seconds),
+      streams: config.watchStreams,
     });
     stack.defer('grpc server', () => grpcServer.shutdown());
     const tileReader = new TileReader(store);

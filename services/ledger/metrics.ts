@@ -17,6 +17,7 @@ export interface LedgerMetrics {
   stageSeconds: Histogram<'stage'>;
   backlogCommits: Counter;
   witnessQuorumOk: Gauge;
+  integrityOk: Gauge;
   ingestPending: Gauge;
   lastEventTimestamp: Gauge<'cluster'>;
   httpRequests: Counter<'route' | 'code'>;
@@ -93,6 +94,11 @@ export function ledgerMetrics(registry: Registry, checkpointAgeSeconds: () => nu
     witnessQuorumOk: new Gauge({
       name: 'ingress_ledger_ledger_witness_quorum_ok',
       help: "1 when the last cosigning round met the witness policy's quorum (always 1 without witnesses), else 0",
+      registers,
+    }),
+    integrityOk: new Gauge({
+      name: 'ingress_ledger_ledger_integrity_ok',
+      help: '0 once the ledger found its store inconsistent with a checkpoint it signed (corruption or rollback): it publishes no checkpoint until an operator acts; else 1',
       registers,
     }),
     ingestPending: new Gauge({

@@ -2,6 +2,7 @@
 // one structured log line per refusal. Nothing from an error's text reaches the client.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { PeerLogLimit } from '../../packages/runtime/index.js';
 import { ADD_CHECKPOINT_PATH, formatTlogSize, TLOG_SIZE_CONTENT_TYPE } from '../../packages/tlog/index.js';
 import { WitnessError, type WitnessErrorCode } from './errors.js';
 import { GroupCommitter } from './group-commit.js';
@@ -36,6 +37,8 @@ export interface HttpOptions {
   prefix: string;
   maxBodyBytes: bigint;
   requestTimeoutMs: number;
+  /** At most one refusal line per client and reason this often (default DEFAULT_PEER_LOG_INTERVAL_MS). */
+  refusalLogIntervalMs?: number;
 }
 
 const HASH_PATH_RE = /^\/([0-9a-f]{64})\/checkpoint$/;
@@ -77,6 +80,7 @@ export function createWitnessServer(
 ): Server {
   const addPath = `${opts.prefix}${ADD_CHECKPOINT_PATH}`;
   const committer = new GroupCommitter(witness);
+  const refusals = new PeerLogLimit(opts.refusalLogIntervalMs);
 
   async function addCheckpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const stop = metrics.latency.startTimer();
@@ -99,8 +103,13 @@ export function createWitnessServer(
         return;
       }
       status = STATUS[err.code];
-      // Refusals of a known log may be evidence of misbehaviour: say exactly why, for the operator.
-      logger.warn({ status, code: err.code, reason: err.message }, 'add-checkpoint refused');
+      // Refusals of a known log may be evidence of misbehaviour: say exactly why, for the operator;
+      // at most one line per client and reason an interval, with the count, so a replay flood
+      // cannot bury the one refusal that shows a fork.
+      const reason = err.message;
+      refusals.note(err.code, req.socket.remoteAddress ?? 'unknown', (count, peer) =>
+        logger.warn({ status, code: err.code, reason, peer, count }, 'add-checkpoint refused'),
+      );
       if (err.code === 'CONFLICT' && err.size !== undefined) {
         send(res, 409, formatTlogSize(err.size), TLOG_SIZE_CONTENT_TYPE);
       } else {

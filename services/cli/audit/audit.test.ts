@@ -8,7 +8,15 @@ import { generateKey, signNote } from '../../../packages/tlog/index.js';
 import { type FixtureLog, fixtureLog } from '../testing/fixtures.js';
 import { type MemoryLedger, startMemoryLedger } from '../testing/memory-ledger.js';
 import { MemoryLog, sampleChange, signLeaf } from '../testing/memory-log.js';
-import { cli, jsonLines, runCli } from '../testing/run-cli.js';
+import { cli, jsonLines, runCli, spawnCli } from '../testing/run-cli.js';
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 interface Failure {
   code: string;
@@ -77,6 +85,42 @@ describe('ingress-ledger audit', { concurrency: 3 }, () => {
       const r = await audit(f, l);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.out.checked, 30);
+    }));
+
+  it('fails clearly, without a stack trace, when the server returns no entries for a prefetched range', () =>
+    withLedger(60, async (f, l) => {
+      l.lies.noEntriesFrom = 40n;
+      const r = await runCli(auditArgs(f, l).filter((a) => a !== '--json'));
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /returned no entries at index 40/);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    }));
+
+  it('with --follow, reports entries the server does not serve and carries on once it does', () =>
+    withLedger(60, async (f, l) => {
+      l.lies.noEntriesFrom = 40n;
+      const args = auditArgs(f, l).filter((a) => a !== '--json');
+      const child = spawnCli([...args, '--follow', '--interval', '1s']);
+      let stderr = '';
+      let stdout = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.stdout?.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      try {
+        await until(() => /will try again/.test(stderr), 'the first failure');
+        assert.match(stderr, /UNSERVED: the server returned no entries at index 40/);
+        assert.equal(child.exitCode, null, 'still running');
+        delete l.lies.noEntriesFrom;
+        await until(() => /60/.test(stdout) && /✓|ok/i.test(stdout), 'a clean audit');
+      } finally {
+        child.kill('SIGTERM');
+      }
+      assert.equal(await exited, 0, stderr);
+      assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
     }));
 
   it('names the index of a leaf whose bytes were changed', () =>

@@ -21,7 +21,7 @@ export async function fetchRange(source: LogSource, start: bigint, end: bigint):
   while (next < end) {
     const got = await source.entries(next, end);
     if (got.count === 0) {
-      throw new VerificationError('ENTRY', `the server returned no entries at index ${next}`, next);
+      throw new VerificationError('UNSERVED', `the server returned no entries at index ${next}`, next);
     }
     const first = Number(next);
     const asked = Number(end - next);

@@ -61,9 +61,9 @@ export async function rebuildTree(
     if (nextFetch >= size) return false;
     const end = size - nextFetch > o.batchSize ? nextFetch + o.batchSize : size; // bigint: no Math.min
     const fetch = fetchRange(source, nextFetch, end);
-    // Handled here too: a later answer may fail before its turn to be awaited (or never get one,
-    // once an earlier failure ends the pass); its error is still thrown where it is awaited.
-    fetch.catch(() => {});
+    // Prefetched ranges fail ahead of their turn (a server that returns no entries for one): the
+    // failure is read in index order when its turn comes, never left to crash the process meanwhile.
+    fetch.catch(() => undefined);
     fetches.push(fetch);
     nextFetch = end;
     return true;
@@ -121,8 +121,10 @@ export async function rebuildTree(
     fail(err);
     return { range: tree.range(), complete: false };
   } finally {
-    // Let failed fetches settle quietly once we stop consuming them.
+    // Let failed fetches and checks settle quietly once we stop consuming them (closing the pool
+    // fails the checks still in flight).
     for (const f of fetches) f.catch(() => {});
+    for (const b of inFlight) b.check.catch(() => {});
   }
   return { range: tree.range(), complete: true, ...(keep !== undefined ? { leafHashes: keep } : {}) };
 }

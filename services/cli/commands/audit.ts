@@ -125,6 +125,16 @@ async function audit(o: AuditOptions): Promise<void> {
         await tiles.checkHashTiles((e) => r.failures.push(e));
       }
       const seconds = (Date.now() - started) / 1000;
+      // A monitor outlives a ledger that fails to serve entries for a while (a restart, a store
+      // being restored): it says so and tries again; anything the entries contradict still ends it.
+      const unserved = r.failures.length > 0 && r.failures.every((f) => f.code === 'UNSERVED');
+      if (o.follow === true && unserved && !stop) {
+        printFailures(r, o.json === true);
+        io.err('audit: will try again at the next interval\n');
+        await pause(o.interval ?? DEFAULT_FOLLOW_INTERVAL_MS, () => stop);
+        if (stop) return;
+        continue;
+      }
       if (r.failures.length > 0) {
         throw new CliError('VERIFY_FAILED', printFailures(r, o.json === true), true);
       }
@@ -137,8 +147,7 @@ async function audit(o: AuditOptions): Promise<void> {
       trusted = { ...next, updatedAt: new Date().toISOString() };
       resume = true;
       if (o.follow !== true) return;
-      const until = Date.now() + (o.interval ?? DEFAULT_FOLLOW_INTERVAL_MS);
-      while (!stop && Date.now() < until) await new Promise((res) => setTimeout(res, 200));
+      await pause(o.interval ?? DEFAULT_FOLLOW_INTERVAL_MS, () => stop);
       if (stop) return;
     }
   } finally {
@@ -148,6 +157,12 @@ async function audit(o: AuditOptions): Promise<void> {
     api?.close();
     fetcher?.close();
   }
+}
+
+/** Waits `ms`, or less once `stopped()` says so. */
+async function pause(ms: number, stopped: () => boolean): Promise<void> {
+  const until = Date.now() + ms;
+  while (!stopped() && Date.now() < until) await new Promise((res) => setTimeout(res, 200));
 }
 
 function printSuccess(

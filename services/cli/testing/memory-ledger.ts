@@ -15,6 +15,8 @@ export interface Lies {
   consistency?: Uint8Array[];
   /** Most entries per GetEntries answer (to exercise short answers). */
   maxEntries?: number;
+  /** GetEntries answers no entries at all from this index on (a server that fails its checkpoint). */
+  noEntriesFrom?: bigint;
 }
 
 export interface MemoryLedger {
@@ -90,6 +92,10 @@ export async function startMemoryLedger(log: MemoryLog): Promise<MemoryLedger> {
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.min does not take
       let end = req.end < published ? req.end : published;
       if (end - req.start > cap) end = req.start + cap;
+      if (lies.noEntriesFrom !== undefined && end > lies.noEntriesFrom) {
+        // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
+        end = req.start < lies.noEntriesFrom ? lies.noEntriesFrom : req.start;
+      }
       const entries = [];
       for (let i = req.start; i < end; i++) entries.push(entry(i));
       return { entries };

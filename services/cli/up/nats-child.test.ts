@@ -15,6 +15,22 @@ describe("nats-server's errors on up's stderr", () => {
     assert.deepEqual(lines, ['127.0.0.1:1 - cid:1 - authentication error - Nkey ""']);
   });
 
+  it('passes warnings and fatal errors too, labelled, and a full disk under JetStream', () => {
+    const lines: string[] = [];
+    const feed = natsErrorReporter((l) => lines.push(l));
+    feed(
+      '[1] 2026/12/05 14:22:43.1 [WRN] JetStream resource limits exceeded for account\n' +
+        "[1] 2026/12/05 14:22:43.2 [ERR] JetStream failed to store a msg on stream '$G > S': no space left on device\n" +
+        '[1] 2026/12/05 14:22:43.3 [FTL] Error listening on port\n' +
+        '[1] 2026/12/05 14:22:43.4 [DBG] not shown\n',
+    );
+    assert.deepEqual(lines, [
+      'warning: JetStream resource limits exceeded for account',
+      "JetStream failed to store a msg on stream '$G > S': no space left on device",
+      'fatal: Error listening on port',
+    ]);
+  });
+
   it('shows at most NATS_ERRORS_PER_MINUTE a minute and counts the rest', () => {
     const lines: string[] = [];
     let t = 0;

@@ -17,13 +17,21 @@ export const NATS_INSTALL_HINT =
   'binary from https://github.com/nats-io/nats-server/releases), or pass --nats-url of a running server';
 
 /**
- * nats-server's errors (a refused client, by address and never with its secret; a permission
- * violation) reach up's stderr, at most this many a minute so that a client retrying in a loop
- * cannot flood the terminal; the rest are counted.
+ * nats-server's warnings and errors (a refused client, by address and never with its secret; a
+ * permission violation; a full disk under JetStream) reach up's stderr, at most this many a minute
+ * so that a client retrying in a loop cannot flood the terminal; the rest are counted. Its
+ * informational lines stay out of the way.
  */
 export const NATS_ERRORS_PER_MINUTE = 10;
 
-/** A feed of nats-server's stderr that hands `report` its [ERR] lines, within the budget. */
+/** The levels of nats-server's log lines that up passes on, and how it labels them. */
+const SHOWN_LEVELS: readonly { tag: string; label: string }[] = [
+  { tag: '[ERR] ', label: '' },
+  { tag: '[FTL] ', label: 'fatal: ' },
+  { tag: '[WRN] ', label: 'warning: ' },
+];
+
+/** A feed of nats-server's stderr that hands `report` its warning and error lines, within the budget. */
 export function natsErrorReporter(report: (line: string) => void, now = () => Date.now()) {
   let partial = '';
   let windowStart = now();
@@ -34,8 +42,15 @@ export function natsErrorReporter(report: (line: string) => void, now = () => Da
     partial = lines.pop() ?? '';
     for (const line of lines) {
       // "[pid] date time [ERR] 127.0.0.1:53712 - cid:5 - … - authentication error …"
-      const at = line.indexOf('[ERR] ');
-      if (at < 0) continue;
+      let text: string | undefined;
+      for (const { tag, label } of SHOWN_LEVELS) {
+        const at = line.indexOf(tag);
+        if (at >= 0) {
+          text = label + line.slice(at + tag.length);
+          break;
+        }
+      }
+      if (text === undefined) continue;
       if (now() - windowStart >= 60_000) {
         if (hidden > 0) report(`${hidden} more errors not shown`);
         windowStart = now();
@@ -44,7 +59,7 @@ export function natsErrorReporter(report: (line: string) => void, now = () => Da
       }
       if (shown < NATS_ERRORS_PER_MINUTE) {
         shown++;
-        report(line.slice(at + '[ERR] '.length));
+        report(text);
       } else {
         hidden++;
       }

@@ -9,6 +9,7 @@ export type VerificationErrorCode =
   | 'LEAF' // a leaf is not a well-formed signed change
   | 'COLLECTOR_SIGNATURE' // a leaf is not signed by a trusted collector key of its cluster
   | 'ENTRY' // the server's entries contradict themselves: wrong index, leaf hash, body digest, gap
+  | 'UNSERVED' // the server returned no entries where its checkpoint commits to some (may pass)
   | 'TREE' // the tree re-derived from the entries has another root than the checkpoint
   | 'TILE' // a hash tile is not the hashes of the tree re-derived from the entries
   | 'CONSISTENCY' // no valid consistency proof from the trusted checkpoint to the new one

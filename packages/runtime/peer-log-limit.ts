@@ -1,6 +1,7 @@
 // Refused requests are logged with the peer's address, but a client that retries in a loop (an
-// apiserver with a stale token retries every batch) must not flood the log: one line per peer and
-// kind per interval, carrying how many refusals it stands for.
+// apiserver with a stale token retries every batch, a replay flood at a witness) must not flood the
+// log and bury the line that matters: one line per peer and kind per interval, carrying how many
+// refusals it stands for.
 
 /** At most one line per peer and kind this often. */
 export const DEFAULT_PEER_LOG_INTERVAL_MS = 10_000;
