@@ -9,9 +9,11 @@
 // PubAck with an error, a "no responders" status (no stream listens on the subject), a closed
 // connection or the batch's deadline reject it with a StreamAckError.
 //
-// A lost connection fails what is pending at once (DISCONNECTED), and every publish until the
-// client has reconnected: an answer to a publish sent on the old connection may never come, and a
-// short outage must cost the sender a quick 503 and a retry, not the whole deadline.
+// A lost connection gets RECONNECT_GRACE_MS to come back (in a JetStream cluster the client moves
+// to another server at once): then what was pending is sent again on the new connection (the
+// message id makes a second copy harmless) and nobody notices. Past the grace, what is pending
+// fails (DISCONNECTED), and so does every publish until the client has reconnected: a short
+// outage must cost the sender a quick 503 and a retry, not the whole deadline.
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { createInbox, headers as natsHeaders, PermissionViolationError } from '@nats-io/nats-core';
 
@@ -51,9 +53,14 @@ const NO_RESPONDERS = 503;
  * space returns, with nothing to do on the collector's side.
  */
 const NO_SPACE_ERR_CODES = new Set([10023, 10047, 10077]);
+/** How long a lost connection may take to come back before what is pending fails. */
+export const RECONNECT_GRACE_MS = 1500;
 
 interface Pending {
   subject: string;
+  /** Kept to send again after a reconnect. */
+  data: Uint8Array;
+  headers: MsgHdrs;
   resolve(ack: StreamAck): void;
   reject(err: StreamAckError): void;
   batch: AckBatch;
@@ -66,7 +73,9 @@ export class StreamAcks {
   readonly #pending = new Map<string, Pending>();
   #next = 0;
   #closed = false;
-  #disconnected = false;
+  /** Lost and not back within the grace: publishes fail at once until the reconnect. */
+  #down = false;
+  #grace: NodeJS.Timeout | undefined;
 
   /** `inboxPrefix`: the connection's reply inbox prefix (NatsConfig.inboxPrefix), where answers may arrive. */
   constructor(nc: NatsConnection, inboxPrefix?: string) {
@@ -84,12 +93,9 @@ export class StreamAcks {
     // stream never answers: fail those publishes now rather than at the deadline.
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect') {
-          this.#disconnected = true;
-          this.#failAll('DISCONNECTED', 'NATS connection lost');
-        } else if (s.type === 'reconnect') {
-          this.#disconnected = false;
-        } else if (s.type === 'error' && s.error instanceof PermissionViolationError) {
+        if (s.type === 'disconnect') this.#lost();
+        else if (s.type === 'reconnect') this.#back();
+        else if (s.type === 'error' && s.error instanceof PermissionViolationError) {
           if (s.error.operation === 'publish') this.#refused(s.error.subject);
         }
       }
@@ -110,14 +116,14 @@ export class StreamAcks {
     h?: MsgHdrs,
   ): Promise<StreamAck> {
     if (this.#closed) return Promise.reject(new StreamAckError('CLOSED', 'NATS connection closed'));
-    if (this.#disconnected) {
+    if (this.#down) {
       return Promise.reject(new StreamAckError('DISCONNECTED', 'NATS connection lost; reconnecting'));
     }
     const token = (this.#next++).toString(36);
     const hdrs = h ?? natsHeaders();
     hdrs.set(MSG_ID_HEADER, msgID);
     return new Promise<StreamAck>((resolve, reject) => {
-      this.#pending.set(token, { subject, resolve, reject, batch });
+      this.#pending.set(token, { subject, data, headers: hdrs, resolve, reject, batch });
       batch.count++;
       try {
         this.#nc.publish(subject, data, { reply: this.#prefix + token, headers: hdrs });
@@ -125,6 +131,30 @@ export class StreamAcks {
         this.#settle(token)?.reject(new StreamAckError('CLOSED', (err as Error).message));
       }
     });
+  }
+
+  #lost(): void {
+    if (this.#grace !== undefined || this.#down) return;
+    this.#grace = setTimeout(() => {
+      this.#grace = undefined;
+      this.#down = true;
+      this.#failAll('DISCONNECTED', 'NATS connection lost');
+    }, RECONNECT_GRACE_MS);
+    this.#grace.unref();
+  }
+
+  /** Back on a server: what may have been lost with the old connection is sent again. */
+  #back(): void {
+    if (this.#grace !== undefined) clearTimeout(this.#grace);
+    this.#grace = undefined;
+    this.#down = false;
+    for (const [token, p] of this.#pending) {
+      try {
+        this.#nc.publish(p.subject, p.data, { reply: this.#prefix + token, headers: p.headers });
+      } catch (err) {
+        this.#settle(token)?.reject(new StreamAckError('CLOSED', (err as Error).message));
+      }
+    }
   }
 
   /** @internal Rejects every publish of the batch that has no answer yet. */
@@ -195,6 +225,7 @@ export class StreamAcks {
 
   /** Stops listening; whatever is pending fails with CLOSED. */
   close(): void {
+    if (this.#grace !== undefined) clearTimeout(this.#grace);
     this.#sub.unsubscribe();
     this.#failAll('CLOSED', 'publisher closed');
   }

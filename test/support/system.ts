@@ -252,6 +252,8 @@ export class SteadyLoad {
   readonly statuses = new Map<string, number>();
   #n = 0;
   #stopping = false;
+  /** After stop(), refused batches are sent again until this time (epoch ms). */
+  #drainUntil = Number.POSITIVE_INFINITY;
   #loop: Promise<void> | undefined;
   readonly #retrying = new Set<Promise<void>>();
 
@@ -301,7 +303,7 @@ export class SteadyLoad {
         for (const id of ids) this.acked.add(id);
         return;
       }
-      if (this.#stopping && attempt > 200) return;
+      if (this.#stopping && Date.now() > this.#drainUntil) return;
       await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 4)));
     }
   }
@@ -311,9 +313,13 @@ export class SteadyLoad {
     return this.#n;
   }
 
-  /** Stops sending new batches and waits for the ones still being sent again. */
-  async stop(): Promise<void> {
+  /**
+   * Stops sending new batches and waits for the ones still being sent again, for at most
+   * `drainMs` (0: give up on them at once, as for a system that was killed).
+   */
+  async stop(drainMs = 60_000): Promise<void> {
     this.#stopping = true;
+    this.#drainUntil = Date.now() + drainMs;
     await this.#loop;
     await Promise.all([...this.#retrying]);
   }
