@@ -16,6 +16,7 @@ export {
   MAX_ALERT_BYTES,
   SEVERITIES,
 } from './alert-payload.js';
+export { type Clock, systemClock } from './clock.js';
 export { selectCrypto } from './crypto-choice.js';
 export { DataDirLockError, lockDataDir } from './data-dir-lock.js';
 export { Readiness, watchReadiness } from './health.js';

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ChangeError, DEFAULT_RESOURCES, ResourceFilter } from '../../packages/change/index.js';
 import {
+  type Clock,
   closeNats,
   connectNats,
   createLogger,
@@ -55,6 +56,8 @@ export interface RunningCollector {
 export interface CollectorDeps {
   logger?: Logger;
   registry?: Registry;
+  /** The wall clock a change's observedAt is read from (tests make it jump). */
+  clock?: Clock;
 }
 
 /** Bytes of a generated webhook token (before base64url). */
@@ -110,6 +113,7 @@ export async function startCollector(
       metrics,
       logger,
       stored: storedLookup(nc),
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     });
     const pool = new PreparePool({
       cluster: config.cluster,

@@ -14,6 +14,7 @@ import {
 import {
   bodyMsgId,
   bodySubject,
+  type Clock,
   changesSubject,
   collectorRejectionMsgId,
   type Logger,
@@ -21,6 +22,7 @@ import {
   rejectedSubject,
   rejectionReason,
   SOURCE_HEADER,
+  systemClock,
 } from '../../packages/runtime/index.js';
 import { type PrivateKey, type PublicKey, parseVkey } from '../../packages/tlog/index.js';
 import type { AuditItem } from './audit-input.js';
@@ -45,6 +47,8 @@ export interface PublisherOptions {
   logger: Logger;
   /** Reads back what a duplicate PubAck points at (stored-message.ts). */
   stored: StoredLookup;
+  /** Where observedAt comes from (default the system clock). */
+  clock?: Clock;
 }
 
 /** Where a producer hands over a batch's items, in batch order, as they are prepared. */
@@ -98,7 +102,7 @@ export class ChangePublisher {
     deadline: number,
     produce: (sink: PreparedSink, observedAt: string) => PrepareJob,
   ): Promise<BatchResult> {
-    const observedAt = new Date().toISOString();
+    const observedAt = new Date((this.#o.clock ?? systemClock).now()).toISOString();
     const result: BatchResult = { published: 0, duplicates: 0, skipped: 0, rejected: 0 };
     const batch = this.#acks.batch(deadline);
     const tally = (r: ItemResult) => {

@@ -9,7 +9,12 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
-import { CHECKPOINTS_SUBJECT, LOG_ORIGIN_HEADER } from '../../packages/runtime/index.js';
+import {
+  CHECKPOINTS_SUBJECT,
+  type Clock,
+  LOG_ORIGIN_HEADER,
+  systemClock,
+} from '../../packages/runtime/index.js';
 import {
   formatCheckpoint,
   type PrivateKey,
@@ -55,6 +60,8 @@ export interface CheckpointerDeps {
   intervalMs: number;
   /** See DEFAULT_CHECKPOINT_REPUBLISH_INTERVAL_MS. */
   republishIntervalMs?: number;
+  /** The wall clock for the times in its messages; ages and intervals are monotonic. */
+  clock?: Clock;
 }
 
 type Listener = (c: PublishedCheckpoint) => void;
@@ -67,13 +74,12 @@ function toPublished(c: StoredCheckpoint): PublishedCheckpoint {
 export class Checkpointer {
   readonly #d: CheckpointerDeps;
   #published: PublishedCheckpoint | undefined;
-  #publishedAt = Date.now();
-  /** #publishedAt on the monotonic clock, for the republish interval. */
+  /** When the latest checkpoint was published, on the monotonic clock (age, republish interval). */
   #publishedMono = performance.now();
   /** When the last republication was tried (monotonic). */
   #republishTriedMono = Number.NEGATIVE_INFINITY;
   /** When the witness quorum was first missed since the last round that met it. */
-  #quorumMissedSince: number | undefined;
+  #quorumMissedSince: { mono: number; wall: number } | undefined;
   /** Why the last round failed (signing, storing), until a round succeeds. */
   #roundFailure: string | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -85,9 +91,11 @@ export class Checkpointer {
   #signedAt = Number.NEGATIVE_INFINITY;
   #running: Promise<void> = Promise.resolve();
   readonly #listeners = new Set<Listener>();
+  readonly #clock: Clock;
 
   constructor(deps: CheckpointerDeps) {
     this.#d = deps;
+    this.#clock = deps.clock ?? systemClock;
     const last = deps.store.lastPublished();
     if (last !== undefined) this.#published = toPublished(last);
     // What was published last met the quorum; the next round says whether that still holds.
@@ -101,7 +109,7 @@ export class Checkpointer {
   }
 
   get ageSeconds(): number {
-    return (Date.now() - this.#publishedAt) / 1000;
+    return (performance.now() - this.#publishedMono) / 1000;
   }
 
   /**
@@ -110,8 +118,8 @@ export class Checkpointer {
    */
   quorumCheck(graceMs: number): string | undefined {
     const since = this.#quorumMissedSince;
-    if (since === undefined || Date.now() - since <= graceMs) return undefined;
-    return `witness quorum missed since ${new Date(since).toISOString()}`;
+    if (since === undefined || performance.now() - since.mono <= graceMs) return undefined;
+    return `witness quorum missed since ${new Date(since.wall).toISOString()}`;
   }
 
   /** Readiness: fails while the last checkpoint round failed (the store could not be written…). */
@@ -154,7 +162,7 @@ export class Checkpointer {
         (err: unknown) => {
           const code = (err as { code?: unknown }).code;
           const why = typeof code === 'string' ? code : (err as Error).name;
-          this.#roundFailure = `last checkpoint round failed at ${new Date().toISOString()} (${why})`;
+          this.#roundFailure = `last checkpoint round failed at ${new Date(this.#clock.now()).toISOString()} (${why})`;
           if (code === 'INCONSISTENT' || code === 'STORE') {
             // The store contradicts a checkpoint this log signed: nothing will be published again
             // until an operator acts, so say it as loudly as we can (readiness, metric, alert).
@@ -241,7 +249,7 @@ export class Checkpointer {
     const publishAt = performance.now();
     this.#d.metrics?.stageSeconds.observe({ stage: 'witness' }, (publishAt - cosignAt) / 1000);
     if (cosigned === undefined) {
-      this.#quorumMissedSince ??= Date.now();
+      this.#quorumMissedSince ??= { mono: performance.now(), wall: this.#clock.now() };
       this.#d.metrics?.witnessQuorumOk.set(0);
       return;
     }
@@ -253,7 +261,6 @@ export class Checkpointer {
     if (this.#published === undefined || this.#published.size < c.size) store.addPublished(c);
     const published = toPublished(c);
     this.#published = published;
-    this.#publishedAt = Date.now();
     this.#publishedMono = performance.now();
     this.#d.metrics?.publishedSize.set(Number(published.size));
     if (nc !== undefined && !nc.isClosed()) {

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { COLLECTOR_PREFIX } from '../../packages/change/index.js';
 import {
+  type Clock,
   closeNats,
   connectNats,
   createLogger,
@@ -72,7 +73,8 @@ export interface RunningLedger {
 
 export async function startLedger(
   config: LedgerConfig,
-  deps: { logger?: Logger; registry?: Registry } = {},
+  /** `clock`: the wall clock for the times the ledger writes in messages (tests make it jump). */
+  deps: { logger?: Logger; registry?: Registry; clock?: Clock } = {},
 ): Promise<RunningLedger> {
   const logger = deps.logger ?? createLogger('ledger');
   const registry = deps.registry ?? createRegistry('ledger');
@@ -154,6 +156,7 @@ export async function startLedger(
 
     metrics.treeSize.set(Number(store.size));
     const cp = new Checkpointer({
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
       store,
       key,
       origin,
