@@ -2,8 +2,10 @@
 // `<data-dir>/feed-<output>.position`. Written to a temporary file, flushed and renamed over the old
 // one, so a crash leaves the old position or the new one, never a torn file. Saved only after the
 // output acknowledged a batch: a restart resends at most that batch (at least once).
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+
+const MAX_POSITION_BYTES = 32;
 
 export class PositionError extends Error {
   override readonly name = 'PositionError';
@@ -19,11 +21,24 @@ export class PositionFile {
   /** The saved position, or 0 when none was saved yet; a damaged file throws (never restarts at 0). */
   read(): bigint {
     let text: string;
+    let fd: number;
     try {
-      text = readFileSync(this.path, 'utf8');
+      fd = openSync(this.path, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0n;
       throw new PositionError(`${this.path}: ${(err as Error).message}`);
+    }
+    try {
+      // A position is at most 21 bytes; read no more than that of whatever the file holds.
+      const buf = Buffer.alloc(MAX_POSITION_BYTES + 1);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      if (n > MAX_POSITION_BYTES) throw new PositionError(`${this.path} is too large to be a position`);
+      text = buf.subarray(0, n).toString('utf8');
+    } catch (err) {
+      if (err instanceof PositionError) throw err;
+      throw new PositionError(`${this.path}: ${(err as Error).message}`);
+    } finally {
+      closeSync(fd);
     }
     const t = text.trim();
     if (!/^(0|[1-9][0-9]{0,19})$/.test(t))
