@@ -155,6 +155,7 @@ export class ChangesFeed {
           { output: sender.name, err: (err as Error).message, entries: docs.length, attempt: failures },
           'changes feed: delivery failed; retrying',
         );
+        await this.#refreshLag();
         await this.#sleep(this.#delay(failures));
         if (this.#stop.signal.aborted) return; // not saved: sent again after a restart
       }
@@ -162,6 +163,17 @@ export class ChangesFeed {
     position.save(last + 1n);
     this.#next = last + 1n;
     metrics.changesLag.set({ output: sender.name }, Number(cp.size - this.#next));
+  }
+
+  /** While a receiver is down the lag still grows with the log: the gauge must show it. */
+  async #refreshLag(): Promise<void> {
+    const { client, metrics, sender } = this.#o;
+    try {
+      const cp = await client.getCheckpoint({}, { deadline: 10_000, signal: this.#stop.signal });
+      metrics.changesLag.set({ output: sender.name }, Number(cp.size - this.#next));
+    } catch {
+      // The ledger is away too; the stream's own failure reports it.
+    }
   }
 
   #delay(failures: number): number {
