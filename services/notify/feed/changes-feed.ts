@@ -69,7 +69,9 @@ export class ChangesFeed {
     while (!this.#stop.signal.aborted) {
       try {
         await this.#stream();
+        // The ledger ended the stream (it is stopping): wait a little, as after a failure.
         failures = 0;
+        await this.#sleep(this.#o.backoffMs);
       } catch (err) {
         if (this.#stop.signal.aborted) break;
         failures++;
