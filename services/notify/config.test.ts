@@ -19,6 +19,13 @@ describe('notify settings', () => {
     dir = mkdtempSync(join(tmpdir(), 'notify-config-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+  /** Loki with its changes feed on and what the feed needs. */
+  const feed = (): NotifyRawSettings => ({
+    'loki-url': 'http://loki:3100',
+    'loki-changes': 'on',
+    'ledger-address': 'ledger:7000',
+    'data-dir': join(dir, 'feed'),
+  });
 
   it('start no output by default, with the documented retry policy', () => {
     const c = notifyConfig({});
@@ -57,6 +64,27 @@ describe('notify settings', () => {
     assert.deepEqual([...(c.outputs[1]?.filter.rules ?? [])], ['nginx-snippet', 'tls-removed']);
     assert.deepEqual([...(c.outputs[3]?.filter.clusters ?? [])], ['prod']);
     assert.deepEqual(c.outputs[3]?.output, { kind: 'syslog', host: 'syslog.example', port: 6514 });
+  });
+
+  it('turns the changes feed on per output, with the ledger address, TLS files and a data dir', () => {
+    const c = notifyConfig({
+      ...feed(),
+      'splunk-url': 'https://splunk:8088',
+      'splunk-token-file': file('hec', 'tok'),
+      'splunk-changes': 'off',
+      'ledger-ca-file': file('ca.pem', 'x'),
+      'changes-batch': '50',
+    });
+    assert.deepEqual(c.feed, {
+      outputs: ['loki'],
+      ledgerAddress: 'ledger:7000',
+      tls: { caFile: join(dir, 'ca.pem') },
+      dataDir: join(dir, 'feed'),
+      batch: 50,
+      lingerMs: 200,
+      esIndex: 'ingress-ledger-changes',
+    });
+    assert.equal(notifyConfig({ 'loki-url': 'http://l/' }).feed, undefined);
   });
 
   describe('when a value is bad', () => {
@@ -139,6 +167,55 @@ describe('notify settings', () => {
         'retry-backoff-max',
       ],
       ['a delivery timeout of a day', () => ({ 'delivery-timeout': '24h' }), 'delivery-timeout'],
+      ['a changes feed without its output', () => ({ 'loki-changes': 'on' }), 'loki-changes'],
+      [
+        'a changes switch that is not on or off',
+        () => ({ 'loki-url': 'http://l/', 'loki-changes': 'yes please' }),
+        'loki-changes',
+      ],
+      [
+        'a changes feed without the ledger',
+        () => ({ 'loki-url': 'http://l/', 'loki-changes': 'on', 'data-dir': dir }),
+        'ledger-address',
+      ],
+      [
+        'a ledger address that is not host:port',
+        () => ({ ...feed(), 'ledger-address': 'ledger; rm -rf /' }),
+        'ledger-address',
+      ],
+      [
+        'a changes feed without a data dir',
+        () => ({ 'loki-url': 'http://l/', 'loki-changes': 'on', 'ledger-address': 'ledger:7000' }),
+        'data-dir',
+      ],
+      ['a ledger address with no feed on', () => ({ 'ledger-address': 'ledger:7000' }), 'ledger-address'],
+      ['a batch of zero', () => ({ ...feed(), 'changes-batch': '0' }), 'changes-batch'],
+      ['a batch of a million', () => ({ ...feed(), 'changes-batch': '1000000' }), 'changes-batch'],
+      [
+        'a bad changes index',
+        () => ({
+          ...feed(),
+          'elasticsearch-url': 'http://e/',
+          'elasticsearch-changes': 'on',
+          'elasticsearch-changes-index': '../_all',
+        }),
+        'elasticsearch-changes-index',
+      ],
+      [
+        'a changes index with Elasticsearch changes off',
+        () => ({ ...feed(), 'elasticsearch-url': 'http://e/', 'elasticsearch-changes-index': 'x' }),
+        'elasticsearch-changes-index',
+      ],
+      [
+        'a client certificate without its key',
+        () => ({ ...feed(), 'ledger-cert-file': file('c', 'c') }),
+        'ledger-cert-file',
+      ],
+      [
+        'a missing ledger CA file',
+        () => ({ ...feed(), 'ledger-ca-file': join(dir, 'no-such-ca.pem') }),
+        'ledger-ca-file',
+      ],
     ];
     for (const [what, raw, flag, secret] of cases) {
       it(`stops on ${what}, naming --${flag}`, () => {

@@ -1,7 +1,9 @@
 // The notify service's settings (packages/runtime/settings.ts: flag > INGRESS_LEDGER_* > --config
 // YAML > default), validated once into a NotifyConfig. Credentials come only from files. Each output
 // is on when its address is set, and takes three filter settings named after it.
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { TlsFiles } from '../../packages/rpc/index.js';
 import {
   type AlertSeverity,
   NATS_SETTINGS,
@@ -14,6 +16,7 @@ import {
   Settings,
 } from '../../packages/runtime/index.js';
 import type { RetryPolicy } from './delivery.js';
+import { DEFAULT_ES_CHANGES_INDEX, type FeedOutputName } from './feed/change-senders.js';
 import { type AlertFilter, EVERY_ALERT } from './filter.js';
 import { DEFAULT_ES_INDEX } from './outputs/elasticsearch.js';
 import type { OutputName } from './outputs/output.js';
@@ -24,6 +27,8 @@ export const DEFAULT_MAX_ATTEMPTS = 10;
 export const DEFAULT_RETRY_BACKOFF_MS = 1000;
 export const DEFAULT_RETRY_BACKOFF_MAX_MS = 5 * 60_000;
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
+export const DEFAULT_CHANGES_BATCH = 500;
+export const DEFAULT_CHANGES_LINGER_MS = 200;
 
 /** The setting prefix of each output's filters: `<prefix>-min-severity`, `-rules`, `-clusters`. */
 export const FILTER_PREFIX: Record<OutputName, string> = {
@@ -119,6 +124,40 @@ export const NOTIFY_SETTINGS = [
   { name: 'splunk-index', arg: 'name', help: "Splunk index of the events (default: the token's)" },
   ...filterSettings('splunk', 'to Splunk'),
   {
+    name: 'elasticsearch-changes',
+    arg: 'on|off',
+    help: 'also stream every change of the log to Elasticsearch (default off; needs --ledger-address)',
+  },
+  {
+    name: 'elasticsearch-changes-index',
+    arg: 'name',
+    help: `index of the changes feed (default ${DEFAULT_ES_CHANGES_INDEX})`,
+  },
+  {
+    name: 'loki-changes',
+    arg: 'on|off',
+    help: 'also stream every change of the log to Loki (default off; needs --ledger-address)',
+  },
+  {
+    name: 'splunk-changes',
+    arg: 'on|off',
+    help: 'also stream every change of the log to Splunk HEC (default off; needs --ledger-address)',
+  },
+  { name: 'ledger-address', arg: 'host:port', help: "the ledger's gRPC address, read by the changes feed" },
+  { name: 'ledger-ca-file', arg: 'file', help: "PEM CA of the ledger's gRPC certificate (TLS when set)" },
+  { name: 'ledger-cert-file', arg: 'file', help: 'client certificate for the ledger (mutual TLS)' },
+  { name: 'ledger-key-file', arg: 'file', help: 'key of --ledger-cert-file' },
+  {
+    name: 'data-dir',
+    arg: 'dir',
+    help: "directory of the changes feed's saved positions (required with a --*-changes output)",
+  },
+  {
+    name: 'changes-batch',
+    arg: 'n',
+    help: `most changes in one request of the changes feed (default ${DEFAULT_CHANGES_BATCH})`,
+  },
+  {
     name: 'max-attempts',
     arg: 'n',
     help: `deliveries of one alert before it is dead-lettered (default ${DEFAULT_MAX_ATTEMPTS})`,
@@ -157,8 +196,20 @@ export type OutputConfig =
   | { kind: 'loki'; url: string; token?: string; tenant?: string }
   | { kind: 'splunk'; url: string; token: string; index?: string };
 
+export interface FeedConfig {
+  outputs: FeedOutputName[];
+  ledgerAddress: string;
+  tls: TlsFiles;
+  dataDir: string;
+  batch: number;
+  lingerMs: number;
+  esIndex: string;
+}
+
 export interface NotifyConfig {
   nats: NatsConfig;
+  /** The changes feed, when an output streams every change. */
+  feed?: FeedConfig;
   metricsListen?: string;
   outputs: { output: OutputConfig; filter: AlertFilter }[];
   retry: RetryPolicy;
@@ -312,7 +363,69 @@ export function notifyConfig(from: Settings<NotifySetting> | RawSettings): Notif
   };
   const metrics = s.hostPort('metrics-listen');
   if (metrics !== undefined) c.metricsListen = metrics;
+  const feed = feedConfig(s, outputs);
+  if (feed !== undefined) c.feed = feed;
   return c;
+}
+
+const FEED_SETTINGS = ['elasticsearch-changes', 'loki-changes', 'splunk-changes'] as const;
+
+function feedConfig(s: Settings<NotifySetting>, outputs: OutputConfig[]): FeedConfig | undefined {
+  const on: FeedOutputName[] = [];
+  for (const name of FEED_SETTINGS) {
+    const kind = name.slice(0, -'-changes'.length) as FeedOutputName;
+    if (!s.onOff(name, false)) continue;
+    if (!outputs.some((o) => o.kind === kind)) s.fail(name, `needs --${kind}-url`);
+    on.push(kind);
+  }
+  const esIndex = s.get('elasticsearch-changes-index') ?? DEFAULT_ES_CHANGES_INDEX;
+  if (!/^[a-z0-9][a-z0-9._-]{0,254}$/.test(esIndex))
+    s.fail('elasticsearch-changes-index', 'is not a valid index name (lower-case letters, digits, . _ -)');
+  if (on.length === 0) {
+    for (const n of [
+      'elasticsearch-changes-index',
+      'ledger-address',
+      'ledger-ca-file',
+      'ledger-cert-file',
+      'ledger-key-file',
+      'data-dir',
+      'changes-batch',
+    ] as const)
+      if (s.has(n)) s.fail(n, 'is for the changes feed, and no --*-changes output is on');
+    return undefined;
+  }
+  if (s.has('elasticsearch-changes-index') && !on.includes('elasticsearch'))
+    s.fail('elasticsearch-changes-index', 'needs --elasticsearch-changes on');
+  const ledgerAddress = s.hostPort('ledger-address');
+  if (ledgerAddress === undefined) s.fail('ledger-address', 'is required with a --*-changes output');
+  const dataDir = s.get('data-dir');
+  if (dataDir === undefined || dataDir.trim() === '')
+    s.fail('data-dir', 'is required with a --*-changes output (the feed saves its position there)');
+  const tls: TlsFiles = {};
+  const ca = s.get('ledger-ca-file');
+  const cert = s.get('ledger-cert-file');
+  const key = s.get('ledger-key-file');
+  if ((cert === undefined) !== (key === undefined))
+    s.fail(cert === undefined ? 'ledger-key-file' : 'ledger-cert-file', 'needs its pair (cert and key)');
+  if (cert !== undefined && ca === undefined) s.fail('ledger-cert-file', 'needs --ledger-ca-file');
+  for (const [name, path] of [
+    ['ledger-ca-file', ca],
+    ['ledger-cert-file', cert],
+    ['ledger-key-file', key],
+  ] as const)
+    if (path !== undefined && !existsSync(path)) s.fail(name, `${path.slice(0, 200)} does not exist`);
+  if (ca !== undefined) tls.caFile = ca;
+  if (cert !== undefined) tls.certFile = cert;
+  if (key !== undefined) tls.keyFile = key;
+  return {
+    outputs: on,
+    ledgerAddress,
+    tls,
+    dataDir,
+    batch: s.integer('changes-batch', DEFAULT_CHANGES_BATCH, 1, 10_000),
+    lingerMs: DEFAULT_CHANGES_LINGER_MS,
+    esIndex,
+  };
 }
 
 function readPem(s: Settings<NotifySetting>, name: 'syslog-ca-file'): string {

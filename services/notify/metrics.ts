@@ -1,5 +1,5 @@
 // The notify service's Prometheus metrics, labelled by output (a closed set: outputs.ts's names).
-import { Counter, Histogram, type Registry } from '../../packages/runtime/index.js';
+import { Counter, Gauge, Histogram, type Registry } from '../../packages/runtime/index.js';
 
 export interface NotifyMetrics {
   sent: Counter<'output'>;
@@ -9,6 +9,11 @@ export interface NotifyMetrics {
   filtered: Counter<'output'>;
   malformed: Counter<'output'>;
   latency: Histogram<'output'>;
+  /** The changes feed (feed/changes-feed.ts) of the outputs that stream every change. */
+  changesSent: Counter<'output'>;
+  changesFailed: Counter<'output'>;
+  changesMalformed: Counter<'output'>;
+  changesLag: Gauge<'output'>;
 }
 
 const shared = new WeakMap<Registry, NotifyMetrics>();
@@ -68,6 +73,30 @@ function newMetrics(registry: Registry): NotifyMetrics {
       help: 'Time of a successful delivery attempt',
       labelNames,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    changesSent: new Counter({
+      name: 'ingress_ledger_notify_changes_sent_total',
+      help: 'Log entries the changes feed delivered to an output',
+      labelNames,
+      registers,
+    }),
+    changesFailed: new Counter({
+      name: 'ingress_ledger_notify_changes_failed_total',
+      help: 'Changes feed batches an output failed to take (each attempt counts)',
+      labelNames,
+      registers,
+    }),
+    changesMalformed: new Counter({
+      name: 'ingress_ledger_notify_changes_malformed_total',
+      help: 'Log entries the changes feed skipped because their leaf is not a change',
+      labelNames,
+      registers,
+    }),
+    changesLag: new Gauge({
+      name: 'ingress_ledger_notify_changes_lag_entries',
+      help: 'Entries of the published log the changes feed has not yet delivered to an output',
+      labelNames,
       registers,
     }),
   };

@@ -5,6 +5,8 @@ import type { Server as HttpServer } from 'node:http';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { Ledger } from '../../packages/proto/index.js';
+import { channelCredentials, createClient } from '../../packages/rpc/index.js';
 import {
   connectNats,
   createLogger,
@@ -17,6 +19,9 @@ import {
 } from '../../packages/runtime/index.js';
 import type { NotifyConfig } from './config.js';
 import { DeliveryLoop } from './delivery.js';
+import { changeSender } from './feed/change-senders.js';
+import { ChangesFeed } from './feed/changes-feed.js';
+import { PositionFile } from './feed/position.js';
 import { notifyMetrics } from './metrics.js';
 import { makeOutput } from './outputs/make-output.js';
 
@@ -57,6 +62,33 @@ export async function startNotify(
       await loop.start();
       loops.push(loop);
       steps.push(() => loop.stop());
+    }
+    const feed = config.feed;
+    if (feed !== undefined) {
+      const client = createClient(Ledger, feed.ledgerAddress, channelCredentials(feed.tls));
+      steps.push(async () => client.close());
+      for (const name of feed.outputs) {
+        const oc = config.outputs.find((o) => o.output.kind === name)?.output;
+        if (oc === undefined || (oc.kind !== 'elasticsearch' && oc.kind !== 'loki' && oc.kind !== 'splunk'))
+          continue; // notifyConfig refused this already
+        const changes = new ChangesFeed({
+          client,
+          sender: changeSender(oc, {
+            hostname: config.hostname,
+            timeoutMs: config.retry.timeoutMs,
+            esChangesIndex: feed.esIndex,
+          }),
+          position: new PositionFile(feed.dataDir, name),
+          metrics,
+          logger,
+          batch: feed.batch,
+          lingerMs: feed.lingerMs,
+          backoffMs: config.retry.backoffMs,
+          backoffMaxMs: config.retry.backoffMaxMs,
+        });
+        changes.start();
+        steps.push(() => changes.stop());
+      }
     }
     if (config.metricsListen !== undefined) {
       const hp = parseHostPort(config.metricsListen);

@@ -19,6 +19,7 @@ export const KUSTOMIZATIONS: readonly { rel: string; components: readonly string
   { rel: 'overlays/ha', components: [] },
   { rel: 'overlays/ha', components: ['components/cert-manager'] },
   { rel: 'overlays/dev', components: ['components/reason-policy'] },
+  { rel: 'overlays/dev', components: ['components/notify'] },
 ];
 
 export function haveKubectl(): boolean {
