@@ -6,6 +6,9 @@ import { ExportError } from './errors.js';
 import type { ObjectKind, StepResult } from './exporter.js';
 import type { PutOutcome } from './layout-io.js';
 
+/** Sizes remembered for the lag while the export is stuck (one per step at most). */
+const MAX_TRACKED_SIZES = 10_000;
+
 export class ExportMetrics {
   readonly objects: Counter<'kind' | 'outcome'>;
   readonly conflicts: Counter;
@@ -14,7 +17,8 @@ export class ExportMetrics {
   readonly lagEntries: Gauge;
   readonly lagSeconds: Gauge;
   /** When the source was first seen ahead of the export (0: not behind). */
-  #behindSince = 0;
+  /** Published sizes the export has not reached, each with when it was first seen, oldest first. */
+  readonly #unexported: { size: bigint; at: number }[] = [];
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -47,7 +51,7 @@ export class ExportMetrics {
     });
     this.lagSeconds = new Gauge({
       name: 'ingress_ledger_export_lag_seconds',
-      help: 'Seconds since the published checkpoint first got ahead of the export (0 when caught up)',
+      help: 'Seconds since the oldest published tree size the export has not reached was first seen (0 when caught up)',
       registers,
     });
   }
@@ -58,15 +62,23 @@ export class ExportMetrics {
 
   step(r: StepResult, now = Date.now()): void {
     this.exportedSize.set(Number(r.to));
-    this.behind(r.sourceSize > r.to ? r.sourceSize - r.to : 0n, now);
+    this.behind(r.to, r.sourceSize, now);
   }
 
-  /** Records how far the export is behind a published size it has not reached. */
-  behind(entries: bigint, now = Date.now()): void {
-    this.lagEntries.set(Number(entries));
-    if (entries === 0n) this.#behindSince = 0;
-    else if (this.#behindSince === 0) this.#behindSince = now;
-    this.lagSeconds.set(this.#behindSince === 0 ? 0 : (now - this.#behindSince) / 1000);
+  /**
+   * Records the exported and the published size. The lag in seconds is the age of the oldest
+   * published size the export has not reached: under a steady load a new checkpoint is always
+   * ahead, so "behind since" would grow forever while the export keeps up.
+   */
+  behind(exported: bigint, published: bigint, now = Date.now()): void {
+    this.lagEntries.set(Number(published > exported ? published - exported : 0n));
+    const newest = this.#unexported.at(-1);
+    if (published > exported && (newest === undefined || published > newest.size)) {
+      if (this.#unexported.length < MAX_TRACKED_SIZES) this.#unexported.push({ size: published, at: now });
+    }
+    while ((this.#unexported[0]?.size ?? Number.POSITIVE_INFINITY) <= exported) this.#unexported.shift();
+    const oldest = this.#unexported[0];
+    this.lagSeconds.set(oldest === undefined ? 0 : (now - oldest.at) / 1000);
   }
 
   error(err: unknown): void {

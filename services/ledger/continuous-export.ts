@@ -58,7 +58,7 @@ export function startContinuousExport(o: ContinuousExportOptions): ContinuousExp
   let exported = 0n;
   const step = async () => {
     const published = o.published()?.size ?? 0n;
-    metrics.behind(published > exported ? published - exported : 0n);
+    metrics.behind(exported, published);
     const r = await exportStep({
       source,
       target,
