@@ -18,7 +18,7 @@ import { type RunningCollector, startCollector } from '../services/collector/ind
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
 import { type RunningWitness, startWitness } from '../services/witness/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
-import { checkExactlyOnce, probeLatency, SteadyLoad, type Target, until } from './support/system.js';
+import { assertPromiseKept, SteadyLoad, type Target, until } from './support/system.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const HOUR = 3_600_000;
@@ -126,13 +126,7 @@ describe('faults: clock jumps of the collector and the ledger', {
     } finally {
       await load.stop();
     }
-    const { missing, repeated } = await checkExactlyOnce(target, load.acked);
-    assert.deepEqual(missing, [], 'every acknowledged event is in the log');
-    assert.deepEqual(repeated, [], 'no event is in the log twice');
-    const result = await audit();
-    assert.equal(result.status, 0, result.stdout + result.stderr);
-    const latency = await probeLatency(target);
-    assert.ok(Math.max(...latency.coverMs) < 5000, `checkpoints within 5 s: ${latency.coverMs}`);
+    await assertPromiseKept(target, load.acked, () => audit());
 
     // Each change says what the collector's clock said: some are hours ahead, some behind.
     const api = target.api();

@@ -74,7 +74,8 @@ describe('JetStream publishes on a shared reply subscription', {
 
   describe('when the message cannot be stored', () => {
     it('fails with NO_STREAM when no stream listens on the subject', async () => {
-      const batch = acks.batch(Date.now() + 5000);
+      // Sent again for NO_STREAM_RETRY_MS (a cluster electing a stream leader), then refused.
+      const batch = acks.batch(Date.now() + 20_000);
       await rejectsWith(batch.publish('nobody.listens', data, 'id-x'), 'NO_STREAM');
       batch.end();
     });

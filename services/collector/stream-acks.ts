@@ -53,6 +53,14 @@ const NO_RESPONDERS = 503;
  * space returns, with nothing to do on the collector's side.
  */
 const NO_SPACE_ERR_CODES = new Set([10023, 10047, 10077]);
+/**
+ * How long a publish answered "no responders" is sent again: a replicated stream whose leader
+ * died has none until the cluster elects another (a few seconds). A subject no stream listens on
+ * at all fails after this long instead of at once.
+ */
+export const NO_STREAM_RETRY_MS = 10_000;
+/** Pause between those tries. */
+const NO_STREAM_PAUSE_MS = 250;
 /** How long a lost connection may take to come back before what is pending fails. */
 export const RECONNECT_GRACE_MS = 1500;
 
@@ -61,6 +69,8 @@ interface Pending {
   /** Kept to send again after a reconnect. */
   data: Uint8Array;
   headers: MsgHdrs;
+  /** performance.now() of the first send, for NO_STREAM_RETRY_MS. */
+  firstSentAt: number;
   resolve(ack: StreamAck): void;
   reject(err: StreamAckError): void;
   batch: AckBatch;
@@ -123,7 +133,15 @@ export class StreamAcks {
     const hdrs = h ?? natsHeaders();
     hdrs.set(MSG_ID_HEADER, msgID);
     return new Promise<StreamAck>((resolve, reject) => {
-      this.#pending.set(token, { subject, data, headers: hdrs, resolve, reject, batch });
+      this.#pending.set(token, {
+        subject,
+        data,
+        headers: hdrs,
+        firstSentAt: performance.now(),
+        resolve,
+        reject,
+        batch,
+      });
       batch.count++;
       try {
         this.#nc.publish(subject, data, { reply: this.#prefix + token, headers: hdrs });
@@ -185,6 +203,10 @@ export class StreamAcks {
     // An answer after the deadline: the batch has already failed (and will be retried).
     if (p === undefined) return;
     if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS) {
+      if (!this.#closed && performance.now() - p.firstSentAt < NO_STREAM_RETRY_MS) {
+        this.#again(msg.subject.slice(this.#prefix.length), p);
+        return;
+      }
       p.reject(new StreamAckError('NO_STREAM', 'no stream listens on the subject'));
       return;
     }
@@ -215,6 +237,20 @@ export class StreamAcks {
     } else {
       p.resolve({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true });
     }
+  }
+
+  /** Sends a publish again after a pause, unless it was settled meanwhile (its deadline, a close). */
+  #again(token: string, p: Pending): void {
+    this.#pending.set(token, p);
+    p.batch.count++;
+    setTimeout(() => {
+      if (this.#pending.get(token) !== p || this.#down) return;
+      try {
+        this.#nc.publish(p.subject, p.data, { reply: this.#prefix + token, headers: p.headers });
+      } catch (err) {
+        this.#settle(token)?.reject(new StreamAckError('CLOSED', (err as Error).message));
+      }
+    }, NO_STREAM_PAUSE_MS).unref();
   }
 
   #failAll(code: StreamAckErrorCode, message: string): void {

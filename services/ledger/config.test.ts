@@ -15,7 +15,7 @@ describe('ledger configuration', () => {
   it('applies documented defaults', () => {
     const c = ledgerConfig(base);
     assert.equal(c.grpcListen, DEFAULT_GRPC_LISTEN);
-    assert.equal(c.checkpointIntervalMs, 250);
+    assert.equal(c.checkpointIntervalMs, 50);
     assert.equal(c.search, true);
   });
 

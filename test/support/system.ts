@@ -5,6 +5,7 @@
 // again), and the checks say what the suite promises: every event answered 2xx is in the log
 // exactly once, the checkpoints are consistent (`audit --state` across the whole run), and the
 // system is back to steady latency on its own.
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -221,6 +222,20 @@ export class System {
     await this.witness.start();
     await this.ledger.start();
     await this.collector.start();
+    // Ready end to end (streams created, a cluster's stream leaders elected): one event taken.
+    await until(60_000, 'the webhook taking a first event', async () => {
+      const res = await fetch(this.webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+        body: JSON.stringify({
+          kind: 'EventList',
+          apiVersion: 'audit.k8s.io/v1',
+          items: [ingressCreateEvent('warm-up', 'warm-up')],
+        }),
+      });
+      await res.arrayBuffer();
+      return res.status === 200 ? true : undefined;
+    });
   }
 
   /** A client of the ledger's gRPC API; close it when done. */
@@ -415,4 +430,24 @@ export async function probeLatency(
     api.close();
   }
   return { answerMs, coverMs };
+}
+
+/**
+ * What the fault suite asserts after every fault: each acknowledged event is in the log exactly
+ * once, `audit` (with its state across the whole run) exits 0, and a new batch is answered and
+ * cosigned within 5 s with nothing done by hand.
+ */
+export async function assertPromiseKept(
+  t: Target,
+  acked: ReadonlySet<string>,
+  audit: () => Promise<CliResult>,
+): Promise<void> {
+  const { missing, repeated } = await checkExactlyOnce(t, acked);
+  assert.deepEqual(missing, [], 'every acknowledged event is in the log');
+  assert.deepEqual(repeated, [], 'no event is in the log twice');
+  const result = await audit();
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  const latency = await probeLatency(t);
+  assert.ok(Math.max(...latency.answerMs) < 5000, `answered within 5 s: ${latency.answerMs}`);
+  assert.ok(Math.max(...latency.coverMs) < 5000, `cosigned within 5 s: ${latency.coverMs}`);
 }
