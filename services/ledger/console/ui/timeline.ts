@@ -1,4 +1,6 @@
 // The timeline: changes newest first, with the `search` filters kept in the URL's query string.
+
+import { RULE_IDS } from '../../../../packages/risk/index.js';
 import type { EntriesJson } from '../entry-json.js';
 import { FILTER_PARAMS } from '../params.js';
 import type { Verdict } from '../verify-entry.js';
@@ -10,20 +12,8 @@ import { nextFrame, type View, verificationSummary } from './view.js';
 const SELECTS: Record<string, string[]> = {
   action: ['', 'create', 'update', 'delete'],
   verb: ['', 'create', 'update', 'patch', 'delete', 'deletecollection'],
-  risk: [
-    '',
-    'nginx-snippet',
-    'nginx-risky-annotation',
-    'annotation-injection',
-    'tls-removed',
-    'host-exposed',
-    'auth-removed',
-    'backend-changed',
-    'ingress-class-changed',
-    'unusual-actor',
-    'denied-attempt',
-    'gateway-exposure',
-  ],
+  // Every rule the ledger knows, from its one list (reason-missing included).
+  risk: ['', ...RULE_IDS],
 };
 
 function filterForm(url: URLSearchParams, go: (q: URLSearchParams) => void): HTMLFormElement {
