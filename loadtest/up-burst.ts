@@ -4,13 +4,15 @@
 // for STEADY seconds. Latency is webhook 200 → the first published (cosigned) checkpoint covering
 // the batch, for the first 15 s after the burst and for the whole steady phase. Throughput over the
 // burst is events / (first post → the checkpoint covering all of them), given as a ratio of one
-// core's node:crypto Ed25519 verify rate measured in the same run. It also prints the resident
-// memory of up's process and its nats-server, and the ledger's time per pipeline stage
+// core's node:crypto Ed25519 verify rate measured in the same run. The burst's bodies are made before
+// it starts (the apiserver is another machine), and the CPU each process and thread used during it
+// is read from /proc (UP_BURST_BY_TID=1: per thread). It also prints the resident memory of up's
+// process and its nats-server, and the ledger's time per pipeline stage
 // (ingress_ledger_ledger_stage_seconds, mean per observation).
 // Run: npx tsc -p . && node dist/loadtest/up-burst.js [burst=40000] [steady seconds=30] [events/s=1000]
 // Memory over a million events: node dist/loadtest/up-burst.js 1000000 10
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +24,7 @@ import { verifyRate } from './lib/verify-rate.js';
 
 selectCrypto();
 
-const BURST_POSTERS = 4;
+const BURST_POSTERS = Number(process.env.UP_BURST_POSTERS ?? 4);
 const BURST_BATCH = 400;
 const BATCHES_PER_SECOND = 10;
 const AFTER_BURST_MS = 15_000;
@@ -62,6 +64,43 @@ function natsPid(upPid: number): number | undefined {
   return undefined;
 }
 
+/** CPU seconds used so far by each thread of `pid`, by thread name (utime + stime, /proc). */
+function threadCpu(pid: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (pid === undefined) return out;
+  const tick = 100; // USER_HZ on Linux
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' ');
+      const cpu = (Number(f[11]) + Number(f[12])) / tick;
+      const key = process.env.UP_BURST_BY_TID === undefined ? name : `${name}:${tid}`;
+      out.set(key, (out.get(key) ?? 0) + cpu);
+    }
+  } catch {}
+  return out;
+}
+
+/** The machine's busy and idle CPU seconds so far (/proc/stat). */
+function machineCpu(): { busy: number; idle: number } {
+  const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  const busy = f.slice(0, 8).reduce((a, b) => a + b, 0) - idle;
+  return { busy: busy / 100, idle: idle / 100 };
+}
+
+/** CPU seconds per thread name between two threadCpu readings, largest first. */
+function cpuSpent(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const rows = [...after].map(([k, v]) => [k, +(v - (before.get(k) ?? 0)).toFixed(2)] as const);
+  return Object.fromEntries(rows.filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]));
+}
+
 async function stageMeans(metricsUrl: string | undefined): Promise<Record<string, string>> {
   if (metricsUrl === undefined) return {};
   const text = await (await fetch(metricsUrl)).text();
@@ -84,6 +123,8 @@ async function main(): Promise<void> {
   const up: ChildProcess = spawn(
     process.execPath,
     [
+      // e.g. UP_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile up's threads.
+      ...(process.env.UP_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
       bin,
       'up',
       '--data-dir',
@@ -97,11 +138,17 @@ async function main(): Promise<void> {
   if (!existsSync(endpointsFile)) throw new Error('up did not start');
   const ep = JSON.parse(readFileSync(endpointsFile, 'utf8')) as Endpoints;
   const client = createClient(Ledger, ep.grpc);
-  const post = async (items: unknown[]): Promise<number> => {
+  const body = (id: string, n: number, seq: number): string =>
+    JSON.stringify({
+      kind: 'EventList',
+      apiVersion: 'audit.k8s.io/v1',
+      items: Array.from({ length: n }, (_, i) => ingressEvent(`${id}-${i}`, seq + i)),
+    });
+  const post = async (text: string): Promise<number> => {
     const res = await fetch(ep.webhook, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ep.webhookToken}` },
-      body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items }),
+      body: text,
     });
     await res.arrayBuffer();
     return res.status;
@@ -128,9 +175,12 @@ async function main(): Promise<void> {
   };
   const stop = new AbortController();
   const decoder = new TextDecoder();
-  const watches = [
+  // The burst is the log's first `burst` entries, so it is covered by the first checkpoint of at
+  // least that size: the CPU each thread used until then is read the moment that checkpoint arrives.
+  let onBurstCovered: ((at: number) => void) | undefined;
+  const watchEntries = () =>
     (async () => {
-      for await (const e of client.watchEntries({ fromIndex: 0n }, { signal: stop.signal })) {
+      for await (const e of client.watchEntries({ fromIndex: BigInt(burst) }, { signal: stop.signal })) {
         const m = /"auditID":"(\w+-\d+)-\d+"/.exec(decoder.decode(e.leaf));
         const b = m === null ? undefined : batches.get(m[1] as string);
         if (b === undefined) continue;
@@ -138,10 +188,16 @@ async function main(): Promise<void> {
         if (e.index > b.maxIndex) b.maxIndex = e.index;
         settle();
       }
-    })().catch(() => undefined),
+    })().catch(() => undefined);
+  const watches = [
     (async () => {
       for await (const cp of client.watchCheckpoints({}, { signal: stop.signal })) {
-        checkpoints.push({ size: cp.size, at: performance.now() });
+        const at = performance.now();
+        checkpoints.push({ size: cp.size, at });
+        if (cp.size >= BigInt(burst) && onBurstCovered !== undefined) {
+          onBurstCovered(at);
+          onBurstCovered = undefined;
+        }
         settle();
       }
     })().catch(() => undefined),
@@ -162,12 +218,10 @@ async function main(): Promise<void> {
       };
     }
   };
-  const send = async (id: string, n: number, seq: number): Promise<void> => {
+  const send = async (id: string, n: number, text: string): Promise<void> => {
     const b: Batch = { size: n, seen: 0, maxIndex: -1n };
     batches.set(id, b);
-    const status = await post(Array.from({ length: n }, (_, i) => ingressEvent(`${id}-${i}`, seq + i))).catch(
-      () => 0,
-    );
+    const status = await post(text).catch(() => 0);
     if (status === 200) {
       b.answeredAt = performance.now();
       sample(n);
@@ -185,27 +239,48 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
   };
   try {
-    // Burst.
-    const burstIds: string[] = [];
-    const burstStart = performance.now();
+    // Burst. Its bodies are made first: the kube-apiserver that sends them is another machine.
     const perPoster = Math.ceil(burst / BURST_BATCH / BURST_POSTERS);
+    const bodies = new Map<number, string>();
+    for (let n = 0; n * BURST_BATCH < burst; n++)
+      bodies.set(n, body(`burst-${n}`, Math.min(BURST_BATCH, burst - n * BURST_BATCH), n * BURST_BATCH));
+    let coveredAt: number | undefined;
+    let burstCpu: Record<string, unknown> = {};
+    const cpuBefore = {
+      up: threadCpu(ep.pid),
+      nats: threadCpu(natsPid(ep.pid)),
+      loadgen: threadCpu(process.pid),
+      machine: machineCpu(),
+    };
+    onBurstCovered = (at) => {
+      coveredAt = at;
+      burstCpu = {
+        up: cpuSpent(cpuBefore.up, threadCpu(ep.pid)),
+        nats: cpuSpent(cpuBefore.nats, threadCpu(natsPid(ep.pid))),
+        loadgen: cpuSpent(cpuBefore.loadgen, threadCpu(process.pid)),
+        machineBusy: +(machineCpu().busy - cpuBefore.machine.busy).toFixed(2),
+        machineIdle: +(machineCpu().idle - cpuBefore.machine.idle).toFixed(2),
+      };
+    };
+    const burstStart = performance.now();
     await Promise.all(
       Array.from({ length: BURST_POSTERS }, async (_, p) => {
         for (let k = 0; k < perPoster; k++) {
           const n = p * perPoster + k;
           if (n * BURST_BATCH >= burst) return;
           const id = `burst-${n}`;
-          burstIds.push(id);
-          await send(id, Math.min(BURST_BATCH, burst - n * BURST_BATCH), n * BURST_BATCH);
+          await send(id, Math.min(BURST_BATCH, burst - n * BURST_BATCH), bodies.get(n) as string);
+          bodies.delete(n);
         }
       }),
     );
     const burstAnswered = performance.now();
-    await waitCovered(burstIds, 120_000);
-    const burstCovered = Math.max(
-      ...burstIds.map((id) => (batches.get(id)?.latencyMs ?? 0) + (batches.get(id)?.answeredAt ?? 0)),
-    );
-    const burstSeconds = (burstCovered - burstStart) / 1000;
+    for (let i = 0; i < 6000 && coveredAt === undefined && failures.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    if (coveredAt === undefined)
+      throw new Error(`the burst was not covered (failed batches: ${failures.length})`);
+    const burstSeconds = (coveredAt - burstStart) / 1000;
+    watches.push(watchEntries());
     const memAfterBurst = {
       up: rssMb(ep.pid),
       nats: natsPid(ep.pid) === undefined ? undefined : rssMb(natsPid(ep.pid) as number),
@@ -221,7 +296,7 @@ async function main(): Promise<void> {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const id = `steady-${k}`;
       steadyIds.push({ id, sentAt: performance.now() - burstAnswered });
-      inFlight.push(send(id, perSteadyBatch, burst + k * perSteadyBatch));
+      inFlight.push(send(id, perSteadyBatch, body(id, perSteadyBatch, burst + k * perSteadyBatch)));
     }
     await Promise.all(inFlight);
     await waitCovered(
@@ -249,6 +324,7 @@ async function main(): Promise<void> {
             coveredSeconds: +burstSeconds.toFixed(2),
             eventsPerSecond: Math.round(burstRate),
             ratioToOneCoreVerify: +(burstRate / verifyPerSecond).toFixed(2),
+            cpuSecondsByThread: burstCpu,
           },
           steadyLatencyMs: {
             first15sAfterBurst: lat((t) => t < AFTER_BURST_MS),
