@@ -15,7 +15,13 @@ import {
   type NatsServer,
   startNatsServer,
 } from '../../test/support/nats-server.js';
-import { type StreamAck, StreamAckError, type StreamAckErrorCode, StreamAcks } from './stream-acks.js';
+import {
+  RESEND_AFTER_MS,
+  type StreamAck,
+  StreamAckError,
+  type StreamAckErrorCode,
+  StreamAcks,
+} from './stream-acks.js';
 
 const data = new TextEncoder().encode('payload');
 
@@ -98,6 +104,27 @@ describe('JetStream publishes on a shared reply subscription', {
       await rejectsWith(batch.publish('acks.late', data, 'id-late'), 'TIMEOUT');
       batch.end();
       silent.unsubscribe();
+    });
+
+    it('sends a publish again when its answer does not come, with the same message id', async () => {
+      // A stream leader that dies takes the messages in flight to it with it: no answer ever comes.
+      // Here a core subscriber drops the first copy and answers the second as a stream would.
+      const seen: string[] = [];
+      const sub = nc.subscribe('flaky.subject', {
+        callback: (_err, m) => {
+          seen.push(m.headers?.get('Nats-Msg-Id') ?? '');
+          if (seen.length > 1) m.respond(JSON.stringify({ stream: 'FLAKY', seq: 7 }));
+        },
+      });
+      const started = Date.now();
+      const batch = acks.batch(Date.now() + 20_000);
+      const ack = await batch.publish('flaky.subject', data, 'id-flaky');
+      batch.end();
+      sub.unsubscribe();
+      assert.deepEqual(ack, { stream: 'FLAKY', seq: 7, duplicate: false });
+      assert.deepEqual(seen, ['id-flaky', 'id-flaky']);
+      const took = Date.now() - started;
+      assert.ok(took >= RESEND_AFTER_MS && took < RESEND_AFTER_MS + 3000, `sent again after ${took} ms`);
     });
 
     it('fails what is still unanswered when the batch ends early', async () => {

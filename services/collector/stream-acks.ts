@@ -9,6 +9,11 @@
 // PubAck with an error, a "no responders" status (no stream listens on the subject), a closed
 // connection or the batch's deadline reject it with a StreamAckError.
 //
+// A publish with no answer after RESEND_AFTER_MS is sent again, on the same reply subject, until
+// the batch's deadline: in a JetStream cluster a message in flight to a stream leader that dies
+// gets no answer at all, and would otherwise hold its batch until the deadline and a 503. The
+// message id makes a second copy harmless (the PubAck then says duplicate).
+//
 // A lost connection gets RECONNECT_GRACE_MS to come back (in a JetStream cluster the client moves
 // to another server at once): then what was pending is sent again on the new connection (the
 // message id makes a second copy harmless) and nobody notices. Past the grace, what is pending
@@ -63,6 +68,13 @@ export const NO_STREAM_RETRY_MS = 10_000;
 const NO_STREAM_PAUSE_MS = 250;
 /** How long a lost connection may take to come back before what is pending fails. */
 export const RECONNECT_GRACE_MS = 1500;
+/**
+ * A publish unanswered this long is sent again: well above a PubAck's time under load (tens of
+ * milliseconds, a few hundred in a burst), well below the webhook's publish deadline.
+ */
+export const RESEND_AFTER_MS = 3000;
+/** How often unanswered publishes are looked for, while any are pending. */
+const RESEND_SWEEP_MS = 500;
 
 interface Pending {
   subject: string;
@@ -71,6 +83,8 @@ interface Pending {
   headers: MsgHdrs;
   /** performance.now() of the first send, for NO_STREAM_RETRY_MS. */
   firstSentAt: number;
+  /** performance.now() of the latest send, for RESEND_AFTER_MS. */
+  lastSentAt: number;
   resolve(ack: StreamAck): void;
   reject(err: StreamAckError): void;
   batch: AckBatch;
@@ -86,6 +100,8 @@ export class StreamAcks {
   /** Lost and not back within the grace: publishes fail at once until the reconnect. */
   #down = false;
   #grace: NodeJS.Timeout | undefined;
+  /** Looks for unanswered publishes while any are pending. */
+  #sweep: NodeJS.Timeout | undefined;
 
   /** `inboxPrefix`: the connection's reply inbox prefix (NatsConfig.inboxPrefix), where answers may arrive. */
   constructor(nc: NatsConnection, inboxPrefix?: string) {
@@ -133,16 +149,19 @@ export class StreamAcks {
     const hdrs = h ?? natsHeaders();
     hdrs.set(MSG_ID_HEADER, msgID);
     return new Promise<StreamAck>((resolve, reject) => {
+      const now = performance.now();
       this.#pending.set(token, {
         subject,
         data,
         headers: hdrs,
-        firstSentAt: performance.now(),
+        firstSentAt: now,
+        lastSentAt: now,
         resolve,
         reject,
         batch,
       });
       batch.count++;
+      this.#sweep ??= setInterval(() => this.#resendUnanswered(), RESEND_SWEEP_MS).unref();
       try {
         this.#nc.publish(subject, data, { reply: this.#prefix + token, headers: hdrs });
       } catch (err) {
@@ -167,6 +186,28 @@ export class StreamAcks {
     this.#grace = undefined;
     this.#down = false;
     for (const [token, p] of this.#pending) {
+      p.lastSentAt = performance.now();
+      try {
+        this.#nc.publish(p.subject, p.data, { reply: this.#prefix + token, headers: p.headers });
+      } catch (err) {
+        this.#settle(token)?.reject(new StreamAckError('CLOSED', (err as Error).message));
+      }
+    }
+  }
+
+  /** Sends again what has waited RESEND_AFTER_MS for an answer; stops looking once nothing is pending. */
+  #resendUnanswered(): void {
+    if (this.#pending.size === 0) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+      return;
+    }
+    // While disconnected, the reconnect sends everything again (#back).
+    if (this.#down || this.#grace !== undefined) return;
+    const due = performance.now() - RESEND_AFTER_MS;
+    for (const [token, p] of this.#pending) {
+      if (p.lastSentAt > due) continue;
+      p.lastSentAt = performance.now();
       try {
         this.#nc.publish(p.subject, p.data, { reply: this.#prefix + token, headers: p.headers });
       } catch (err) {
@@ -245,6 +286,7 @@ export class StreamAcks {
     p.batch.count++;
     setTimeout(() => {
       if (this.#pending.get(token) !== p || this.#down) return;
+      p.lastSentAt = performance.now();
       try {
         this.#nc.publish(p.subject, p.data, { reply: this.#prefix + token, headers: p.headers });
       } catch (err) {
@@ -262,6 +304,8 @@ export class StreamAcks {
   /** Stops listening; whatever is pending fails with CLOSED. */
   close(): void {
     if (this.#grace !== undefined) clearTimeout(this.#grace);
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
     this.#sub.unsubscribe();
     this.#failAll('CLOSED', 'publisher closed');
   }

@@ -12,6 +12,7 @@ import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/sup
 import { REPO_ROOT, SHARED_MISSING, sharedTestdata } from '../../test/support/shared.js';
 import { type RunningCollector, startCollector } from './index.js';
 import { StreamReader, waitFor } from './testing.js';
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_WAITING } from './webhook.js';
 
 const FIXTURES = join(REPO_ROOT, 'services', 'collector', 'testdata');
 const TOKEN = 'test-token-0123456789abcdef';
@@ -347,26 +348,71 @@ describe('the audit webhook', { skip: haveNatsServer() ? false : 'nats-server is
       assert.match(answer, /^HTTP\/1\.1 408/);
     });
 
-    it('answers 503 at once when too many requests are in flight', async () => {
+    it('keeps a request beyond the in-flight limit waiting for a slot, and answers 503 when too many wait', async () => {
       const url = new URL(collector.webhookUrl);
-      // Sixteen clients that send headers and then stall hold every slot until their timeout.
-      const stalled = Array.from({ length: 16 }, () => {
+      // Clients that send headers and then stall hold a slot or a place in the queue until the
+      // request timeout (2 s here) drops them.
+      const stall = () => {
         const s = netConnect(Number(url.port), url.hostname);
         s.on('error', () => undefined);
         s.write(
           `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 1000\r\n\r\n{`,
         );
         return s;
-      });
+      };
+      const holding = Array.from({ length: DEFAULT_MAX_IN_FLIGHT }, stall);
       await new Promise((r) => setTimeout(r, 200));
-      const res = await post(collector.webhookUrl, JSON.stringify(eventList([])));
+      // One more waits; it is answered once a slot frees, well before its own timeout.
+      const started = Date.now();
+      const waiting = post(collector.webhookUrl, JSON.stringify(eventList([])));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const s of holding.splice(0, 1)) s.destroy();
+      assert.equal((await waiting).status, 200);
+      assert.ok(Date.now() - started < 1500, 'answered when the slot freed, not at a timeout');
+      // A full queue (the slot that freed above, then as many waiting as may): the request past it
+      // is refused at once, with retry-after.
+      const queued = Array.from({ length: 1 + DEFAULT_MAX_WAITING }, stall);
+      await new Promise((r) => setTimeout(r, 300));
+      const refusedAt = Date.now();
+      const res = await fetch(collector.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(eventList([])),
+      });
+      await res.arrayBuffer();
       assert.equal(res.status, 503);
-      for (const s of stalled) s.destroy();
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.ok(Date.now() - refusedAt < 1000, 'refused at once');
+      for (const s of [...holding, ...queued]) s.destroy();
       await waitFor(
         async () => (await post(collector.webhookUrl, JSON.stringify(eventList([])))).status === 200,
         5000,
         'slots to free up',
       );
+    });
+
+    it('gives back the slot of a request the server timed out (408)', async () => {
+      const url = new URL(collector.webhookUrl);
+      // Every slot held by a body that never ends: the request timeout (2 s) answers them 408, and
+      // each slot must come back with its connection.
+      const closed = Array.from(
+        { length: 16 },
+        () =>
+          new Promise<string>((resolve) => {
+            const s = netConnect(Number(url.port), url.hostname);
+            let got = '';
+            s.on('data', (d) => (got += d.toString()));
+            s.on('error', () => undefined);
+            s.on('close', () => resolve(got));
+            s.write(
+              `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 1000\r\n\r\n{`,
+            );
+          }),
+      );
+      for (const answer of await Promise.all(closed)) assert.match(answer, /^HTTP\/1\.1 408/);
+      const started = Date.now();
+      assert.equal((await post(collector.webhookUrl, JSON.stringify(eventList([])))).status, 200);
+      assert.ok(Date.now() - started < 1500, 'a slot was free at once');
     });
 
     it('still serves after all of that', async () => {

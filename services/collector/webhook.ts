@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import type { Logger } from '../../packages/runtime/index.js';
+import { Admission } from './admission.js';
 import { FORMAT_SOURCE } from './body-format.js';
 import type { HostPort, TlsFiles } from './config.js';
 import { CollectorError, type CollectorErrorCode } from './errors.js';
@@ -44,6 +45,10 @@ export interface WebhookOptions {
   publishDeadlineMs: number;
   /** Back-pressure: bounds the memory that bodies being read or published can hold. */
   maxInFlight?: number;
+  /** Requests that may wait for one of those slots (default DEFAULT_MAX_WAITING). */
+  maxWaiting?: number;
+  /** How long one may wait (default DEFAULT_IN_FLIGHT_WAIT_MS). */
+  inFlightWaitMs?: number;
   publisher: ChangePublisher;
   /** Prepares bodies (parse, classify, sign) off the main thread. */
   pool: Pick<PreparePool, 'prepare'>;
@@ -71,8 +76,19 @@ const STATUS: Record<CollectorErrorCode, number> = {
   CONFIG: 500,
 };
 
-/** Most requests read or published at once; more are answered 503 at once (the apiserver retries). */
+/** Most requests read or published at once; more wait for a slot (admission.ts). */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
+/**
+ * Most requests waiting for a slot; more are answered 503 at once (the apiserver retries). A waiting
+ * request costs its connection and what of its body the socket buffered, not a parsed batch: enough
+ * for several seconds of an apiserver sending batches as fast as its throttle allows.
+ */
+export const DEFAULT_MAX_WAITING = 16 * DEFAULT_MAX_IN_FLIGHT;
+/**
+ * How long a request waits for a slot before it is answered 503: longer than a JetStream stream
+ * takes to elect a new leader (a few seconds), well inside the request timeout and publish deadline.
+ */
+export const DEFAULT_IN_FLIGHT_WAIT_MS = 10_000;
 /** How long a connection whose request was not read to its end stays open after the answer. */
 const UNREAD_LINGER_MS = 1000;
 /** Node checks header and request timeouts this often (its default, 30 s, is too coarse). */
@@ -89,8 +105,11 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
   const credentials = { token, clientCa: o.tls?.clientCaFile !== undefined, oidc };
   const refusals = new WebhookRefusals(o.logger, o.peerLogIntervalMs);
 
-  const maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-  let inFlight = 0;
+  const admission = new Admission({
+    slots: o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+    maxWaiting: o.maxWaiting ?? DEFAULT_MAX_WAITING,
+    maxWaitMs: o.inFlightWaitMs ?? DEFAULT_IN_FLIGHT_WAIT_MS,
+  });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     let counted = false;
@@ -147,12 +166,13 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
       if (encoding !== 'identity' && encoding !== 'gzip') {
         throw new CollectorError('UNSUPPORTED_MEDIA', 'content-encoding must be gzip or identity');
       }
-      if (inFlight >= maxInFlight) {
+      if (!(await admission.acquire())) {
         res.setHeader('retry-after', '1');
         throw new CollectorError('UNAVAILABLE', 'too many requests in flight');
       }
-      inFlight++;
       counted = true;
+      // The sender may have gone while it waited: its body will never come.
+      if (req.destroyed) throw new CollectorError('BAD_REQUEST', 'request aborted');
       const declared = req.headers['content-length'];
       if (declared !== undefined && Number(declared) > o.maxBodyBytes) {
         throw new CollectorError('TOO_LARGE', 'body over the limit');
@@ -177,7 +197,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
         answer(500, { error: 'INTERNAL' }, 'internal error');
       }
     } finally {
-      if (counted) inFlight--;
+      if (counted) admission.release();
     }
   };
 
@@ -271,6 +291,8 @@ function readBody(req: IncomingMessage, gzip: boolean, limit: number): Promise<U
       if (raw > limit) fail(new CollectorError('TOO_LARGE', 'body over the limit'));
     });
     req.on('error', () => fail(new CollectorError('BAD_REQUEST', 'request aborted')));
+    // A request that ended before it was read (its sender left while it waited for a slot).
+    if (req.destroyed) fail(new CollectorError('BAD_REQUEST', 'request aborted'));
     if (source !== undefined) {
       req.pipe(source);
       source.on('error', () => fail(new CollectorError('BAD_REQUEST', 'body is not valid gzip')));
