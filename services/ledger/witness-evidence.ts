@@ -88,9 +88,9 @@ export class WitnessEvidence {
     return quorumMet(this.policy, others);
   }
 
-  /** `w1 (rollback at size 7: …), w2 (…)`: who said what. */
+  /** `w1 (rollback: …), w2 (fork: …)`: who said what (each reason names the sizes). */
   describe(): string {
-    return [...this.#reporting].map(([w, e]) => `${w} (${e.kind} at size ${e.size}: ${e.reason})`).join(', ');
+    return [...this.#reporting].map(([w, e]) => `${w} (${e.kind}: ${e.reason})`).join(', ');
   }
 
   /** Readiness `witness-evidence`: see the obligations above. */
