@@ -333,6 +333,7 @@ for (const { rel, components } of KUSTOMIZATIONS) {
         .join('\n');
       for (const m of [
         'ingress_ledger_ledger_witness_quorum_ok',
+        'ingress_ledger_ledger_witness_evidence',
         'ingress_ledger_ledger_checkpoint_age_seconds',
         'ingress_ledger_ledger_ingest_pending_messages',
         'ingress_ledger_ledger_rejected_total',

@@ -23,6 +23,7 @@ import {
   verifyCheckpointNote,
 } from '../packages/tlog/index.js';
 import { ledgerConfig, type RunningLedger, startLedger } from '../services/ledger/index.js';
+import { publishedMarkPath } from '../services/ledger/published-mark.js';
 import { type RunningWitness, startWitness } from '../services/witness/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from './support/nats-server.js';
 
@@ -269,7 +270,7 @@ describe('witnessed ledgers', {
     await b.stop();
   });
 
-  it('a ledger restored from an old backup cannot gather cosignatures, and says why', async () => {
+  it('a ledger whose data dir was restored from an old copy refuses to start, naming the witnesses', async () => {
     await a.stop();
     const backup = join(root, 'ledger-a-backup');
     cpSync(a.dataDir, backup, { recursive: true });
@@ -277,10 +278,32 @@ describe('witnessed ledgers', {
     await a.append('8', '9');
     await a.published(9n);
     await a.stop();
+    // The whole data dir goes back: the store and its published-checkpoint mark together.
     rmSync(a.dataDir, { recursive: true, force: true });
     cpSync(backup, a.dataDir, { recursive: true });
     a.lines = [];
+    await assert.rejects(a.start(), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ROLLED_BACK');
+      for (const w of ['w1', 'w2', 'w3'])
+        assert.match(
+          err.message,
+          new RegExp(`${w} \\(rollback: the witness cosigned size 9; this store holds 7 entries\\)`),
+        );
+      assert.match(err.message, /restored from an older copy/);
+      assert.match(err.message, /docs\/operations\.md/);
+      return true;
+    });
+    assert.ok(
+      a.lines.some((l) => l.msg.includes('witness w1 reports rollback against this log')),
+      'the evidence is logged as it is found',
+    );
+
+    // An operator restoring on purpose moves the mark out (docs/operations.md): the ledger starts,
+    // with the alarm raised, and the witnesses refuse its checkpoints until it has caught up.
+    rmSync(publishedMarkPath(a.dataDir));
+    a.lines = [];
     await a.start(); // at size 7 again; JetStream already acked 8 and 9
+    assert.match(a.ledger!.readiness.failing().join('\n'), /^witness-evidence: .*w1 \(rollback/m);
     await a.append('10');
     const failures = await a.failures();
     assert.ok(

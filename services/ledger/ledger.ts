@@ -37,7 +37,7 @@ import { Ingest } from './ingest.js';
 import { configError, readLedgerInputs, reloadedCollectorKeys } from './ledger-inputs.js';
 import { boundAddress, splitHostPort } from './listen-address.js';
 import { alertRelayMetrics, ledgerMetrics, writeGateMetric } from './metrics.js';
-import { rollbackProblem, writePublishedMark } from './published-mark.js';
+import { hasPublishedMark, rollbackProblem, writePublishedMark } from './published-mark.js';
 import { type ReadRoute, serveReadHttp } from './read-http.js';
 import { SearchFollower, SearchIndex } from './search/index.js';
 import { ShutdownStack } from './shutdown-stack.js';
@@ -46,7 +46,7 @@ import { StreamTrimmer } from './stream-trim.js';
 import { TileReader } from './tile-reader.js';
 import { TILES_PREFIX, tilesRoute } from './tiles-http.js';
 import { VerifyPool } from './verify-pool.js';
-import { createWitnessCosigner } from './witness-cosigner.js';
+import { createWitnessCosigner, type WitnessCosigner } from './witness-cosigner.js';
 import { ledgerGate, sharedGateBuffer } from './write-gate.js';
 
 export interface RunningLedger {
@@ -82,10 +82,11 @@ export async function startLedger(
   // The keys the console shows the browser: those the ledger accepts now (SIGHUP replaces them).
   let acceptedKeys: readonly PublicKey[] = collectorKeys;
   // The policy is checked (witness URLs) before anything opens.
-  const cosigner: CheckpointCosigner =
+  const witnessed: WitnessCosigner | undefined =
     policy === undefined
-      ? withoutWitnesses
+      ? undefined
       : configError('witness-policy', () => createWitnessCosigner({ policy, logger, registry }));
+  const cosigner: CheckpointCosigner = witnessed ?? withoutWitnesses;
 
   const stack = new ShutdownStack(
     (step, err) => logger.warn({ step, err: (err as Error).message }, 'shutdown step failed'),
@@ -102,6 +103,13 @@ export async function startLedger(
     // Never sign a second history: a store older than what was published stops the start here.
     const rolledBack = rollbackProblem(config.dataDir, store);
     if (rolledBack !== undefined) throw new LedgerError('ROLLED_BACK', rolledBack);
+    // Store and mark restored together pass that check; the witnesses, with their own state, do not.
+    const disowned = await witnessed?.checkAtStart({
+      checkpoint: store.lastCheckpoint(),
+      entries: store.size,
+      marked: hasPublishedMark(config.dataDir),
+    });
+    if (disowned !== undefined) throw new LedgerError('ROLLED_BACK', disowned);
     const rulesFile = config.rulesFile !== undefined ? { rulesFile: config.rulesFile } : {};
     const search = config.search ? new SearchIndex(store.db, { logger, registry, ...rulesFile }) : undefined;
     const nc = await connectNats({ ...config.nats, name: `ledger ${origin}` });
@@ -263,6 +271,7 @@ export async function startLedger(
     if (policy !== undefined) {
       readiness.add('witness-quorum', () => cp.quorumCheck(config.witnessQuorumGraceMs));
     }
+    if (witnessed !== undefined) readiness.add('witness-evidence', () => witnessed.evidenceCheck());
 
     const pool = new VerifyPool(collectorKeys, config.verifyWorkers);
     stack.defer('verify pool', () => pool.close());

@@ -204,6 +204,8 @@ export interface WitnessMetrics {
   latency: Histogram<'witness'>;
   failures: Counter<'witness' | 'reason'>;
   quorumMissed: Counter;
+  /** 1 per witness and kind of evidence while that witness's latest answer was that evidence. */
+  evidence: Gauge<'witness' | 'kind'>;
 }
 
 /** The registry's metric of this name when one is registered (a second cosigner), else a new one. */
@@ -245,6 +247,17 @@ export function witnessMetrics(registry: Registry | undefined): WitnessMetrics {
         new Counter({
           name: 'ingress_ledger_ledger_witness_quorum_missed_total',
           help: 'checkpoints that did not gather the quorum of the witness policy',
+          registers,
+        }),
+    ),
+    evidence: registered(
+      registry,
+      'ingress_ledger_ledger_witness_evidence',
+      (registers) =>
+        new Gauge({
+          name: 'ingress_ledger_ledger_witness_evidence',
+          help: "1 while a witness's latest answer was evidence against this log (kind: rollback, fork, bad_proof), until it cosigns again; else 0",
+          labelNames: ['witness', 'kind'],
           registers,
         }),
     ),

@@ -3,7 +3,7 @@
 // back with it, and a ledger started on it would sign a second history that the witnesses refuse
 // forever, while the webhook keeps answering 200. The file is written after every publication, and
 // at start the store must contain the tree it names: the same root at its size.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCheckpoint, parseNote } from '../../packages/tlog/index.js';
 
@@ -19,6 +19,9 @@ export interface MarkedStore {
 }
 
 export const publishedMarkPath = (dataDir: string) => join(dataDir, PUBLISHED_MARK_FILE);
+
+/** Whether the data dir holds a mark (this ledger published, and no one moved the mark out). */
+export const hasPublishedMark = (dataDir: string) => existsSync(publishedMarkPath(dataDir));
 
 /** Replaces the mark with `note`, durably (written, synced, then renamed into place). */
 export function writePublishedMark(dataDir: string, note: string): void {

@@ -8,6 +8,10 @@
 //   and moves `old` to this size only when the witness cosigned it. A 409 names the size the
 //   witness holds: it is adopted and the request sent once more, never more.
 // - A size below `old` is not sent: the witness would refuse it, and it means a rollback.
+// - `probe` (once, at start: witness-start-check.ts) sends `old` equal to the checkpoint's size,
+//   with no proof, and never retries: the witness cosigns a size it holds with this root, names
+//   the same size with another root (a fork), or answers 409 with the size it holds, which is
+//   adopted as `old` and returned for the caller to compare with the store.
 // Callers send one checkpoint at a time per witness, in size order (witness-cosigner.ts).
 import {
   ADD_CHECKPOINT_PATH,
@@ -24,6 +28,9 @@ import type { WitnessAnswer } from './witness-http.js';
 
 /** What one exchange ends in: cosignature lines (each ending in a newline), or why not. */
 export type WitnessResult = { cosignature: string } | { failure: string; reason: string };
+
+/** What a probe ends in: as an exchange, or the other size the witness holds (409). */
+export type ProbeResult = WitnessResult | { holds: bigint };
 
 /** Posts a body to a witness's add-checkpoint URL (witness-http.ts), rejecting on no answer. */
 export type PostFn = (url: URL, body: string) => Promise<WitnessAnswer>;
@@ -48,6 +55,18 @@ function refusalReason(status: number, old: bigint, size: bigint): [string, stri
       ];
     default:
       return [`http_${status}`, `the witness answered HTTP ${status}`];
+  }
+}
+
+/** The size a 409 names, or why the answer is not one. */
+function latestSize(res: WitnessAnswer): bigint | { failure: string; reason: string } {
+  try {
+    return parseTlogSize(res.contentType, res.text);
+  } catch {
+    return {
+      failure: 'bad_response',
+      reason: `a 409 answer without a ${TLOG_SIZE_CONTENT_TYPE} body of a size in range`,
+    };
   }
 }
 
@@ -108,39 +127,11 @@ export class WitnessExchange {
           reason: `no consistency proof from ${old} to ${size}: ${(err as Error).message}`,
         };
       }
-      let res: WitnessAnswer;
-      try {
-        res = await this.#post(this.endpoint, formatAddCheckpoint(old, hashes, noteText));
-      } catch (err) {
-        const timedOut = (err as { code?: unknown }).code === 'TIMEOUT';
-        return {
-          failure: timedOut ? 'timeout' : 'unreachable',
-          reason: timedOut ? (err as Error).message : `request failed: ${(err as Error).message}`,
-        };
-      }
-      if (res.status === 200) {
-        const valid = this.#validCosignatures(res.text, note.text);
-        if (valid.length === 0)
-          return {
-            failure: 'bad_cosignature',
-            reason: 'no valid cosignature by the witness key in its answer',
-          };
-        this.#old = size;
-        return { cosignature: valid.join('') };
-      }
-      if (res.status !== 409) {
-        const [failure, reason] = refusalReason(res.status, old, size);
-        return { failure, reason };
-      }
-      let latest: bigint;
-      try {
-        latest = parseTlogSize(res.contentType, res.text);
-      } catch {
-        return {
-          failure: 'bad_response',
-          reason: `a 409 answer without a ${TLOG_SIZE_CONTENT_TYPE} body of a size in range`,
-        };
-      }
+      const res = await this.#send(formatAddCheckpoint(old, hashes, noteText));
+      if ('failure' in res) return res;
+      if (res.status !== 409) return this.#answered(res, note, old, size);
+      const latest = latestSize(res);
+      if (typeof latest !== 'bigint') return latest;
       if (latest === old) {
         // The only conforming 409 that repeats our old size: same size, another root.
         return old === size
@@ -157,6 +148,46 @@ export class WitnessExchange {
       failure: 'conflict',
       reason: `the witness's cosigned size changed again (now ${this.#old}) during the retry`,
     };
+  }
+
+  async probe(note: Note, noteText: string, size: bigint): Promise<ProbeResult> {
+    const res = await this.#send(formatAddCheckpoint(size, [], noteText));
+    if ('failure' in res) return res;
+    if (res.status !== 409) return this.#answered(res, note, size, size);
+    const latest = latestSize(res);
+    if (typeof latest !== 'bigint') return latest;
+    if (latest === size)
+      return {
+        failure: 'fork',
+        reason: `the witness cosigned size ${size} with another root hash: the log forked`,
+      };
+    this.#old = latest;
+    return { holds: latest };
+  }
+
+  async #send(body: string): Promise<WitnessAnswer | { failure: string; reason: string }> {
+    try {
+      return await this.#post(this.endpoint, body);
+    } catch (err) {
+      const timedOut = (err as { code?: unknown }).code === 'TIMEOUT';
+      return {
+        failure: timedOut ? 'timeout' : 'unreachable',
+        reason: timedOut ? (err as Error).message : `request failed: ${(err as Error).message}`,
+      };
+    }
+  }
+
+  /** A 200 (cosigned, once verified) or a refusal other than 409. */
+  #answered(res: WitnessAnswer, note: Note, old: bigint, size: bigint): WitnessResult {
+    if (res.status !== 200) {
+      const [failure, reason] = refusalReason(res.status, old, size);
+      return { failure, reason };
+    }
+    const valid = this.#validCosignatures(res.text, note.text);
+    if (valid.length === 0)
+      return { failure: 'bad_cosignature', reason: 'no valid cosignature by the witness key in its answer' };
+    this.#old = size;
+    return { cosignature: valid.join('') };
   }
 
   /** Keeps only the lines that are valid cosignatures by this witness's key over this checkpoint. */

@@ -10,6 +10,8 @@
 // - Every witness that did not cosign is logged with its failure and reason, and counted in
 //   ingress_ledger_ledger_witness_cosign_failures_total{witness,reason}; a missed quorum is logged
 //   and counted once.
+// - Every witness's result goes to the evidence alarm (witness-evidence.ts) when the round has one:
+//   it raises or clears the alarm, and never changes what this resolves to.
 import type { Logger } from 'pino';
 import {
   formatNote,
@@ -20,6 +22,7 @@ import {
   quorumMet,
 } from '../../packages/tlog/index.js';
 import type { WitnessMetrics } from './metrics.js';
+import type { WitnessEvidence } from './witness-evidence.js';
 import type { WitnessResult } from './witness-protocol.js';
 
 /** One witness as the quorum sees it. */
@@ -41,6 +44,7 @@ export interface QuorumRound {
   witnesses: readonly QuorumWitness[];
   logger: Logger;
   metrics: WitnessMetrics;
+  evidence?: Pick<WitnessEvidence, 'record'>;
 }
 
 export async function cosignWithQuorum(
@@ -60,6 +64,7 @@ export async function cosignWithQuorum(
           reason: `unexpected: ${(err as Error).message}`,
         }),
       );
+      r.evidence?.record(w.name, result, size);
       if ('cosignature' in result) stop();
       else {
         metrics.failures.inc({ witness: w.name, reason: result.failure });

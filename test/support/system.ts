@@ -65,14 +65,19 @@ export class ServiceProcess {
       this.#log = (this.#log + d.toString()).slice(-64_000);
     });
     this.#child = child;
-    await until(60_000, `${this.role} live`, async () => {
-      if (child.exitCode !== null)
-        throw new Error(`${this.role} exited ${child.exitCode}: ${this.#log.slice(-2000)}`);
+    const closed = new Promise((r) => child.once('close', r));
+    const outcome = await until(60_000, `${this.role} live`, async () => {
+      // A process that exits during its start has said why: no point waiting for the deadline.
+      if (child.exitCode !== null) return 'exited';
       const res = await fetch(`http://127.0.0.1:${this.metricsPort}/livez`);
-      return res.ok ? true : undefined;
+      return res.ok ? 'live' : undefined;
     }).catch((err: Error) => {
       throw new Error(`${err.message}; its log: ${this.#log.slice(-3000)}`);
     });
+    if (outcome === 'exited') {
+      await closed; // all of its stderr read
+      throw new Error(`${this.role} exited ${child.exitCode}: ${this.#log.slice(-3000)}`);
+    }
   }
 
   /** SIGKILL, or another signal, and waits for the exit. */
@@ -84,6 +89,11 @@ export class ServiceProcess {
     const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
     await gone;
     clearTimeout(timer);
+  }
+
+  /** Sends a signal without waiting (SIGSTOP and SIGCONT freeze and thaw it, for a snapshot). */
+  signal(signal: NodeJS.Signals): void {
+    this.#child?.kill(signal);
   }
 
   async readyz(): Promise<{ status: number; text: string }> {
@@ -152,6 +162,8 @@ export class System {
   readonly token = `faults-token-${Math.random().toString(36).slice(2)}0123456789`;
   readonly policyFile = join(this.dir, 'policy.txt');
   readonly stateFile = join(this.dir, 'audit.state');
+  /** The ledger's data dir. */
+  ledgerDir = '';
 
   static async start(o: SystemOptions = {}): Promise<System> {
     const s = new System();
@@ -180,6 +192,7 @@ export class System {
     this.webhook = `http://127.0.0.1:${webhookPort}/`;
     this.nats = await startNatsSet(o.natsNodes ?? 1, this.dir);
     const ledgerDir = o.ledgerDataDir ?? f('ledger');
+    this.ledgerDir = ledgerDir;
     mkdirSync(ledgerDir, { recursive: true });
     this.witness = new ServiceProcess(
       'witness',
