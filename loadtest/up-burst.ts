@@ -133,7 +133,7 @@ async function main(): Promise<void> {
       dir,
       ...['grpc', 'webhook', 'witness', 'nats', 'metrics'].flatMap((p) => [`--${p}-port`, '0']),
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+    { stdio: ['ignore', process.env.UP_STDOUT ? 'inherit' : 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   const endpointsFile = join(dir, 'endpoints.json');
   for (let i = 0; i < 600 && !existsSync(endpointsFile); i++) await new Promise((r) => setTimeout(r, 100));
