@@ -123,10 +123,10 @@ const alive = (pid: number): boolean => {
 /**
  * The Go runtime's soft memory limit for up's nats-server, unless GOMEMLIMIT is set already. Without
  * one, Go lets its heap grow to twice what is live before it collects: over a million events the
- * server went from 208 to 449 MB, with 210 MB under this limit (docs/performance.md). It is soft:
+ * server went from 208 to 449 MB; under this limit it stayed at 199-210 MB (docs/performance.md). It is soft:
  * a larger live heap costs more collection, never a failure.
  */
-export const NATS_GOMEMLIMIT = '256MiB';
+export const NATS_GOMEMLIMIT = '200MiB';
 
 /**
  * Stops a nats-server that an earlier `up` on this data dir left running (an `up` killed with
