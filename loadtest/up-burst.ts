@@ -11,6 +11,7 @@
 // (ingress_ledger_ledger_stage_seconds, mean per observation).
 // Run: npx tsc -p . && node dist/loadtest/up-burst.js [burst=40000] [steady seconds=30] [events/s=1000]
 // Memory over a million events: node dist/loadtest/up-burst.js 1000000 10
+// UP_NODE_FLAGS: node flags for up (e.g. --cpu-prof); UP_STDOUT=1: up's stdout is shown (--trace-gc).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -133,7 +134,10 @@ async function main(): Promise<void> {
       dir,
       ...['grpc', 'webhook', 'witness', 'nats', 'metrics'].flatMap((p) => [`--${p}-port`, '0']),
     ],
-    { stdio: ['ignore', process.env.UP_STDOUT ? 'inherit' : 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+    {
+      stdio: ['ignore', process.env.UP_STDOUT ? 'inherit' : 'ignore', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    },
   );
   const endpointsFile = join(dir, 'endpoints.json');
   for (let i = 0; i < 600 && !existsSync(endpointsFile); i++) await new Promise((r) => setTimeout(r, 100));
