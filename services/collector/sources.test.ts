@@ -402,19 +402,45 @@ describe('the managed-cluster sources', {
       skip: haveGcloud ? false : 'gcloud (google-cloud-cli with the Pub/Sub emulator) is not installed',
       timeout: 180_000,
     }, async () => {
-      const port = await freePort();
-      const emu: ChildProcess = spawn(
-        'gcloud',
-        ['beta', 'emulators', 'pubsub', 'start', `--host-port=127.0.0.1:${port}`, '--project=test-project'],
-        { detached: true, stdio: 'ignore' },
-      );
-      const api = `http://127.0.0.1:${port}/v1/projects/test-project`;
+      // A free port can be taken by another test's server before the emulator binds it: then the
+      // emulator exits, and it is started again on another port.
+      let emu: ChildProcess | undefined;
+      let api = '';
+      const stopEmulator = () => {
+        if (emu?.pid === undefined) return;
+        try {
+          process.kill(-emu.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      };
       try {
-        await waitFor(
-          async () => (await fetch(`${api}/topics`).catch(() => undefined))?.ok === true,
-          90_000,
-          'the Pub/Sub emulator',
-        );
+        for (let attempt = 0; ; attempt++) {
+          const port = await freePort();
+          const child = spawn(
+            'gcloud',
+            [
+              'beta',
+              'emulators',
+              'pubsub',
+              'start',
+              `--host-port=127.0.0.1:${port}`,
+              '--project=test-project',
+            ],
+            { detached: true, stdio: 'ignore' },
+          );
+          emu = child;
+          api = `http://127.0.0.1:${port}/v1/projects/test-project`;
+          const base = api;
+          await waitFor(
+            async () =>
+              child.exitCode !== null || (await fetch(`${base}/topics`).catch(() => undefined))?.ok === true,
+            90_000,
+            'the Pub/Sub emulator',
+          );
+          if (child.exitCode === null) break;
+          assert.ok(attempt < 3, `the Pub/Sub emulator exited with ${child.exitCode}`);
+        }
         const put = async (path: string, body: Obj) => {
           const res = await fetch(`${api}/${path}`, {
             method: 'PUT',
@@ -469,13 +495,7 @@ describe('the managed-cluster sources', {
           assert.equal(g.action, ssaCreate ? 'update' : w.action, id);
         }
       } finally {
-        if (emu.pid !== undefined) {
-          try {
-            process.kill(-emu.pid, 'SIGTERM');
-          } catch {
-            // already gone
-          }
-        }
+        stopEmulator();
       }
     });
   });
