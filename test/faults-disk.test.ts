@@ -58,8 +58,11 @@ describe('faults: a full disk under the ledger', { skip, timeout: 300_000 }, () 
       await sleep(1500);
       fill(filler);
       const readyz = await until(60_000, 'the ledger not ready, naming the failed append', async () => {
+        assert.ok(system.ledger.running, `the ledger exited: ${system.ledger.log.slice(-3000)}`);
         const r = await system.ledger.readyz();
         return r.status === 503 ? r : undefined;
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}; the ledger's log: ${system.ledger.log.slice(-3000)}`);
       });
       assert.match(readyz.text, /append failed|checkpoint round failed|SQLITE_FULL|disk/i);
       // The webhook still answers: JetStream holds what the ledger cannot take yet.
