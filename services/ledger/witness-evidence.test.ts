@@ -8,37 +8,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import {
   cosignatureVkey,
   generateKey,
   type PrivateKey,
   parsePolicy,
-  parseVkey,
   verifyCheckpointNote,
 } from '../../packages/tlog/index.js';
-import { MemoryLog } from '../../packages/tlog/testing.js';
-import { type RunningWitness, startWitness } from '../witness/index.js';
+import type { MemoryLog } from '../../packages/tlog/testing.js';
+import type { RunningWitness } from '../witness/index.js';
+import {
+  cosignOnce,
+  evidenceGauge,
+  keepingLogger,
+  type LogLine,
+  startTrio,
+  trioLogs,
+} from './testing/witness-trio.js';
 import { createWitnessCosigner, type WitnessCosigner } from './witness-cosigner.js';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  witness?: string;
-  kind?: string;
-  size?: string;
-  reason?: string;
-}
 
 const logKey = generateKey('example.com/evidence-log');
 const keys: PrivateKey[] = [1, 2, 3].map((i) => generateKey(`witness.example/ev${i}`));
 const root = mkdtempSync(join(tmpdir(), 'il-witness-evidence-'));
-/** The same entries for every log of the tests; a fork differs from the 4th on. */
-const ENTRIES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
-const honest = (size: number) => new MemoryLog({ logKey }).append(...ENTRIES.slice(0, size));
-const forked = (size: number) =>
-  new MemoryLog({ logKey }).append(...ENTRIES.slice(0, 3), ...ENTRIES.slice(3, size).map((e) => `${e}!`));
+const { honest, forked } = trioLogs(logKey);
 
 let run = 0;
 
@@ -52,20 +45,7 @@ describe('the witness evidence alarm', () => {
     lines = [];
     registry = new Registry();
     // Fresh witnesses each time, each with its own state.
-    witnesses = [];
-    for (const [i, key] of keys.entries()) {
-      witnesses.push(
-        await startWitness(
-          {
-            dataDir: join(root, `run-${run}-w${i + 1}`),
-            listen: '127.0.0.1:0',
-            key,
-            logs: [parseVkey(logKey.vkey)],
-          },
-          { logger: pino({ level: 'silent' }) },
-        ),
-      );
-    }
+    witnesses = await startTrio(join(root, `run-${run}`), keys, logKey);
   });
   afterEach(async () => {
     for (const w of witnesses) await w.close();
@@ -85,10 +65,7 @@ describe('the witness evidence alarm', () => {
   }
 
   function cosigner(quorum = 'two', names?: string[]): WitnessCosigner {
-    const logger = pino(
-      { level: 'debug' },
-      { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) },
-    );
+    const logger = keepingLogger((l) => lines.push(l));
     return createWitnessCosigner({
       policy: parsePolicy(policyOf(quorum, names)),
       logger,
@@ -99,24 +76,14 @@ describe('the witness evidence alarm', () => {
 
   /** Has `witnesses` (named) cosign `log` at its size, with a quorum of just them. */
   async function advance(log: MemoryLog, names: string[]): Promise<void> {
-    const c = createWitnessCosigner({
-      policy: parsePolicy(
-        `log ${logKey.vkey}\n${names.map((n) => `witness ${n} ${cosignatureVkey(keys[Number(n[1]) - 1]!)} ${witnesses[Number(n[1]) - 1]?.url}`).join('\n')}\ngroup all ${names.length} ${names.join(' ')}\nquorum all\n`,
-      ),
-      logger: pino({ level: 'silent' }),
-      timeoutMs: 2000,
-    });
-    assert.ok((await c.cosign(log.checkpoint(), log.size, (f) => log.consistencyProof(f))) !== undefined);
-    await c.close?.();
+    const policy = `log ${logKey.vkey}\n${names.map((n) => `witness ${n} ${cosignatureVkey(keys[Number(n[1]) - 1]!)} ${witnesses[Number(n[1]) - 1]?.url}`).join('\n')}\ngroup all ${names.length} ${names.join(' ')}\nquorum all\n`;
+    assert.ok(await cosignOnce(policy, log, 2000));
   }
 
   const cosign = (c: WitnessCosigner, log: MemoryLog) =>
     c.cosign(log.checkpoint(), log.size, (from) => log.consistencyProof(from));
 
-  async function gauge(witness: string, kind: string): Promise<number | undefined> {
-    const m = await registry.getSingleMetric('ingress_ledger_ledger_witness_evidence')?.get();
-    return m?.values.find((v) => v.labels.witness === witness && v.labels.kind === kind)?.value;
-  }
+  const gauge = (witness: string, kind: string) => evidenceGauge(registry, witness, kind);
 
   const errors = () => lines.filter((l) => l.level === 50);
 

@@ -7,35 +7,31 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import {
   cosignatureVkey,
   generateKey,
   type PrivateKey,
   parsePolicy,
-  parseVkey,
   verifyCheckpointNote,
 } from '../../packages/tlog/index.js';
-import { MemoryLog } from '../../packages/tlog/testing.js';
-import { type RunningWitness, startWitness } from '../witness/index.js';
+import type { MemoryLog } from '../../packages/tlog/testing.js';
+import type { RunningWitness } from '../witness/index.js';
+import {
+  cosignOnce,
+  evidenceGauge,
+  keepingLogger,
+  type LogLine,
+  startTrio,
+  trioLogs,
+} from './testing/witness-trio.js';
 import { createWitnessCosigner, type WitnessCosigner } from './witness-cosigner.js';
 import type { StartState } from './witness-start-check.js';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  witness?: string;
-  failure?: string;
-}
 
 const logKey = generateKey('example.com/start-check-log');
 const keys: PrivateKey[] = [1, 2, 3].map((i) => generateKey(`witness.example/sc${i}`));
 const root = mkdtempSync(join(tmpdir(), 'il-witness-start-'));
-const ENTRIES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
-const honest = (size: number) => new MemoryLog({ logKey }).append(...ENTRIES.slice(0, size));
-const forked = (size: number) =>
-  new MemoryLog({ logKey }).append(...ENTRIES.slice(0, 3), ...ENTRIES.slice(3, size).map((e) => `${e}!`));
+const { honest, forked } = trioLogs(logKey);
 
 /** What the store looks like: its latest signed checkpoint is `log` at `signed`, it holds `entries`. */
 const state = (log: MemoryLog, signed: number, entries = signed, marked = true): StartState => ({
@@ -56,20 +52,7 @@ describe('the start-up check against the witnesses', () => {
     run++;
     lines = [];
     registry = new Registry();
-    witnesses = [];
-    for (const [i, key] of keys.entries()) {
-      witnesses.push(
-        await startWitness(
-          {
-            dataDir: join(root, `run-${run}-w${i + 1}`),
-            listen: '127.0.0.1:0',
-            key,
-            logs: [parseVkey(logKey.vkey)],
-          },
-          { logger: pino({ level: 'silent' }) },
-        ),
-      );
-    }
+    witnesses = await startTrio(join(root, `run-${run}`), keys, logKey);
   });
   afterEach(async () => {
     for (const w of witnesses) await w.close();
@@ -92,10 +75,7 @@ describe('the start-up check against the witnesses', () => {
   }
 
   function cosigner(quorum = 'two', urls?: Record<string, string>, timeoutMs = 2000): WitnessCosigner {
-    const logger = pino(
-      { level: 'debug' },
-      { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) },
-    );
+    const logger = keepingLogger((l) => lines.push(l));
     return createWitnessCosigner({
       policy: parsePolicy(policyText(quorum, urls)),
       logger,
@@ -108,24 +88,14 @@ describe('the start-up check against the witnesses', () => {
   async function advance(log: MemoryLog, names: string[]): Promise<void> {
     const urls: Record<string, string> = {};
     for (const n of ['w1', 'w2', 'w3']) if (!names.includes(n)) urls[n] = 'http://127.0.0.1:9'; // never asked: quorum below
-    const c = createWitnessCosigner({
-      policy: parsePolicy(
-        policyText(names.length === 1 ? (names[0] as string) : 'two', urls).replace(
-          'group two 2 w1 w2 w3',
-          `group two ${names.length} ${names.join(' ')}`,
-        ),
-      ),
-      logger: pino({ level: 'silent' }),
-      timeoutMs: 500,
-    });
-    assert.ok((await c.cosign(log.checkpoint(), log.size, (f) => log.consistencyProof(f))) !== undefined);
-    await c.close?.();
+    const policy = policyText(names.length === 1 ? (names[0] as string) : 'two', urls).replace(
+      'group two 2 w1 w2 w3',
+      `group two ${names.length} ${names.join(' ')}`,
+    );
+    assert.ok(await cosignOnce(policy, log, 500));
   }
 
-  async function gauge(witness: string, kind: string): Promise<number | undefined> {
-    const m = await registry.getSingleMetric('ingress_ledger_ledger_witness_evidence')?.get();
-    return m?.values.find((v) => v.labels.witness === witness && v.labels.kind === kind)?.value;
-  }
+  const gauge = (witness: string, kind: string) => evidenceGauge(registry, witness, kind);
 
   async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
     const s = createServer(handler);
