@@ -3,28 +3,14 @@
 // again), and afterwards every event answered 2xx is in the log exactly once, the checkpoints are
 // consistent, and the system is back to steady latency on its own.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { haveNatsServer } from './support/nats-server.js';
-import { assertPromiseKept, SteadyLoad, System } from './support/system.js';
+import { it } from 'node:test';
+import { assertPromiseKept, describeSystem, SteadyLoad, sleep } from './support/system.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-describe('faults: kill -9 of nats-server under load', {
-  skip: haveNatsServer() ? false : 'nats-server is not installed',
-  timeout: 300_000,
-}, () => {
-  let system: System;
-  before(async () => {
-    system = await System.start();
-  });
-  after(async () => {
-    await system?.stop();
-  });
-
+describeSystem('faults: kill -9 of nats-server under load', {}, (t) => {
   it('loses nothing, duplicates nothing, stays consistent and recovers', async () => {
-    const load = new SteadyLoad(system.webhook, system.token, 'natskill');
+    const load = new SteadyLoad(t.system.webhook, t.system.token, 'natskill');
     load.start();
-    const server = system.nats.servers[0];
+    const server = t.system.nats.servers[0];
     assert.ok(server !== undefined);
     try {
       for (let round = 0; round < 2; round++) {
@@ -38,7 +24,7 @@ describe('faults: kill -9 of nats-server under load', {
       await load.stop();
     }
     assert.ok((load.statuses.get('200') ?? 0) > 0, 'some batches were acknowledged');
-    await assertPromiseKept(system, load.acked, () => system.audit());
-    assert.ok(system.ledger.running && system.collector.running, 'the services rode it out');
+    await assertPromiseKept(t.system, load.acked, () => t.system.audit());
+    assert.ok(t.system.ledger.running && t.system.collector.running, 'the services rode it out');
   });
 });

@@ -3,42 +3,28 @@
 // log exactly once, `audit --state` finds every checkpoint consistent across all of it, and the
 // system is back to steady latency on its own.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { haveNatsServer } from './support/nats-server.js';
-import { assertPromiseKept, SteadyLoad, System } from './support/system.js';
+import { it } from 'node:test';
+import { assertPromiseKept, describeSystem, SteadyLoad, sleep } from './support/system.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-describe('faults: kill -9 of each service under load', {
-  skip: haveNatsServer() ? false : 'nats-server is not installed',
-  timeout: 300_000,
-}, () => {
-  let system: System;
-  before(async () => {
-    system = await System.start();
-  });
-  after(async () => {
-    await system?.stop();
-  });
-
+describeSystem('faults: kill -9 of each service under load', {}, (t) => {
   it('loses nothing, duplicates nothing, stays consistent and recovers', async () => {
-    const load = new SteadyLoad(system.webhook, system.token, 'kill');
+    const load = new SteadyLoad(t.system.webhook, t.system.token, 'kill');
     load.start();
     try {
       for (let round = 0; round < 2; round++) {
-        for (const part of [system.ledger, system.collector, system.witness]) {
+        for (const part of [t.system.ledger, t.system.collector, t.system.witness]) {
           await sleep(1500);
           await part.kill('SIGKILL');
           await sleep(500);
           await part.start();
         }
-        assert.equal((await system.audit()).status, 0, `audit after round ${round + 1}`);
+        assert.equal((await t.system.audit()).status, 0, `audit after round ${round + 1}`);
       }
       await sleep(1500);
     } finally {
       await load.stop();
     }
     assert.ok(load.acked.size > 0, 'some events were acknowledged');
-    await assertPromiseKept(system, load.acked, () => system.audit());
+    await assertPromiseKept(t.system, load.acked, () => t.system.audit());
   });
 });

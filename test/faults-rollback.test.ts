@@ -7,13 +7,10 @@
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { it } from 'node:test';
 import { publishedMarkPath } from '../services/ledger/published-mark.js';
 import { LogStore } from '../services/ledger/store.js';
-import { haveNatsServer } from './support/nats-server.js';
-import { assertPromiseKept, SteadyLoad, System, until } from './support/system.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { assertPromiseKept, describeSystem, SteadyLoad, sleep, until } from './support/system.js';
 
 /** Entries and signed checkpoints of the store in `dir` (no ledger may run on it). */
 function storeState(dir: string): { size: bigint; checkpoints: number } {
@@ -25,32 +22,21 @@ function storeState(dir: string): { size: bigint; checkpoints: number } {
   }
 }
 
-describe('faults: the ledger data dir restored from an older copy', {
-  skip: haveNatsServer() ? false : 'nats-server is not installed',
-  timeout: 300_000,
-}, () => {
-  let system: System;
-  before(async () => {
-    system = await System.start();
-  });
-  after(async () => {
-    await system?.stop();
-  });
-
+describeSystem('faults: the ledger data dir restored from an older copy', {}, (t) => {
   it('refuses to start, appends nothing, and loses nothing once the real data dir is back', async () => {
-    const load = new SteadyLoad(system.webhook, system.token, 'rollback');
+    const load = new SteadyLoad(t.system.webhook, t.system.token, 'rollback');
     load.start();
-    const api = system.api();
-    const snapshot = join(system.dir, 'ledger-snapshot');
-    const aside = join(system.dir, 'ledger-aside');
+    const api = t.system.api();
+    const snapshot = join(t.system.dir, 'ledger-snapshot');
+    const aside = join(t.system.dir, 'ledger-aside');
     try {
       await sleep(2000);
       // A crash-consistent copy under load, as a snapshot takes it: the ledger frozen meanwhile.
-      system.ledger.signal('SIGSTOP');
+      t.system.ledger.signal('SIGSTOP');
       try {
-        cpSync(system.ledgerDir, snapshot, { recursive: true });
+        cpSync(t.system.ledgerDir, snapshot, { recursive: true });
       } finally {
-        system.ledger.signal('SIGCONT');
+        t.system.ledger.signal('SIGCONT');
       }
       assert.ok(existsSync(publishedMarkPath(snapshot)), 'the copy holds the published-checkpoint mark');
       const snapshotState = storeState(snapshot);
@@ -59,12 +45,12 @@ describe('faults: the ledger data dir restored from an older copy', {
       await until(60_000, 'the log published past the copy', async () =>
         (await api.getCheckpoint()).size > grown ? true : undefined,
       );
-      await system.ledger.kill('SIGKILL');
+      await t.system.ledger.kill('SIGKILL');
 
-      renameSync(system.ledgerDir, aside);
-      cpSync(snapshot, system.ledgerDir, { recursive: true });
-      const before = storeState(system.ledgerDir);
-      await assert.rejects(system.ledger.start(), (err: Error) => {
+      renameSync(t.system.ledgerDir, aside);
+      cpSync(snapshot, t.system.ledgerDir, { recursive: true });
+      const before = storeState(t.system.ledgerDir);
+      await assert.rejects(t.system.ledger.start(), (err: Error) => {
         assert.match(err.message, /ledger exited 1/);
         assert.match(
           err.message,
@@ -75,18 +61,18 @@ describe('faults: the ledger data dir restored from an older copy', {
         assert.match(err.message, /restored from an older copy/);
         return true;
       });
-      assert.deepEqual(storeState(system.ledgerDir), before, 'nothing appended, nothing signed');
+      assert.deepEqual(storeState(t.system.ledgerDir), before, 'nothing appended, nothing signed');
       assert.ok(load.acked.size > 0, 'the webhook kept answering meanwhile (JetStream holds the events)');
 
       // The operator puts the real data dir back; the ledger catches up from JetStream.
-      rmSync(system.ledgerDir, { recursive: true, force: true });
-      renameSync(aside, system.ledgerDir);
-      await system.ledger.start();
+      rmSync(t.system.ledgerDir, { recursive: true, force: true });
+      renameSync(aside, t.system.ledgerDir);
+      await t.system.ledger.start();
       await sleep(1500);
     } finally {
       api.close();
       await load.stop();
     }
-    await assertPromiseKept(system, load.acked, () => system.audit());
+    await assertPromiseKept(t.system, load.acked, () => t.system.audit());
   });
 });

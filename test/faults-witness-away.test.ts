@@ -4,36 +4,23 @@
 // cosigned and published: every acknowledged event once, consistent, steady latency again.
 // FAULTS_WITNESS_AWAY_MS shortens or lengthens the outage (default one minute).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { haveNatsServer } from './support/nats-server.js';
-import { assertPromiseKept, SteadyLoad, System, until } from './support/system.js';
+import { it } from 'node:test';
+import { assertPromiseKept, describeSystem, SteadyLoad, sleep, until } from './support/system.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const AWAY_MS = Number(process.env.FAULTS_WITNESS_AWAY_MS ?? 60_000);
 
-describe('faults: the witness away for a minute', {
-  skip: haveNatsServer() ? false : 'nats-server is not installed',
-  timeout: AWAY_MS + 240_000,
-}, () => {
-  let system: System;
-  before(async () => {
-    system = await System.start();
-  });
-  after(async () => {
-    await system?.stop();
-  });
-
+describeSystem('faults: the witness away for a minute', { timeout: AWAY_MS + 240_000 }, (t) => {
   it('queues checkpoints, says why, and publishes them on its return', async () => {
-    const load = new SteadyLoad(system.webhook, system.token, 'away');
+    const load = new SteadyLoad(t.system.webhook, t.system.token, 'away');
     load.start();
-    const api = system.api();
+    const api = t.system.api();
     try {
       await sleep(1500);
-      await system.witness.kill('SIGKILL');
+      await t.system.witness.kill('SIGKILL');
       const awaySince = Date.now();
       const publishedThen = (await api.getCheckpoint()).size;
       const readyz = await until(30_000, 'the ledger not ready, naming the witness quorum', async () => {
-        const r = await system.ledger.readyz();
+        const r = await t.system.ledger.readyz();
         return r.status === 503 && /witness quorum/.test(r.text) ? r : undefined;
       });
       assert.match(readyz.text, /witness quorum missed since/);
@@ -41,15 +28,15 @@ describe('faults: the witness away for a minute', {
       await sleep(Math.max(0, AWAY_MS - (Date.now() - awaySince)));
       assert.ok(load.acked.size > acceptedWhileAway, 'the webhook kept accepting while the witness was away');
       assert.equal((await api.getCheckpoint()).size, publishedThen, 'nothing published without the quorum');
-      await system.witness.start();
+      await t.system.witness.start();
       await until(30_000, 'ready again', async () =>
-        (await system.ledger.readyz()).status === 200 ? true : undefined,
+        (await t.system.ledger.readyz()).status === 200 ? true : undefined,
       );
       await sleep(1500);
     } finally {
       api.close();
       await load.stop();
     }
-    await assertPromiseKept(system, load.acked, () => system.audit());
+    await assertPromiseKept(t.system, load.acked, () => t.system.audit());
   });
 });

@@ -10,14 +10,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
 import { writeKeyFiles } from '../../packages/runtime/index.js';
 import { cosignatureVkey, generateKey } from '../../packages/tlog/index.js';
 import { connectLedger, type LedgerApi } from '../../services/cli/ledger-client.js';
 import { CLI_BIN, type CliResult, runCli } from '../../services/cli/testing/run-cli.js';
 import { ingressCreateEvent } from '../cli-support.js';
-import { freePort, type NatsServer, startNatsServer } from './nats-server.js';
+import { freePort, haveNatsServer, type NatsServer, startNatsServer } from './nats-server.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a value, or throws naming `what` after `ms`. */
 export async function until<T>(ms: number, what: string, check: () => Promise<T | undefined>): Promise<T> {
@@ -463,4 +464,33 @@ export async function assertPromiseKept(
   const latency = await probeLatency(t);
   assert.ok(Math.max(...latency.answerMs) < 5000, `answered within 5 s: ${latency.answerMs}`);
   assert.ok(Math.max(...latency.coverMs) < 5000, `cosigned within 5 s: ${latency.coverMs}`);
+}
+
+/** What a fault test holds: the running system, set before its first test. */
+export interface SystemUnderTest {
+  system: System;
+}
+
+/**
+ * A describe block around one whole System, started before its tests and stopped after them, and
+ * skipped where nats-server is not installed.
+ */
+export function describeSystem(
+  title: string,
+  o: { start?: SystemOptions; timeout?: number },
+  body: (t: SystemUnderTest) => void,
+): void {
+  describe(title, {
+    skip: haveNatsServer() ? false : 'nats-server is not installed',
+    timeout: o.timeout ?? 300_000,
+  }, () => {
+    const t = {} as SystemUnderTest;
+    before(async () => {
+      t.system = await System.start(o.start);
+    });
+    after(async () => {
+      await t.system?.stop();
+    });
+    body(t);
+  });
 }
