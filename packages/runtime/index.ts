@@ -20,6 +20,7 @@ export { type Clock, systemClock } from './clock.js';
 export { selectCrypto } from './crypto-choice.js';
 export { DataDirLockError, lockDataDir } from './data-dir-lock.js';
 export { Readiness, watchReadiness } from './health.js';
+export { answerClientError } from './http-client-error.js';
 export { parseVkeyList, readSkeyFile, readVkeysFile, writeKeyFiles } from './keys.js';
 export { LEDGER_DB_FILE, storedNodeId } from './ledger-files.js';
 export { createLogger, type Logger, silentLogger } from './log.js';

@@ -13,7 +13,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import { createGunzip } from 'node:zlib';
-import type { Logger } from '../../packages/runtime/index.js';
+import { answerClientError, type Logger } from '../../packages/runtime/index.js';
 import { Admission } from './admission.js';
 import { FORMAT_SOURCE } from './body-format.js';
 import type { HostPort, TlsFiles } from './config.js';
@@ -238,15 +238,7 @@ export async function startWebhook(o: WebhookOptions): Promise<RunningWebhook> {
   }
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Node reports a client too slow with its headers or body (slow loris) as a client error too.
-    const status =
-      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? '408 Request Timeout'
-        : err.code === 'HPE_HEADER_OVERFLOW'
-          ? '431 Request Header Fields Too Large'
-          : '400 Bad Request';
-    o.metrics.webhookRequests.inc({ code: status.slice(0, 3) });
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    else socket.destroy();
+    o.metrics.webhookRequests.inc({ code: answerClientError(err, socket) });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

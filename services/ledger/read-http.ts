@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { TlsFiles } from '../../packages/rpc/index.js';
+import { answerClientError } from '../../packages/runtime/index.js';
 import { followReadTls } from './read-http-tls.js';
 
 /** Longest request path answered; tile paths are under 100 bytes, a body hash path under 80. */
@@ -145,15 +146,7 @@ export async function serveReadHttp(o: ReadHttpOptions): Promise<ReadHttpServer>
     );
   }
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    const status =
-      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? '408 Request Timeout'
-        : err.code === 'HPE_HEADER_OVERFLOW'
-          ? '431 Request Header Fields Too Large'
-          : '400 Bad Request';
-    o.requests.inc({ route: 'none', code: status.slice(0, 3) });
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    else socket.destroy();
+    o.requests.inc({ route: 'none', code: answerClientError(err, socket) });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
