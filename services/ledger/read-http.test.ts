@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -82,6 +83,24 @@ describe('the read HTTP listener', () => {
     assert.equal((await raw(port, '/a/x', 'GET', 'body')).status, 413);
     assert.equal((await raw(port, `/a/${'x'.repeat(1100)}`)).status, 414);
     assert.equal((await raw(port, '/a/x', 'HEAD')).status, 200);
+  });
+
+  it('answers bytes that are not HTTP, and headers over the limit, with a status line and a close', async () => {
+    const send = (bytes: string) =>
+      new Promise<string>((resolve) => {
+        const s = netConnect(port, '127.0.0.1');
+        let got = '';
+        s.on('data', (d) => (got += d.toString()));
+        s.on('error', () => undefined);
+        s.on('close', () => resolve(got));
+        s.write(bytes);
+      });
+    assert.match(await send('NOT HTTP AT ALL\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    assert.match(
+      await send(`GET /a/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`),
+      /^HTTP\/1\.1 431 /,
+    );
+    assert.equal((await raw(port, '/a/x')).status, 200, 'still serving');
   });
 
   it('answers 500 without detail when a route throws or rejects, and keeps serving', async () => {
