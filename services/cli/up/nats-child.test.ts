@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { NATS_ERRORS_PER_MINUTE, natsErrorReporter } from './nats-child.js';
+import {
+  haveNatsServer,
+  NATS_ERRORS_PER_MINUTE,
+  NATS_GOMEMLIMIT,
+  natsErrorReporter,
+  natsPidFile,
+  startNatsChild,
+} from './nats-child.js';
 
 const ERR = (n: number) =>
   `[1] 2026/12/05 14:22:43.702774 [ERR] 127.0.0.1:${n} - cid:${n} - authentication error - Nkey ""`;
@@ -46,5 +56,31 @@ describe("nats-server's errors on up's stderr", () => {
       `${25 - NATS_ERRORS_PER_MINUTE} more errors not shown`,
       '127.0.0.1:99 - cid:99 - authentication error - Nkey ""',
     ]);
+  });
+});
+
+describe("up's nats-server process", {
+  skip: haveNatsServer() ? false : 'nats-server is not installed',
+}, () => {
+  const environOf = (configFile: string) =>
+    readFileSync(`/proc/${readFileSync(natsPidFile(configFile), 'utf8').trim()}/environ`, 'utf8').split('\0');
+
+  it('runs with a Go memory limit, and with the one the environment sets instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'il-nats-child-'));
+    const saved = process.env.GOMEMLIMIT;
+    try {
+      delete process.env.GOMEMLIMIT;
+      let child = await startNatsChild(join(dir, 'a'), join(dir, 'a.conf'), 0, []);
+      assert.ok(environOf(join(dir, 'a.conf')).includes(`GOMEMLIMIT=${NATS_GOMEMLIMIT}`));
+      await child.stop();
+      process.env.GOMEMLIMIT = '123MiB';
+      child = await startNatsChild(join(dir, 'b'), join(dir, 'b.conf'), 0, []);
+      assert.ok(environOf(join(dir, 'b.conf')).includes('GOMEMLIMIT=123MiB'));
+      await child.stop();
+    } finally {
+      if (saved === undefined) delete process.env.GOMEMLIMIT;
+      else process.env.GOMEMLIMIT = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
