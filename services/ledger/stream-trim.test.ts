@@ -23,7 +23,7 @@ import {
   silentLogger,
 } from '../../packages/runtime/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
-import { StreamTrimmer } from './stream-trim.js';
+import { StreamTrimmer, TRIM_INTERVAL_MS } from './stream-trim.js';
 
 const MIB = 1024 * 1024;
 const limits = {
@@ -98,5 +98,25 @@ describe('stream limits and trimming', {
     // Nearly full: acked changes go without waiting for the keep window.
     for (let i = 0; i < 10; i++) await (await consumer.next({ expires: 5000 }))?.ackAck();
     assert.equal((await trimmer.trim(Date.now())).changes, 20);
+
+    // Started, it looks every TRIM_INTERVAL_MS: a stream that fills at a burst's 10 MB/s must not
+    // reach its limit between two looks while committed changes sit in it.
+    for (let i = 200, full = false; i < 400 && !full; i++) {
+      await js.publish('ingress.changes.c1', payload, { msgID: `c1/${i}` }).catch(() => (full = true));
+    }
+    for (let i = 0; i < 10; i++) await (await consumer.next({ expires: 5000 }))?.ackAck();
+    const first = (await jsm.streams.info(CHANGES_STREAM)).state.first_seq;
+    const started = Date.now();
+    const running = new StreamTrimmer(jsm, silentLogger(), 60_000);
+    running.start();
+    try {
+      while ((await jsm.streams.info(CHANGES_STREAM)).state.first_seq === first) {
+        assert.ok(Date.now() - started < TRIM_INTERVAL_MS + 3000, 'trimmed within one interval');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await running.stop();
+    }
+    assert.ok(TRIM_INTERVAL_MS <= 5000, 'an interval short enough for a burst');
   });
 });
