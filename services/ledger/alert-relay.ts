@@ -119,13 +119,18 @@ export class AlertRelay {
       this.#again = true;
       return;
     }
-    this.#running = this.#run().finally(() => {
-      this.#running = undefined;
-      if (this.#again && !this.#stopped) {
-        this.#again = false;
-        this.wake();
-      }
-    });
+    this.#running = this.#run()
+      .catch((err: unknown) => {
+        // Not expected (reads and writes are caught in the loop); the next wake starts again.
+        this.#d.logger.error({ err: (err as Error).message }, 'alert relay: round failed');
+      })
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again && !this.#stopped) {
+          this.#again = false;
+          this.wake();
+        }
+      });
   }
 
   async #run(): Promise<void> {
@@ -153,16 +158,33 @@ export class AlertRelay {
         await this.#pause(failures++);
         continue;
       }
-      failures = 0;
-      this.#d.gate.enter();
-      try {
-        this.#save.run(end);
-      } finally {
-        this.#d.gate.leave();
+      if (!this.#savePosition(end)) {
+        // The alerts are in the stream; publishing them again after the pause is absorbed by its
+        // duplicate window, so the position can wait for the disk.
+        await this.#pause(failures++);
+        continue;
       }
+      failures = 0;
       this.#position = end;
     }
     if (this.#position >= this.#bound()) for (const fn of this.#idle.splice(0)) fn();
+  }
+
+  /** Saves the position; false (logged) when the write failed, e.g. SQLITE_FULL on a full disk. */
+  #savePosition(end: bigint): boolean {
+    this.#d.gate.enter();
+    try {
+      this.#save.run(end);
+      return true;
+    } catch (err) {
+      this.#d.logger.error(
+        { err: (err as Error).message, position: String(end) },
+        'alert relay: position not saved; retrying',
+      );
+      return false;
+    } finally {
+      this.#d.gate.leave();
+    }
   }
 
   #read(from: bigint, to: bigint, cp: PublishedCheckpoint): Alert[] {
