@@ -1,17 +1,19 @@
 // The alert relay when the ledger's database refuses its position write (a full disk answers
-// SQLITE_FULL there): the relay logs, keeps its position, retries, and saves it once the write
-// goes through; the stream still holds each alert once. A real nats-server and SQLite file; the
-// refusal is a temporary trigger on the relay's own connection.
+// SQLITE_FULL there): the relay logs, keeps its position, and saves it once the write goes
+// through. Only the save is retried, so no alert is sent twice. A real nats-server and SQLite
+// file; the refusal is a temporary trigger on the relay's own connection.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { Registry } from 'prom-client';
 import { changeOf } from '../../packages/risk/testing/index.js';
 import { ALERTS_STREAM, ensureAlertStreams } from '../../packages/runtime/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
 import { AlertRelay } from './alert-relay.js';
 import type { PublishedCheckpoint } from './checkpointer.js';
+import { alertRelayMetrics } from './metrics.js';
 import { openTestLedger, type TestLedger } from './testing/index.js';
 import { keepingLogger } from './testing/witness-trio.js';
 import { openGate } from './write-gate.js';
@@ -62,6 +64,7 @@ describe('the alert relay', { skip: haveNatsServer() ? false : 'nats-server is n
     const appended = ledger.append([snippet(1), snippet(2), snippet(3)]);
     assert.equal(appended.flatMap((a) => a.findings).filter((f) => f.rule === 'nginx-snippet').length, 3);
     let cp: PublishedCheckpoint | undefined;
+    const registry = new Registry();
     const errors: string[] = [];
     const relay = new AlertRelay({
       db: ledger.db,
@@ -70,6 +73,7 @@ describe('the alert relay', { skip: haveNatsServer() ? false : 'nats-server is n
       logger: keepingLogger((l) => {
         if (l.level >= 50) errors.push(String(l.msg));
       }),
+      metrics: alertRelayMetrics(registry, () => 0),
       indexed: () => ledger.index.indexedSize(),
       checkpoint: () => cp,
       retryMs: 20,
@@ -110,8 +114,13 @@ describe('the alert relay', { skip: haveNatsServer() ? false : 'nats-server is n
       await relay.caughtUp();
       assert.equal(relay.position, 3n);
       assert.equal(saved(), 3n);
-      // Republished while the position could not move: the stream's duplicate window kept one of each.
+      // Only the save was retried: each alert was sent once.
       assert.equal(await stored(), 3);
+      const sent = await registry.getSingleMetric('ingress_ledger_ledger_alerts_published_total')?.get();
+      assert.equal(
+        sent?.values.reduce((n, v) => n + v.value, 0),
+        3,
+      );
     } finally {
       await relay.stop();
     }

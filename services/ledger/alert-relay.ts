@@ -158,11 +158,11 @@ export class AlertRelay {
         await this.#pause(failures++);
         continue;
       }
-      if (!this.#savePosition(end)) {
-        // The alerts are in the stream; publishing them again after the pause is absorbed by its
-        // duplicate window, so the position can wait for the disk.
+      // The alerts are in the stream: only the save is retried, so nothing is sent again (a stop
+      // meanwhile leaves the range to the next start, like a kill -9).
+      while (!this.#savePosition(end)) {
         await this.#pause(failures++);
-        continue;
+        if (this.#stopped) return;
       }
       failures = 0;
       this.#position = end;
