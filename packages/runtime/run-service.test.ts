@@ -47,6 +47,35 @@ describe('runService', () => {
     assert.match(other.stderr, /ingress-ledger test: disk on fire/);
   });
 
+  it('exits 1 after an error nothing caught, logged as one fatal JSON line naming the service', () => {
+    for (const [origin, fault] of [
+      [
+        'unhandledRejection',
+        `Promise.reject(Object.assign(new Error('lost write'), { code: 'SQLITE_FULL' }))`,
+      ],
+      ['uncaughtException', `(() => { throw new Error('lost write'); })()`],
+    ] as const) {
+      const r = run(`setTimeout(() => { ${fault}; }, 20); ${service}`);
+      assert.equal(r.status, 1, r.stderr);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      const line = JSON.parse(lines[0] ?? '') as {
+        level: number;
+        service: string;
+        origin: string;
+        msg: string;
+        err: { message: string; stack: string; code?: string };
+      };
+      assert.equal(line.level, 60);
+      assert.equal(line.service, 'test');
+      assert.equal(line.origin, origin);
+      assert.equal(line.msg, 'uncaught error; exiting');
+      assert.equal(line.err.message, 'lost write');
+      assert.match(line.err.stack, /lost write/);
+      if (origin === 'unhandledRejection') assert.equal(line.err.code, 'SQLITE_FULL');
+    }
+  });
+
   it('exits 1 when stopping fails', () => {
     const r = run(`process.kill(process.pid, 'SIGTERM'); const keep = setInterval(() => {}, 1000);
       return { close: async () => { clearInterval(keep); throw new Error('stuck'); } };`);

@@ -1,6 +1,8 @@
 // How every service process runs: start it, report a start failure with the right exit status, then
 // run until SIGINT or SIGTERM and stop cleanly. Exit statuses follow DESIGN 6: 2 for bad usage or
 // configuration (any error whose code is CONFIG), 1 for any other failure, 0 after a clean stop.
+import { pino } from 'pino';
+
 export interface StoppableService {
   close(): Promise<void>;
 }
@@ -25,6 +27,14 @@ export async function runService<R extends StoppableService>(
   o: RunOptions<R> = {},
 ): Promise<void> {
   const write = o.write ?? ((line: string) => process.stderr.write(line));
+  // An error nothing caught (a throw in a callback, a rejection nobody awaited) ends the process
+  // with status 1 as Node would, but first says why in one fatal JSON line, like every other log
+  // line, so that log pipelines and alerts on level see it. Written synchronously: it is the last.
+  const fatal = pino({ name, level: 'fatal', base: { service: name } }, { write });
+  process.on('uncaughtException', (err, origin) => {
+    fatal.fatal({ err, origin }, 'uncaught error; exiting');
+    process.exit(1);
+  });
   let running: R | undefined;
   let reloadAsked = false;
   const reload = o.reload;
