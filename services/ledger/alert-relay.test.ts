@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { changeOf } from '../../packages/risk/testing/index.js';
 import { ALERTS_STREAM, ensureAlertStreams } from '../../packages/runtime/index.js';
 import { haveNatsServer, type NatsServer, startNatsServer } from '../../test/support/nats-server.js';
+import { until } from '../../test/support/system.js';
 import { AlertRelay } from './alert-relay.js';
 import type { PublishedCheckpoint } from './checkpointer.js';
 import { alertRelayMetrics } from './metrics.js';
@@ -33,14 +34,6 @@ const snippet = (n: number) =>
     user: { username: 'alice' },
     stageTimestamp: `2026-12-05T10:00:0${n}.000000Z`,
   });
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the alert relay', { skip: haveNatsServer() ? false : 'nats-server is not installed' }, () => {
   let nats: NatsServer;
@@ -98,9 +91,8 @@ describe('the alert relay', { skip: haveNatsServer() ? false : 'nats-server is n
         rootHash: new Uint8Array(32),
       };
       relay.wake();
-      await until(
-        'the alerts stored and the refused save logged',
-        async () => (await stored()) === 3 && errors.length >= 2,
+      await until(10_000, 'the alerts stored and the refused save logged', async () =>
+        (await stored()) === 3 && errors.length >= 2 ? true : undefined,
       );
       assert.ok(
         errors.every((m) => m === 'alert relay: position not saved; retrying'),
