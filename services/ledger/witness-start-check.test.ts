@@ -2,36 +2,14 @@
 // witnesses on loopback and hostile HTTP servers: which answers refuse the start, which raise the
 // alarm and start, which only warn, and that it never waits longer than the witness timeout.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
-import {
-  cosignatureVkey,
-  generateKey,
-  type PrivateKey,
-  parsePolicy,
-  verifyCheckpointNote,
-} from '../../packages/tlog/index.js';
 import type { MemoryLog } from '../../packages/tlog/testing.js';
-import type { RunningWitness } from '../witness/index.js';
-import {
-  cosignOnce,
-  evidenceGauge,
-  keepingLogger,
-  type LogLine,
-  startTrio,
-  trioLogs,
-} from './testing/witness-trio.js';
-import { createWitnessCosigner, type WitnessCosigner } from './witness-cosigner.js';
+import { WitnessTrio } from './testing/witness-trio.js';
 import type { StartState } from './witness-start-check.js';
 
-const logKey = generateKey('example.com/start-check-log');
-const keys: PrivateKey[] = [1, 2, 3].map((i) => generateKey(`witness.example/sc${i}`));
-const root = mkdtempSync(join(tmpdir(), 'il-witness-start-'));
-const { honest, forked } = trioLogs(logKey);
+const t = new WitnessTrio('start-check');
+const { honest, forked } = t;
 
 /** What the store looks like: its latest signed checkpoint is `log` at `signed`, it holds `entries`. */
 const state = (log: MemoryLog, signed: number, entries = signed, marked = true): StartState => ({
@@ -40,62 +18,18 @@ const state = (log: MemoryLog, signed: number, entries = signed, marked = true):
   marked,
 });
 
-let run = 0;
-
 describe('the start-up check against the witnesses', () => {
-  let witnesses: RunningWitness[] = [];
-  let lines: LogLine[] = [];
-  let registry: Registry;
   const servers: Server[] = [];
 
-  beforeEach(async () => {
-    run++;
-    lines = [];
-    registry = new Registry();
-    witnesses = await startTrio(join(root, `run-${run}`), keys, logKey);
-  });
+  beforeEach(() => t.start());
   afterEach(async () => {
-    for (const w of witnesses) await w.close();
+    await t.stop();
     for (const s of servers.splice(0)) {
       s.closeAllConnections();
       await new Promise((r) => s.close(r));
     }
   });
-  after(() => rmSync(root, { recursive: true, force: true }));
-
-  /** `urls` by witness name; by default the real witnesses'. */
-  function policyText(quorum: string, urls: Record<string, string> = {}): string {
-    const out = [`log ${logKey.vkey}`];
-    for (const [i, key] of keys.entries()) {
-      const name = `w${i + 1}`;
-      out.push(`witness ${name} ${cosignatureVkey(key)} ${urls[name] ?? witnesses[i]?.url}`);
-    }
-    out.push('group two 2 w1 w2 w3', 'group any 1 w1 w2 w3', `quorum ${quorum}`);
-    return `${out.join('\n')}\n`;
-  }
-
-  function cosigner(quorum = 'two', urls?: Record<string, string>, timeoutMs = 2000): WitnessCosigner {
-    const logger = keepingLogger((l) => lines.push(l));
-    return createWitnessCosigner({
-      policy: parsePolicy(policyText(quorum, urls)),
-      logger,
-      registry,
-      timeoutMs,
-    });
-  }
-
-  /** Has the named witnesses cosign `log` at its size. */
-  async function advance(log: MemoryLog, names: string[]): Promise<void> {
-    const urls: Record<string, string> = {};
-    for (const n of ['w1', 'w2', 'w3']) if (!names.includes(n)) urls[n] = 'http://127.0.0.1:9'; // never asked: quorum below
-    const policy = policyText(names.length === 1 ? (names[0] as string) : 'two', urls).replace(
-      'group two 2 w1 w2 w3',
-      `group two ${names.length} ${names.join(' ')}`,
-    );
-    assert.ok(await cosignOnce(policy, log, 500));
-  }
-
-  const gauge = (witness: string, kind: string) => evidenceGauge(registry, witness, kind);
+  after(() => t.remove());
 
   async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
     const s = createServer(handler);
@@ -107,8 +41,8 @@ describe('the start-up check against the witnesses', () => {
 
   describe('when the witnesses that hold a larger tree leave too few for the quorum', () => {
     it('refuses the start, naming each witness, the sizes and where to read on', async () => {
-      await advance(honest(9), ['w2', 'w3']);
-      const c = cosigner();
+      await t.advance(honest(9), ['w2', 'w3']);
+      const c = t.cosigner();
       const why = await c.checkAtStart(state(honest(9), 7));
       assert.ok(why !== undefined);
       assert.match(why, /w2 \(rollback: the witness cosigned size 9; this store holds 7 entries\)/);
@@ -117,24 +51,24 @@ describe('the start-up check against the witnesses', () => {
       assert.match(why, /latest signed checkpoint: size 7/);
       assert.match(why, /restored from an older copy/);
       assert.match(why, /docs\/operations\.md/);
-      assert.equal(await gauge('w2', 'rollback'), 1);
+      assert.equal(await t.gauge('w2', 'rollback'), 1);
       assert.ok(c.evidenceCheck() !== undefined);
       await c.close?.();
     });
 
     it('starts with the alarm raised when the published-checkpoint mark was moved out (a restore on purpose)', async () => {
-      await advance(honest(9), ['w2', 'w3']);
-      const c = cosigner();
+      await t.advance(honest(9), ['w2', 'w3']);
+      const c = t.cosigner();
       assert.equal(await c.checkAtStart(state(honest(9), 7, 7, false)), undefined);
-      assert.equal(await gauge('w3', 'rollback'), 1);
+      assert.equal(await t.gauge('w3', 'rollback'), 1);
       assert.match(c.evidenceCheck() ?? '', /w2 \(rollback/);
-      assert.ok(lines.some((l) => l.level === 50 && /no published-checkpoint mark/.test(l.msg)));
+      assert.ok(t.lines.some((l) => l.level === 50 && /no published-checkpoint mark/.test(l.msg)));
       await c.close?.();
     });
 
     it('refuses a fork at our size too', async () => {
-      await advance(forked(7), ['w1', 'w2', 'w3']);
-      const c = cosigner();
+      await t.advance(forked(7), ['w1', 'w2', 'w3']);
+      const c = t.cosigner();
       const why = await c.checkAtStart(state(honest(7), 7));
       assert.match(why ?? '', /w1 \(fork: the witness cosigned size 7 with another root hash/);
       await c.close?.();
@@ -142,48 +76,45 @@ describe('the start-up check against the witnesses', () => {
   });
 
   it('one witness of three with a larger tree: starts, the alarm raised and one error line', async () => {
-    await advance(honest(9), ['w3']);
-    await advance(honest(7), ['w1', 'w2']);
-    const c = cosigner();
+    await t.advance(honest(9), ['w3']);
+    await t.advance(honest(7), ['w1', 'w2']);
+    const c = t.cosigner();
     assert.equal(await c.checkAtStart(state(honest(9), 7)), undefined);
-    assert.equal(await gauge('w3', 'rollback'), 1);
+    assert.equal(await t.gauge('w3', 'rollback'), 1);
     assert.equal(c.evidenceCheck(), undefined);
     assert.deepEqual(
-      lines.filter((l) => l.level === 50).map((l) => l.witness),
+      t.lines.filter((l) => l.level === 50).map((l) => l.witness),
       ['w3'],
     );
     // The two others cosigned the checkpoint they were asked about: the log goes on with them.
     const seven = honest(7);
-    const note = await c.cosign(seven.checkpoint(), 7n, (f) => seven.consistencyProof(f));
-    assert.deepEqual(verifyCheckpointNote(note!, parsePolicy(policyText('two'))).cosigners.sort(), [
-      'w1',
-      'w2',
-    ]);
+    const note = await t.cosign(c, seven);
+    assert.deepEqual(t.cosigners(note), ['w1', 'w2']);
     await c.close?.();
   });
 
   it('a witness behind the store is normal: its size becomes the next proof`s start', async () => {
-    await advance(honest(4), ['w1', 'w2', 'w3']);
-    const c = cosigner();
+    await t.advance(honest(4), ['w1', 'w2', 'w3']);
+    const c = t.cosigner();
     const seven = honest(7);
     assert.equal(await c.checkAtStart(state(seven, 7)), undefined);
-    assert.equal(lines.filter((l) => l.level >= 40).length, 0, JSON.stringify(lines));
+    assert.equal(t.lines.filter((l) => l.level >= 40).length, 0, JSON.stringify(t.lines));
     // Sent with a proof from 4 at once: no 409 round trip, nothing refused.
-    lines = [];
+    t.lines.length = 0;
     const eight = honest(8);
-    const note = await c.cosign(eight.checkpoint(), 8n, (f) => eight.consistencyProof(f));
-    assert.equal(verifyCheckpointNote(note!, parsePolicy(policyText('two'))).cosigners.length, 3);
-    assert.ok(!lines.some((l) => /another size; retrying/.test(l.msg)), 'the size was known');
+    const note = await t.cosign(c, eight);
+    assert.equal(t.cosigners(note).length, 3);
+    assert.ok(!t.lines.some((l) => /another size; retrying/.test(l.msg)), 'the size was known');
   });
 
   it('a size the store holds beyond its latest signed checkpoint is not evidence (a lost checkpoint row)', async () => {
-    await advance(honest(8), ['w1', 'w2', 'w3']);
-    const c = cosigner();
+    await t.advance(honest(8), ['w1', 'w2', 'w3']);
+    const c = t.cosigner();
     assert.equal(await c.checkAtStart(state(honest(8), 6, 8)), undefined);
-    for (const w of ['w1', 'w2', 'w3']) assert.equal(await gauge(w, 'rollback'), 0);
+    for (const w of ['w1', 'w2', 'w3']) assert.equal(await t.gauge(w, 'rollback'), 0);
     const nine = honest(9);
-    const note = await c.cosign(nine.checkpoint(), 9n, (f) => nine.consistencyProof(f));
-    assert.equal(verifyCheckpointNote(note!, parsePolicy(policyText('two'))).cosigners.length, 3);
+    const note = await t.cosign(c, nine);
+    assert.equal(t.cosigners(note).length, 3);
     await c.close?.();
   });
 
@@ -195,18 +126,18 @@ describe('the start-up check against the witnesses', () => {
     });
     const urls = { w1: url, w2: url, w3: url };
     const fresh: StartState = { checkpoint: undefined, entries: 0n, marked: false };
-    assert.equal(await cosigner('two', urls).checkAtStart(fresh), undefined);
-    assert.equal(await cosigner('none', urls).checkAtStart(state(honest(3), 3)), undefined);
+    assert.equal(await t.cosigner('two', urls).checkAtStart(fresh), undefined);
+    assert.equal(await t.cosigner('none', urls).checkAtStart(state(honest(3), 3)), undefined);
     assert.equal(asked, 0);
   });
 
   it('witnesses that do not answer in time: starts within the timeout, with a warning for each', async () => {
     const hanging = await serve(() => {}); // never answers
-    const c = cosigner('two', { w1: hanging, w2: hanging, w3: 'http://127.0.0.1:9' }, 500);
+    const c = t.cosigner('two', { w1: hanging, w2: hanging, w3: 'http://127.0.0.1:9' }, 500);
     const t0 = performance.now();
     assert.equal(await c.checkAtStart(state(honest(3), 3)), undefined);
     assert.ok(performance.now() - t0 < 2500, `took ${performance.now() - t0} ms`);
-    const warned = lines.filter((l) => l.level === 40);
+    const warned = t.lines.filter((l) => l.level === 40);
     assert.deepEqual(warned.map((l) => `${l.witness} ${l.failure}`).sort(), [
       'w1 timeout',
       'w2 timeout',
@@ -230,13 +161,13 @@ describe('the start-up check against the witnesses', () => {
       const url = await serve((_req, res) => {
         res.writeHead(status, { 'content-type': type }).end(body);
       });
-      const c = cosigner('w1', { w1: url });
+      const c = t.cosigner('w1', { w1: url });
       assert.equal(await c.checkAtStart(state(honest(3), 3)), undefined);
       assert.deepEqual(
-        lines.filter((l) => l.level === 40).map((l) => l.failure),
+        t.lines.filter((l) => l.level === 40).map((l) => l.failure),
         [failure],
       );
-      assert.equal(await gauge('w1', 'rollback'), 0);
+      assert.equal(await t.gauge('w1', 'rollback'), 0);
       await c.close?.();
     });
   }
@@ -247,10 +178,10 @@ describe('the start-up check against the witnesses', () => {
       res.write('9');
       res.socket?.destroy();
     });
-    const c = cosigner('w1', { w1: url });
+    const c = t.cosigner('w1', { w1: url });
     assert.equal(await c.checkAtStart(state(honest(3), 3)), undefined);
     assert.equal(c.evidenceCheck(), undefined);
-    assert.equal(lines.filter((l) => l.level === 40).length, 1);
+    assert.equal(t.lines.filter((l) => l.level === 40).length, 1);
     await c.close?.();
   });
 });
