@@ -126,12 +126,18 @@ export function ingressCreateEvent(
   };
 }
 
-/** POSTs an EventList to the webhook; resolves with the HTTP status. */
-export async function postEvents(url: string, token: string, events: unknown[]): Promise<number> {
+/** POSTs an EventList to the webhook; resolves with the HTTP status (rejects after `timeoutMs`, if given). */
+export async function postEvents(
+  url: string,
+  token: string,
+  events: unknown[],
+  timeoutMs?: number,
+): Promise<number> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: events }),
+    ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
   });
   await res.arrayBuffer();
   return res.status;

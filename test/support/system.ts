@@ -15,7 +15,7 @@ import { writeKeyFiles } from '../../packages/runtime/index.js';
 import { cosignatureVkey, generateKey } from '../../packages/tlog/index.js';
 import { connectLedger, type LedgerApi } from '../../services/cli/ledger-client.js';
 import { CLI_BIN, type CliResult, runCli } from '../../services/cli/testing/run-cli.js';
-import { ingressCreateEvent } from '../cli-support.js';
+import { ingressCreateEvent, postEvents } from '../cli-support.js';
 import { freePort, haveNatsServer, type NatsServer, startNatsServer } from './nats-server.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -238,17 +238,8 @@ export class System {
     await this.collector.start();
     // Ready end to end (streams created, a cluster's stream leaders elected): one event taken.
     await until(60_000, 'the webhook taking a first event', async () => {
-      const res = await fetch(this.webhook, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-        body: JSON.stringify({
-          kind: 'EventList',
-          apiVersion: 'audit.k8s.io/v1',
-          items: [ingressCreateEvent('warm-up', 'warm-up')],
-        }),
-      });
-      await res.arrayBuffer();
-      return res.status === 200 ? true : undefined;
+      const status = await postEvents(this.webhook, this.token, [ingressCreateEvent('warm-up', 'warm-up')]);
+      return status === 200 ? true : undefined;
     });
   }
 
@@ -307,25 +298,10 @@ export class SteadyLoad {
   }
 
   async #deliver(ids: string[]): Promise<void> {
-    const body = JSON.stringify({
-      kind: 'EventList',
-      apiVersion: 'audit.k8s.io/v1',
-      items: ids.map((id) => ingressCreateEvent(id, `app-${id.split('-').at(-2)}`)),
-    });
+    const items = ids.map((id) => ingressCreateEvent(id, `app-${id.split('-').at(-2)}`));
     // Sent again until answered 2xx; after stop() only for a bounded time.
     for (let attempt = 0; ; attempt++) {
-      const status = await fetch(this.webhook, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-        body,
-        signal: AbortSignal.timeout(30_000),
-      }).then(
-        async (r) => {
-          await r.arrayBuffer();
-          return r.status;
-        },
-        () => 0,
-      );
+      const status = await postEvents(this.webhook, this.token, items, 30_000).catch(() => 0);
       const key = String(status);
       this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
       if (status >= 200 && status < 300) {
@@ -422,17 +398,10 @@ export async function probeLatency(
     for (let i = 0; i < probes; i++) {
       const before = await api.getCheckpoint();
       const t0 = performance.now();
-      const res = await fetch(system.webhook, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${system.token}` },
-        body: JSON.stringify({
-          kind: 'EventList',
-          apiVersion: 'audit.k8s.io/v1',
-          items: [ingressCreateEvent(`probe-${Date.now()}-${i}`, 'probe')],
-        }),
-      });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`probe answered ${res.status}`);
+      const status = await postEvents(system.webhook, system.token, [
+        ingressCreateEvent(`probe-${Date.now()}-${i}`, 'probe'),
+      ]);
+      if (status !== 200) throw new Error(`probe answered ${status}`);
       const t1 = performance.now();
       answerMs.push(t1 - t0);
       await until(30_000, 'probe covered', async () =>
